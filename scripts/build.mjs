@@ -1,0 +1,46 @@
+// Bundles each entry point with ncc into dist/<name>/index.js. The bundles are committed (the runner and the agent
+// run them without installing anything); CI rebuilds and fails when the committed ones differ.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+
+const entries = {
+  cli: 'src/platform/cli/index.ts',
+  github: 'src/platform/github/index.ts',
+  'azure-devops': 'src/platform/azure-devops/index.ts',
+};
+const only = process.argv.slice(2);
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+for (const [name, entry] of Object.entries(entries)) {
+  if (only.length && !only.includes(name)) continue;
+  try {
+    readFileSync(entry);
+  } catch {
+    continue; // entry point not written yet
+  }
+  const out = `dist/${name}`;
+  rmSync(out, { recursive: true, force: true });
+  execFileSync(
+    'npx',
+    [
+      'ncc',
+      'build',
+      entry,
+      '-o',
+      out,
+      '--minify',
+      '--no-source-map-register',
+      '--license',
+      'licenses.txt',
+      '--quiet',
+      '--target',
+      'es2022',
+    ],
+    {
+      stdio: 'inherit',
+    },
+  );
+  // Stamp the version where the entry declares __VERSION__.
+  const file = `${out}/index.js`;
+  writeFileSync(file, readFileSync(file, 'utf8').replaceAll('__VERSION__', JSON.stringify(version)));
+}

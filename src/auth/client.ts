@@ -1,0 +1,94 @@
+import type { TokenCredential } from '@azure/identity';
+import {
+  BlobServiceClient,
+  type ContainerClient,
+  StorageSharedKeyCredential,
+  type StoragePipelineOptions,
+} from '@azure/storage-blob';
+import { UsageError } from '../engine/errors.js';
+import { validateContainerName } from '../engine/names.js';
+import { normalizeSas, parseConnectionString } from './destination.js';
+
+/** How to reach the account. Entry points decide which; this module only builds the client. */
+export type StorageAuth =
+  | { kind: 'connection-string'; connectionString: string }
+  | { kind: 'sas'; serviceUrl: string; sasToken: string }
+  | { kind: 'account-key'; serviceUrl: string; accountName: string; accountKey: string }
+  | { kind: 'token'; serviceUrl: string; credential: TokenCredential; method: string };
+
+export interface ClientOptions {
+  /** One HTTP attempt's time limit; a stalled request is abandoned and retried. */
+  tryTimeoutMs?: number;
+  maxTries?: number;
+}
+
+/** Retries with exponential backoff on 408/429/5xx and dropped connections (the SDK's policy, tuned for CI). */
+export function pipelineOptions(options: ClientOptions = {}): StoragePipelineOptions {
+  return {
+    retryOptions: {
+      maxTries: options.maxTries ?? 6,
+      retryDelayInMs: 500,
+      maxRetryDelayInMs: 30_000,
+      tryTimeoutInMs: options.tryTimeoutMs ?? 120_000,
+    },
+    userAgentOptions: { userAgentPrefix: 'azure-blob-sync' },
+  };
+}
+
+export interface Destination {
+  container: ContainerClient;
+  /** The container URL with no secret in it, for logs and outputs. */
+  label: string;
+  /** The method used, for the log ('OIDC (GitHub)', 'SAS token', …). */
+  method: string;
+}
+
+export function connectContainer(auth: StorageAuth, containerName: string, options?: ClientOptions): Destination {
+  const name = validateContainerName(containerName);
+  const service = serviceClient(auth, pipelineOptions(options));
+  const container = service.getContainerClient(name);
+  const label = container.url.replace(/\?.*$/, '');
+  return { container, label, method: methodName(auth) };
+}
+
+function serviceClient(auth: StorageAuth, pipeline: StoragePipelineOptions): BlobServiceClient {
+  switch (auth.kind) {
+    case 'connection-string': {
+      const parts = parseConnectionString(auth.connectionString);
+      if (parts.accountKey && parts.accountName) {
+        const key = new StorageSharedKeyCredential(parts.accountName, parts.accountKey);
+        return new BlobServiceClient(parts.blobEndpoint, key, pipeline);
+      }
+      return new BlobServiceClient(`${parts.blobEndpoint}?${normalizeSas(parts.sas ?? '')}`, undefined, pipeline);
+    }
+    case 'sas':
+      return new BlobServiceClient(`${auth.serviceUrl}?${normalizeSas(auth.sasToken)}`, undefined, pipeline);
+    case 'account-key': {
+      let key: StorageSharedKeyCredential;
+      try {
+        key = new StorageSharedKeyCredential(auth.accountName, auth.accountKey);
+      } catch {
+        throw new UsageError(
+          'The account key is not valid base64.',
+          'Copy the key again from the portal (Access keys).',
+        );
+      }
+      return new BlobServiceClient(auth.serviceUrl, key, pipeline);
+    }
+    case 'token':
+      return new BlobServiceClient(auth.serviceUrl, auth.credential, pipeline);
+  }
+}
+
+function methodName(auth: StorageAuth): string {
+  switch (auth.kind) {
+    case 'connection-string':
+      return 'connection string';
+    case 'sas':
+      return 'SAS token';
+    case 'account-key':
+      return 'account key';
+    case 'token':
+      return auth.method;
+  }
+}

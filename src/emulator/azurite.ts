@@ -1,0 +1,117 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { UsageError } from '../engine/errors.js';
+import { DEV_ACCOUNT } from '../auth/destination.js';
+
+export interface AzuriteOptions {
+  /** Folder that keeps the blobs between runs; in memory when absent. */
+  location?: string;
+  /** Serve HTTPS with this certificate and key (needed for OAuth). */
+  tls?: { cert: string; key: string };
+  /** Accept bearer tokens (`--oauth basic`); requires `tls`. */
+  oauth?: boolean;
+  /** Extra arguments for Azurite. */
+  args?: string[];
+}
+
+export interface RunningAzurite {
+  /** Blob service URL including the account, e.g. http://127.0.0.1:41234/devstoreaccount1. */
+  serviceUrl: string;
+  connectionString: string;
+  accountName: string;
+  accountKey: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const STARTUP_TIMEOUT_MS = 30_000;
+
+/** Finds Azurite's blob server from the working directory or from next to this program. */
+export function findAzurite(): string {
+  const specifier = ['azurite', 'package.json'].join('/');
+  for (const base of [process.cwd(), path.dirname(process.argv[1] ?? process.cwd())]) {
+    try {
+      const pkg = createRequire(path.join(base, 'noop.js')).resolve(specifier);
+      return path.join(path.dirname(pkg), 'dist', 'src', 'blob', 'main.js');
+    } catch {
+      // try the next place
+    }
+  }
+  throw new UsageError(
+    'The Azurite emulator is not installed.',
+    'Run `npm install` in this repository (Azurite is a dev dependency), or `npm install azurite@3.35.0`.',
+  );
+}
+
+/** Starts Azurite's blob service on a free loopback port and waits until it listens. */
+export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
+  const args = [
+    findAzurite(),
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    '0',
+    '--skipApiVersionCheck',
+    '--loose',
+    '--disableTelemetry',
+    ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
+    ...(options.tls ? ['--cert', options.tls.cert, '--key', options.tls.key] : []),
+    ...(options.oauth ? ['--oauth', 'basic'] : []),
+    ...(options.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = await waitForPort(child);
+  const scheme = options.tls ? 'https' : 'http';
+  const serviceUrl = `${scheme}://127.0.0.1:${port}/${DEV_ACCOUNT.name}`;
+  return {
+    serviceUrl,
+    connectionString: `DefaultEndpointsProtocol=${scheme};AccountName=${DEV_ACCOUNT.name};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=${serviceUrl};`,
+    accountName: DEV_ACCOUNT.name,
+    accountKey: DEV_ACCOUNT.key,
+    port,
+    pid: child.pid ?? 0,
+    stop: () => stopChild(child),
+  };
+}
+
+function waitForPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(
+      () => fail(new Error(`Azurite did not start within ${STARTUP_TIMEOUT_MS} ms:\n${output}`)),
+      STARTUP_TIMEOUT_MS,
+    );
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    const onData = (data: Buffer) => {
+      output += data.toString();
+      const match = /listens on https?:\/\/[^:]+:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        // Keep draining the pipes so Azurite's access log never blocks it.
+        child.stdout?.removeListener('data', onData);
+        child.stdout?.resume();
+        child.stderr?.resume();
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
+    child.once('exit', (code) => fail(new Error(`Azurite exited with code ${code}:\n${output}`)));
+    child.once('error', fail);
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,72 @@
+import mime from 'mime-types';
+import { Minimatch } from 'minimatch';
+import { UsageError } from './errors.js';
+import type { DesiredHeaders, HeaderRule } from './types.js';
+
+const FALLBACK_CONTENT_TYPE = 'application/octet-stream';
+
+/** Content-Type from the mime database, with `charset=utf-8` on text types (so browsers don't guess). */
+export function defaultContentType(name: string): string {
+  const type = mime.lookup(name);
+  if (!type) return FALLBACK_CONTENT_TYPE;
+  return mime.charset(type) ? `${type}; charset=utf-8` : type;
+}
+
+/**
+ * Parses `glob=value` rules (e.g. `assets/**=public, max-age=31536000, immutable`). The first '=' separates the glob,
+ * since header values may contain '=' themselves.
+ */
+export function parseHeaderRules(lines: readonly string[], what: string): HeaderRule[] {
+  return lines
+    .flatMap((line) => line.split(/\r?\n/))
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const eq = line.indexOf('=');
+      const pattern = line.slice(0, eq).trim();
+      const value = line.slice(eq + 1).trim();
+      if (eq <= 0 || !pattern || !value) {
+        throw new UsageError(
+          `The ${what} rule "${line}" is not of the form glob=value.`,
+          `Write it like "**/*.html=${what === 'cache-control' ? 'no-cache' : 'text/html; charset=utf-8'}".`,
+        );
+      }
+      return { pattern, value };
+    });
+}
+
+/** Resolves the headers a file should carry: the mime default, then the user's rules (the last match wins). */
+export class HeaderResolver {
+  private readonly contentType: CompiledRule[];
+  private readonly cacheControl: CompiledRule[];
+
+  constructor(contentTypeRules: readonly HeaderRule[], cacheControlRules: readonly HeaderRule[]) {
+    this.contentType = contentTypeRules.map(compile);
+    this.cacheControl = cacheControlRules.map(compile);
+  }
+
+  resolve(relativePath: string): DesiredHeaders {
+    const headers: DesiredHeaders = {
+      contentType: lastMatch(this.contentType, relativePath) ?? defaultContentType(relativePath),
+    };
+    const cacheControl = lastMatch(this.cacheControl, relativePath);
+    if (cacheControl !== undefined) headers.cacheControl = cacheControl;
+    return headers;
+  }
+}
+
+interface CompiledRule {
+  matcher: Minimatch;
+  value: string;
+}
+
+function compile(rule: HeaderRule): CompiledRule {
+  return { matcher: new Minimatch(rule.pattern, { dot: true, matchBase: true }), value: rule.value };
+}
+
+function lastMatch(rules: readonly CompiledRule[], path: string): string | undefined {
+  for (let i = rules.length - 1; i >= 0; i--) {
+    if (rules[i]!.matcher.match(path)) return rules[i]!.value;
+  }
+  return undefined;
+}

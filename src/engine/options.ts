@@ -1,0 +1,126 @@
+import os from 'node:os';
+import { UsageError } from './errors.js';
+import { parseHeaderRules } from './headers.js';
+import { normalizeDestinationPath } from './names.js';
+import type { AccessTier, CompareMode, SyncOptions } from './types.js';
+
+/**
+ * Options as every entry point reads them: text and flags, before validation. The CLI, the Action and the pipeline
+ * task all go through `resolveSyncOptions`, so the same option has the same meaning and default everywhere.
+ */
+export interface RawSyncOptions {
+  source: string;
+  destinationPath?: string;
+  include?: string[];
+  exclude?: string[];
+  compare?: string;
+  deleteDestination?: boolean;
+  deleteThreshold?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  concurrency?: string;
+  contentType?: string[];
+  cacheControl?: string[];
+  accessTier?: string;
+  createContainer?: boolean;
+}
+
+export const DEFAULTS = {
+  compare: 'md5',
+  deleteThreshold: 0.5,
+  concurrency: 'auto',
+} as const;
+
+const COMPARE_MODES: readonly CompareMode[] = ['md5', 'size', 'none'];
+const ACCESS_TIERS: readonly AccessTier[] = ['Hot', 'Cool', 'Cold', 'Archive'];
+
+export function resolveSyncOptions(raw: RawSyncOptions): SyncOptions {
+  return {
+    source: raw.source,
+    destinationPath: normalizeDestinationPath(raw.destinationPath),
+    include: splitPatterns(raw.include),
+    exclude: splitPatterns(raw.exclude),
+    compare: parseCompare(raw.compare),
+    deleteDestination: raw.deleteDestination ?? false,
+    deleteThreshold: parseThreshold(raw.deleteThreshold),
+    force: raw.force ?? false,
+    dryRun: raw.dryRun ?? false,
+    concurrency: parseConcurrency(raw.concurrency),
+    contentTypeRules: parseHeaderRules(raw.contentType ?? [], 'content-type'),
+    cacheControlRules: parseHeaderRules(raw.cacheControl ?? [], 'cache-control'),
+    accessTier: parseAccessTier(raw.accessTier),
+    createContainer: raw.createContainer ?? false,
+  };
+}
+
+/** Files in flight when the user says 'auto': enough to hide per-request latency on small files. */
+export function autoConcurrency(): number {
+  return Math.min(64, Math.max(16, os.availableParallelism() * 8));
+}
+
+/**
+ * Splits glob lists given as lines or comma-separated (`*.html, *.css`), keeping commas inside braces (`*.{js,css}`).
+ */
+export function splitPatterns(values: readonly string[] | undefined): string[] {
+  const patterns: string[] = [];
+  for (const value of values ?? []) {
+    for (const line of value.split(/\r?\n/)) {
+      let depth = 0;
+      let current = '';
+      for (const char of line) {
+        if (char === '{') depth++;
+        if (char === '}') depth = Math.max(0, depth - 1);
+        if (char === ',' && depth === 0) {
+          patterns.push(current);
+          current = '';
+        } else {
+          current += char;
+        }
+      }
+      patterns.push(current);
+    }
+  }
+  return patterns.map((p) => p.trim()).filter(Boolean);
+}
+
+function parseCompare(value: string | undefined): CompareMode {
+  const mode = (value?.trim() || DEFAULTS.compare).toLowerCase();
+  if (!COMPARE_MODES.includes(mode as CompareMode)) {
+    throw new UsageError(
+      `Unknown compare mode "${value}".`,
+      'Use md5 (content, the default), size, or none (always upload).',
+    );
+  }
+  return mode as CompareMode;
+}
+
+function parseThreshold(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DEFAULTS.deleteThreshold;
+  const text = value.trim();
+  const number = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+  if (!Number.isFinite(number) || number < 0 || number > 1) {
+    throw new UsageError(
+      `The delete threshold "${value}" is not a share between 0 and 1.`,
+      'Write it as 0.5 or 50% (the largest share of the blobs in scope one run may delete).',
+    );
+  }
+  return number;
+}
+
+function parseConcurrency(value: string | undefined): number {
+  const text = value?.trim().toLowerCase();
+  if (!text || text === 'auto') return autoConcurrency();
+  const number = Number(text);
+  if (!Number.isInteger(number) || number < 1 || number > 1000) {
+    throw new UsageError(`The concurrency "${value}" is not a whole number from 1 to 1000.`, 'Use "auto" or e.g. 32.');
+  }
+  return number;
+}
+
+function parseAccessTier(value: string | undefined): AccessTier | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  const tier = ACCESS_TIERS.find((t) => t.toLowerCase() === text.toLowerCase());
+  if (!tier) throw new UsageError(`Unknown access tier "${value}".`, `Use one of ${ACCESS_TIERS.join(', ')}.`);
+  return tier;
+}

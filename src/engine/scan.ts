@@ -1,0 +1,112 @@
+import { promises as fs, type Dirent, type Stats } from 'node:fs';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { UsageError } from './errors.js';
+import type { PathFilter } from './matcher.js';
+import type { Failure, LocalFile } from './types.js';
+
+export interface ScanResult {
+  files: LocalFile[];
+  /** Files or folders that exist but could not be read: reported as failed, and they block deletes. */
+  problems: Failure[];
+  warnings: string[];
+}
+
+/** Stats at once: enough to keep the disk busy, few enough not to exhaust file descriptors. */
+const STAT_CONCURRENCY = 64;
+
+/** Checks the source folder and returns its absolute path, or throws a UsageError that says what to fix. */
+export async function resolveSourceFolder(source: string): Promise<string> {
+  if (!source) throw new UsageError('No source folder was given.', 'Name the local folder to sync from.');
+  const absolute = path.resolve(source);
+  let stats: Stats;
+  try {
+    stats = await fs.stat(absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new UsageError(
+        `The source folder "${source}" does not exist.`,
+        'Check the path (it is resolved from the current directory) and that the build step produced it.',
+      );
+    }
+    throw new UsageError(`The source folder "${source}" cannot be read (${code}).`, 'Check its permissions.');
+  }
+  if (!stats.isDirectory()) {
+    throw new UsageError(
+      `The source "${source}" is a file, not a folder.`,
+      'Give the folder that contains it; use --include to pick single files.',
+    );
+  }
+  try {
+    await fs.access(absolute, fs.constants.R_OK | fs.constants.X_OK);
+  } catch {
+    throw new UsageError(`The source folder "${source}" cannot be read.`, 'Check its permissions.');
+  }
+  return absolute;
+}
+
+/**
+ * Walks the source folder. Hidden files are included; symlinks are followed, except into a folder that is already
+ * one of the current folder's ancestors (a loop).
+ */
+export async function scanSource(root: string, filter: PathFilter): Promise<ScanResult> {
+  const result: ScanResult = { files: [], problems: [], warnings: [] };
+  const limit = pLimit(STAT_CONCURRENCY);
+
+  async function walk(dir: string, relDir: string, ancestors: ReadonlySet<string>): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await limit(() => fs.readdir(dir, { withFileTypes: true }));
+    } catch (error) {
+      result.problems.push({ name: `${relDir || '.'}/`, reason: `cannot read folder: ${errnoText(error)}` });
+      return;
+    }
+    await Promise.all(
+      entries.map(async (entry) => {
+        const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
+        const full = path.join(dir, entry.name);
+        let stats: Stats;
+        try {
+          stats = await limit(() => fs.stat(full));
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (entry.isSymbolicLink() && (code === 'ENOENT' || code === 'ELOOP')) {
+            result.warnings.push(`${rel}: skipped a broken symbolic link`);
+          } else {
+            result.problems.push({ name: rel, reason: `cannot read: ${errnoText(error)}` });
+          }
+          return;
+        }
+        if (stats.isDirectory()) {
+          if (filter.excludesFolder(rel)) return;
+          const id = `${stats.dev}:${stats.ino}`;
+          if (ancestors.has(id)) {
+            result.warnings.push(`${rel}: not followed, the symbolic link loops back to a parent folder`);
+            return;
+          }
+          await walk(full, rel, new Set(ancestors).add(id));
+        } else if (stats.isFile() && filter.matches(rel)) {
+          result.files.push({ name: rel, path: full, size: stats.size, mtimeMs: stats.mtimeMs });
+        }
+      }),
+    );
+  }
+
+  const rootStats = await fs.stat(root);
+  await walk(root, '', new Set([`${rootStats.dev}:${rootStats.ino}`]));
+  result.files.sort((a, b) => compareNames(a.name, b.name));
+  result.problems.sort((a, b) => compareNames(a.name, b.name));
+  result.warnings.sort();
+  return result;
+}
+
+/** Code-unit order, the same order the service lists blobs in. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function errnoText(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code ?? e.message;
+}

@@ -1,0 +1,41 @@
+import path from 'node:path';
+import type { ExtensionStats, Failure, FileResult, SyncSummary } from './types.js';
+
+/** Collects per-file results into the run's summary. */
+export class SummaryBuilder {
+  private readonly counts = { uploaded: 0, updated: 0, skipped: 0, deleted: 0, failed: 0 };
+  private bytesUploaded = 0;
+  private readonly failures: Failure[] = [];
+  private readonly byExtension = new Map<string, ExtensionStats>();
+  private readonly started = Date.now();
+
+  record(result: FileResult): void {
+    this.counts[result.action]++;
+    if (result.action === 'failed') this.failures.push({ name: result.name, reason: result.reason ?? 'unknown' });
+    if (result.action === 'uploaded') {
+      this.bytesUploaded += result.bytes;
+      const extension = path.posix.extname(result.name).toLowerCase() || '(none)';
+      const stats = this.byExtension.get(extension) ?? { extension, files: 0, bytes: 0 };
+      stats.files++;
+      stats.bytes += result.bytes;
+      this.byExtension.set(extension, stats);
+    }
+  }
+
+  get failedCount(): number {
+    return this.counts.failed;
+  }
+
+  build(fields: { source: string; destination: string; dryRun: boolean; deletesSkipped?: string }): SyncSummary {
+    const durationMs = Date.now() - this.started;
+    return {
+      ...fields,
+      ...this.counts,
+      bytesUploaded: this.bytesUploaded,
+      durationMs,
+      throughput: durationMs > 0 ? Math.round((this.bytesUploaded * 1000) / durationMs) : 0,
+      failures: [...this.failures].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      uploadedByExtension: [...this.byExtension.values()].sort((a, b) => b.bytes - a.bytes || b.files - a.files),
+    };
+  }
+}

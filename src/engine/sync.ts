@@ -1,0 +1,146 @@
+import type { ContainerClient } from '@azure/storage-blob';
+import { classifyFatal, statusOf } from './classify.js';
+import { GuardError } from './errors.js';
+import { hashFiles } from './hash.js';
+import { HeaderResolver } from './headers.js';
+import { PathFilter } from './matcher.js';
+import { blobNameFor } from './names.js';
+import { diff, filesNeedingHash } from './plan.js';
+import { listRemote } from './remote.js';
+import { resolveSourceFolder, scanSource } from './scan.js';
+import { SummaryBuilder } from './summary.js';
+import { deleteExtras, transferChanges } from './transfer.js';
+import type { LocalFile, Plan, RemoteBlob, SyncEvents, SyncOptions, SyncSummary } from './types.js';
+
+/** Files hashed at once; hashing is disk- and CPU-bound, so a few per core is enough. */
+const HASH_CONCURRENCY = 8;
+
+export interface SyncTarget {
+  container: ContainerClient;
+  /** How to name the destination to a person: a URL with no secret in it. */
+  label: string;
+}
+
+/**
+ * Makes the container (under `destinationPath`) match the source folder: scan, list, hash what must be compared,
+ * plan, upload, then delete extras only if nothing failed. Per-file failures land in the summary; errors that make
+ * the whole run pointless (bad input, refused credentials, an unreachable account, a tripped guard) are thrown.
+ */
+export async function sync(options: SyncOptions, target: SyncTarget, events: SyncEvents = {}): Promise<SyncSummary> {
+  const summary = new SummaryBuilder();
+  const root = await resolveSourceFolder(options.source);
+  const filter = new PathFilter(options.include, options.exclude);
+
+  events.phase?.('scan');
+  const scan = await scanSource(root, filter);
+  scan.warnings.forEach((w) => events.warning?.(w));
+  if (scan.files.length === 0) {
+    if (options.deleteDestination) {
+      throw new GuardError(
+        `The source "${options.source}" matched no files, so deleting would empty the destination. Nothing was changed.`,
+        'Check that the build produced output and that --include/--exclude are right; to really empty the destination, delete it with another tool.',
+      );
+    }
+    events.warning?.(
+      `The source "${options.source}" matched no files; check the path and the include/exclude patterns.`,
+    );
+  }
+
+  events.phase?.('list');
+  const remotes = await listOrCreate(options, target, events);
+
+  events.phase?.('hash');
+  const toHash = filesNeedingHash(scan.files, remotes, options.compare);
+  const hashErrors = await hashFiles(toHash, HASH_CONCURRENCY);
+  const unreadable = new Set<LocalFile>(hashErrors.keys());
+
+  events.phase?.('plan');
+  const headers = new HeaderResolver(options.contentTypeRules, options.cacheControlRules);
+  const plan = diff(
+    scan.files.filter((file) => !unreadable.has(file)),
+    remotes,
+    {
+      compare: options.compare,
+      deleteDestination: options.deleteDestination,
+      blobName: (name) => blobNameFor(options.destinationPath, name),
+      headersFor: (name) => headers.resolve(name),
+      inScope: (name) => filter.matches(name),
+    },
+  );
+  events.plan?.(plan);
+  guardDeletes(plan, options);
+
+  const done = (deletesSkipped?: string) =>
+    summary.build({ source: root, destination: target.label, dryRun: options.dryRun, deletesSkipped });
+  if (options.dryRun) {
+    recordPlanned(plan, summary);
+    return done();
+  }
+
+  for (const problem of scan.problems)
+    summary.record({ action: 'failed', name: problem.name, bytes: 0, reason: problem.reason });
+  for (const [file, reason] of hashErrors)
+    summary.record({ action: 'failed', name: file.name, bytes: 0, reason: `cannot read: ${reason}` });
+  for (const item of plan.skip) {
+    const result = { action: 'skipped', name: item.local.name, bytes: item.local.size } as const;
+    summary.record(result);
+    events.file?.(result);
+  }
+
+  const context = { container: target.container, options, events, summary };
+  events.phase?.('upload');
+  await transferChanges(context, plan);
+
+  if (plan.delete.length === 0) return done();
+  if (summary.failedCount > 0) {
+    const reason = `${summary.failedCount} file(s) failed, so none of the ${plan.delete.length} extra blob(s) were deleted.`;
+    events.warning?.(reason);
+    return done(reason);
+  }
+  events.phase?.('delete');
+  await deleteExtras(context, plan.delete);
+  return done();
+}
+
+async function listOrCreate(
+  options: SyncOptions,
+  target: SyncTarget,
+  events: SyncEvents,
+): Promise<Map<string, RemoteBlob>> {
+  try {
+    return await listRemote(target.container, options.destinationPath);
+  } catch (error) {
+    const missing = statusOf(error) === 404;
+    if (missing && options.createContainer) {
+      if (options.dryRun) {
+        events.warning?.(`The container does not exist yet; a real run would create it.`);
+      } else {
+        await target.container.createIfNotExists().catch((e: unknown) => {
+          throw classifyFatal(e, 'create the container', target.label) ?? e;
+        });
+      }
+      return new Map();
+    }
+    throw classifyFatal(error, 'list the container', target.label) ?? error;
+  }
+}
+
+function guardDeletes(plan: Plan, options: SyncOptions): void {
+  if (options.force || plan.delete.length === 0) return;
+  const share = plan.delete.length / plan.remoteInScope;
+  if (share > options.deleteThreshold) {
+    const percent = (n: number) => `${Math.round(n * 100)}%`;
+    throw new GuardError(
+      `Refusing to delete ${plan.delete.length} of the ${plan.remoteInScope} blobs in scope (${percent(share)}, more than the ${percent(options.deleteThreshold)} threshold). Nothing was changed.`,
+      'Check that the source folder is complete; if the deletes are intended, raise --delete-threshold or pass --force.',
+    );
+  }
+}
+
+/** A dry run's summary counts what a real run would do. */
+function recordPlanned(plan: Plan, summary: SummaryBuilder): void {
+  for (const item of plan.upload) summary.record({ action: 'uploaded', name: item.local.name, bytes: item.local.size });
+  for (const item of plan.updateHeaders) summary.record({ action: 'updated', name: item.local.name, bytes: 0 });
+  for (const item of plan.skip) summary.record({ action: 'skipped', name: item.local.name, bytes: 0 });
+  for (const remote of plan.delete) summary.record({ action: 'deleted', name: remote.name, bytes: remote.size });
+}

@@ -1,0 +1,150 @@
+/** Plain data shared by the engine's stages. Nothing here knows about a platform. */
+
+export type CompareMode = 'md5' | 'size' | 'none';
+export type AccessTier = 'Hot' | 'Cool' | 'Cold' | 'Archive';
+
+/** A header rule: files whose relative path matches `pattern` get `value` (the last matching rule wins). */
+export interface HeaderRule {
+  pattern: string;
+  value: string;
+}
+
+export interface SyncOptions {
+  /** The local folder to mirror. */
+  source: string;
+  /** Virtual folder inside the container ('' for the container root). Already normalised: no leading/trailing '/'. */
+  destinationPath: string;
+  include: string[];
+  exclude: string[];
+  compare: CompareMode;
+  deleteDestination: boolean;
+  /** Largest share (0..1] of the blobs in scope that one run may delete without `force`. */
+  deleteThreshold: number;
+  force: boolean;
+  dryRun: boolean;
+  /** Files transferred at once. */
+  concurrency: number;
+  contentTypeRules: HeaderRule[];
+  cacheControlRules: HeaderRule[];
+  accessTier?: AccessTier;
+  /** Create the container when it does not exist. */
+  createContainer: boolean;
+  /** Block size for large files in bytes; chosen per file when absent. */
+  blockSize?: number;
+}
+
+/** A file found by the scan. `name` is its '/'-joined path relative to the source folder. */
+export interface LocalFile {
+  name: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  /** Base64 MD5, filled in only when the diff needs it. */
+  md5?: string;
+}
+
+/** A blob found under the destination prefix. `name` is relative to the prefix. */
+export interface RemoteBlob {
+  name: string;
+  blobName: string;
+  size: number;
+  md5?: string;
+  etag?: string;
+  contentType?: string;
+  cacheControl?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  contentDisposition?: string;
+}
+
+export interface DesiredHeaders {
+  contentType: string;
+  cacheControl?: string;
+}
+
+export type UploadReason = 'new' | 'changed' | 'always';
+
+export interface UploadItem {
+  local: LocalFile;
+  blobName: string;
+  headers: DesiredHeaders;
+  reason: UploadReason;
+}
+
+export interface UpdateHeadersItem {
+  local: LocalFile;
+  remote: RemoteBlob;
+  headers: DesiredHeaders;
+}
+
+export interface SkipItem {
+  local: LocalFile;
+  remote: RemoteBlob;
+}
+
+export interface Plan {
+  upload: UploadItem[];
+  updateHeaders: UpdateHeadersItem[];
+  skip: SkipItem[];
+  delete: RemoteBlob[];
+  /** Remote blobs in scope (matched by include/exclude), the base for the delete threshold. */
+  remoteInScope: number;
+}
+
+export type FileAction = 'uploaded' | 'updated' | 'skipped' | 'deleted' | 'failed';
+
+export interface FileResult {
+  action: FileAction;
+  /** Name relative to the source folder / destination prefix. */
+  name: string;
+  bytes: number;
+  /** Why it failed, or why it was uploaded ('new', 'changed'). */
+  reason?: string;
+}
+
+export interface Progress {
+  phase: 'scan' | 'list' | 'hash' | 'upload' | 'delete';
+  done: number;
+  total: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+/** How the engine talks to its caller: it never prints. Every member is optional. */
+export interface SyncEvents {
+  phase?(phase: Progress['phase'] | 'plan'): void;
+  plan?(plan: Plan): void;
+  file?(result: FileResult): void;
+  progress?(progress: Progress): void;
+  warning?(message: string): void;
+}
+
+export interface Failure {
+  name: string;
+  reason: string;
+}
+
+export interface ExtensionStats {
+  extension: string;
+  files: number;
+  bytes: number;
+}
+
+export interface SyncSummary {
+  source: string;
+  destination: string;
+  dryRun: boolean;
+  uploaded: number;
+  updated: number;
+  skipped: number;
+  deleted: number;
+  failed: number;
+  bytesUploaded: number;
+  durationMs: number;
+  /** Bytes per second over the whole run. */
+  throughput: number;
+  failures: Failure[];
+  /** Set when deletes were planned but not run, and why. */
+  deletesSkipped?: string;
+  uploadedByExtension: ExtensionStats[];
+}

@@ -1,0 +1,144 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../../engine/errors.js';
+import type { RawSyncOptions } from '../../engine/options.js';
+
+/** Every flag, with its help text. The same names as the Action's inputs. */
+export const FLAGS = {
+  'connection-string': {
+    type: 'string',
+    help: 'Storage connection string (default: $AZURE_STORAGE_CONNECTION_STRING).',
+  },
+  container: { type: 'string', help: 'Container name, when the destination is not a URL.' },
+  'destination-path': { type: 'string', help: 'Virtual folder inside the container (default: the container root).' },
+  'storage-account': {
+    type: 'string',
+    help: 'Storage account name, for --account-key / --sas-token / Entra ID sign-in.',
+  },
+  'blob-endpoint': { type: 'string', help: 'Blob service URL (sovereign clouds, private endpoints, emulators).' },
+  'account-key': { type: 'string', help: 'Account key (default: $AZURE_STORAGE_KEY). Prefer Entra ID or a SAS.' },
+  'sas-token': { type: 'string', help: 'SAS token (default: $AZURE_STORAGE_SAS_TOKEN); needs r,w,l (+d to delete).' },
+  emulator: { type: 'boolean', help: 'Start a local Azurite emulator and sync into it (no Azure account needed).' },
+  'emulator-location': { type: 'string', help: 'Folder where the emulator keeps its data (default: ./.azurite).' },
+  include: { type: 'string', multiple: true, help: 'Only files matching this glob (repeatable; e.g. "**/*.html").' },
+  exclude: { type: 'string', multiple: true, help: 'Skip files matching this glob (repeatable; e.g. "**/*.map").' },
+  'delete-destination': {
+    type: 'boolean',
+    help: 'Delete blobs under the path that are not in the source (after all uploads succeed).',
+  },
+  'delete-threshold': {
+    type: 'string',
+    help: 'Largest share of blobs one run may delete, e.g. 0.5 or 50% (default 50%).',
+  },
+  force: { type: 'boolean', help: 'Delete even when more than the threshold would go.' },
+  compare: { type: 'string', help: 'How to tell a file changed: md5 (default), size, or none (always upload).' },
+  'dry-run': { type: 'boolean', help: 'Print what would change; send nothing.' },
+  concurrency: { type: 'string', help: 'Files transferred at once (default: auto).' },
+  'content-type': {
+    type: 'string',
+    multiple: true,
+    help: 'Content-Type rule glob=type (repeatable; last match wins).',
+  },
+  'cache-control': {
+    type: 'string',
+    multiple: true,
+    help: 'Cache-Control rule glob=value (repeatable; last match wins).',
+  },
+  'access-tier': { type: 'string', help: 'Access tier for uploaded blobs: Hot, Cool, Cold or Archive.' },
+  'create-container': { type: 'boolean', help: 'Create the container if it does not exist.' },
+  timeout: { type: 'string', help: 'Seconds one request may take before it is retried (default 120).' },
+  json: { type: 'boolean', help: 'Print the summary as JSON on stdout (logs go to stderr).' },
+  verbose: { type: 'boolean', help: 'Also list unchanged (skipped) files.' },
+  quiet: { type: 'boolean', help: 'Print only the summary and errors.' },
+  help: { type: 'boolean', short: 'h', help: 'Show this help.' },
+  version: { type: 'boolean', help: 'Show the version.' },
+} as const;
+
+type Flag = keyof typeof FLAGS;
+type FlagValues = {
+  [K in Flag]?: (typeof FLAGS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof FLAGS)[K] extends { type: 'boolean' }
+      ? boolean
+      : string;
+};
+
+export interface CliArgs {
+  source?: string;
+  destinationUrl?: string;
+  flags: FlagValues;
+}
+
+export function parseCliArgs(argv: string[]): CliArgs {
+  const options = Object.fromEntries(
+    Object.entries(FLAGS).map(([name, spec]) => [
+      name,
+      { type: spec.type, multiple: 'multiple' in spec, ...('short' in spec ? { short: spec.short } : {}) },
+    ]),
+  );
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split('\n')[0]}`, 'Run with --help to see the flags.');
+  }
+  const [source, destinationUrl, ...extra] = parsed.positionals;
+  if (extra.length > 0) {
+    throw new UsageError(
+      `Unexpected argument "${extra[0]}".`,
+      'Give a source folder and at most one destination URL; quote globs.',
+    );
+  }
+  return { source, destinationUrl, flags: parsed.values as FlagValues };
+}
+
+export function rawSyncOptions(args: CliArgs, destinationPath: string | undefined): RawSyncOptions {
+  const f = args.flags;
+  return {
+    source: args.source ?? '',
+    destinationPath,
+    include: f.include,
+    exclude: f.exclude,
+    compare: f.compare,
+    deleteDestination: f['delete-destination'],
+    deleteThreshold: f['delete-threshold'],
+    force: f.force,
+    dryRun: f['dry-run'],
+    concurrency: f.concurrency,
+    contentType: f['content-type'],
+    cacheControl: f['cache-control'],
+    accessTier: f['access-tier'],
+    createContainer: f['create-container'] || f.emulator,
+  };
+}
+
+export function helpText(version: string): string {
+  const flagLines = Object.entries(FLAGS).map(([name, spec]) => {
+    const left = `  ${'short' in spec ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ' <value>' : ''}`;
+    return `${left.padEnd(32)} ${spec.help}`;
+  });
+  return [
+    `azure-blob-sync ${version}: make a blob container (or a folder in it) match a local folder.`,
+    '',
+    'Usage:',
+    '  azure-blob-sync <source> <container-url>[?<sas>] [flags]',
+    '  azure-blob-sync <source> --connection-string <cs> --container <name> [--destination-path <path>] [flags]',
+    '  azure-blob-sync <source> --emulator [--container <name>]',
+    '',
+    'Files are compared by content (MD5), so fresh checkouts upload nothing that is unchanged. Blobs outside the',
+    'destination path are never touched; deletes run only with --delete-destination, only after every upload',
+    'succeeded, and never when the source is empty. Without a SAS, key or connection string, the CLI signs in with',
+    'Entra ID (environment, workload identity, managed identity, Azure CLI).',
+    '',
+    'Flags:',
+    ...flagLines,
+    '',
+    'Examples:',
+    '  azure-blob-sync ./dist https://myaccount.blob.core.windows.net/\\$web --delete-destination \\',
+    '    --cache-control "**/*.html=no-cache" --cache-control "assets/**=public, max-age=31536000, immutable"',
+    '  azure-blob-sync ./release "https://myaccount.blob.core.windows.net/releases/v1.2?$SAS" --include "*.tar.gz"',
+    '  azure-blob-sync ./site --emulator --dry-run',
+    '',
+    'Exit codes: 0 in sync, 1 some files failed, 2 bad input, 3 refused credentials or permission,',
+    '4 destination unreachable or missing, 5 stopped by a safety guard (nothing changed).',
+  ].join('\n');
+}

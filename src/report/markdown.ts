@@ -1,0 +1,54 @@
+import type { SyncSummary } from '../engine/types.js';
+import { formatBytes, formatDuration, formatRate } from './format.js';
+
+/** Failures listed before "and N more". */
+export const MAX_LISTED_FAILURES = 50;
+
+/**
+ * The run's summary as Markdown, for the GitHub job summary and the Azure DevOps summary tab. Every value is a
+ * file name, a count or the secret-free destination label.
+ */
+export function summaryMarkdown(summary: SyncSummary, title = 'Azure Blob sync'): string {
+  const lines: string[] = [];
+  const status =
+    summary.failed > 0 ? '❌ finished with failures' : summary.dryRun ? '🔎 dry run, nothing sent' : '✅ in sync';
+  lines.push(`### ${title}: ${status}`, '');
+  lines.push(`\`${escapeCode(summary.source)}\` → \`${escapeCode(summary.destination)}\``, '');
+  const verb = summary.dryRun ? 'would be ' : '';
+  lines.push('| | files |', '|---|---:|');
+  lines.push(`| ${verb}uploaded | ${summary.uploaded} |`);
+  lines.push(`| ${verb}updated (headers only) | ${summary.updated} |`);
+  lines.push(`| skipped (unchanged) | ${summary.skipped} |`);
+  lines.push(`| ${verb}deleted | ${summary.deleted} |`);
+  lines.push(`| failed | ${summary.failed} |`, '');
+  lines.push(
+    `${formatBytes(summary.bytesUploaded)} ${summary.dryRun ? 'to upload' : 'uploaded'} in ${formatDuration(summary.durationMs)} (${formatRate(summary.throughput)}).`,
+    '',
+  );
+  if (summary.deletesSkipped) lines.push(`> ⚠️ ${summary.deletesSkipped}`, '');
+  if (summary.uploadedByExtension.length > 0) {
+    lines.push('<details><summary>Uploaded by file type</summary>', '', '| type | files | bytes |', '|---|---:|---:|');
+    for (const ext of summary.uploadedByExtension.slice(0, 15)) {
+      lines.push(`| ${escapeCell(ext.extension)} | ${ext.files} | ${formatBytes(ext.bytes)} |`);
+    }
+    lines.push('', '</details>', '');
+  }
+  if (summary.failures.length > 0) {
+    lines.push('#### Failed files', '', '| file | reason |', '|---|---|');
+    for (const failure of summary.failures.slice(0, MAX_LISTED_FAILURES)) {
+      lines.push(`| \`${escapeCode(failure.name)}\` | ${escapeCell(failure.reason)} |`);
+    }
+    const more = summary.failures.length - MAX_LISTED_FAILURES;
+    if (more > 0) lines.push('', `…and ${more} more.`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function escapeCode(text: string): string {
+  return escapeCell(text).replace(/`/g, "'");
+}

@@ -1,0 +1,21 @@
+import type { SyncSummary } from '../engine/types.js';
+import { formatBytes, formatDuration, formatRate } from './format.js';
+
+/** The summary as terminal lines. */
+export function summaryText(summary: SyncSummary): string[] {
+  const verb = summary.dryRun ? 'Dry run (nothing sent):' : summary.failed > 0 ? 'Finished with failures:' : 'In sync:';
+  const row = (label: string, count: number, extra = '') => `  ${label.padEnd(10)}${String(count).padStart(8)}${extra}`;
+  const lines = [
+    `${verb} ${summary.source} -> ${summary.destination}`,
+    row(summary.dryRun ? 'to upload' : 'uploaded', summary.uploaded, `  (${formatBytes(summary.bytesUploaded)})`),
+    row(summary.dryRun ? 'to update' : 'updated', summary.updated),
+    row('skipped', summary.skipped),
+    row(summary.dryRun ? 'to delete' : 'deleted', summary.deleted),
+    row('failed', summary.failed),
+    `  ${formatDuration(summary.durationMs)}, ${formatRate(summary.throughput)}`,
+  ];
+  if (summary.deletesSkipped) lines.push(`  warning: ${summary.deletesSkipped}`);
+  for (const failure of summary.failures.slice(0, 100)) lines.push(`  failed: ${failure.name}: ${failure.reason}`);
+  if (summary.failures.length > 100) lines.push(`  …and ${summary.failures.length - 100} more failures`);
+  return lines;
+}
