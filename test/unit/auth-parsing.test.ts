@@ -21,9 +21,16 @@ describe('parseContainerUrl', () => {
     assert.equal(url.path, '');
   });
 
-  it('decodes the $web container', () => assert.equal(parseContainerUrl('https://a.blob.core.windows.net/%24web').container, '$web'));
+  it('decodes the $web container', () =>
+    assert.equal(parseContainerUrl('https://a.blob.core.windows.net/%24web').container, '$web'));
 
-  for (const bad of ['not a url', 'ftp://a/b', 'https://acct.blob.core.windows.net/', 'https://acct.blob.core.windows.net/Bad_Name', 'https://a.blob.core.windows.net/c/../x']) {
+  for (const bad of [
+    'not a url',
+    'ftp://a/b',
+    'https://acct.blob.core.windows.net/',
+    'https://acct.blob.core.windows.net/Bad_Name',
+    'https://a.blob.core.windows.net/c/../x',
+  ]) {
     it(`rejects ${bad}`, () => assert.throws(() => parseContainerUrl(bad), UsageError));
   }
 
@@ -37,7 +44,9 @@ describe('parseContainerUrl', () => {
 
 describe('parseConnectionString', () => {
   it('builds the endpoint from account name and suffix', () => {
-    const parts = parseConnectionString('DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5;EndpointSuffix=core.chinacloudapi.cn');
+    const parts = parseConnectionString(
+      'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5;EndpointSuffix=core.chinacloudapi.cn',
+    );
     assert.equal(parts.blobEndpoint, 'https://acct.blob.core.chinacloudapi.cn');
   });
 
@@ -46,12 +55,21 @@ describe('parseConnectionString', () => {
   });
 
   it('accepts a SAS connection string with a BlobEndpoint', () => {
-    const parts = parseConnectionString('BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=sv=1&sig=x');
+    const parts = parseConnectionString(
+      'BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=sv=1&sig=x',
+    );
     assert.equal(parts.sas, 'sv=1&sig=x');
     assert.equal(parts.blobEndpoint, 'https://acct.blob.core.windows.net');
   });
 
-  const bad = ['garbage', 'AccountName=acct', 'AccountKey=a2V5', 'AccountName=a;AccountKey=not base64!', 'SharedAccessSignature=sig=1', 'AccountName=a;AccountKey=a2V5;BlobEndpoint=::'];
+  const bad = [
+    'garbage',
+    'AccountName=acct',
+    'AccountKey=a2V5',
+    'AccountName=a;AccountKey=not base64!',
+    'SharedAccessSignature=sig=1',
+    'AccountName=a;AccountKey=a2V5;BlobEndpoint=::',
+  ];
   for (const text of bad) {
     it(`rejects "${text}" without echoing the key`, () => {
       assert.throws(
@@ -65,7 +83,10 @@ describe('parseConnectionString', () => {
 describe('endpoints, SAS and authorities', () => {
   it('derives the public endpoint or takes the explicit one', () => {
     assert.equal(blobServiceUrl('acct', undefined), 'https://acct.blob.core.windows.net');
-    assert.equal(blobServiceUrl(undefined, 'https://acct.blob.core.usgovcloudapi.net/'), 'https://acct.blob.core.usgovcloudapi.net');
+    assert.equal(
+      blobServiceUrl(undefined, 'https://acct.blob.core.usgovcloudapi.net/'),
+      'https://acct.blob.core.usgovcloudapi.net',
+    );
     assert.throws(() => blobServiceUrl('Bad_Account', undefined), UsageError);
     assert.throws(() => blobServiceUrl(undefined, undefined), UsageError);
   });

@@ -18,7 +18,8 @@ describe('defaultContentType', () => {
     'no-extension': 'application/octet-stream',
     '.well-known/security.txt': 'text/plain; charset=utf-8',
   };
-  for (const [name, type] of Object.entries(expected)) it(`${name} → ${type}`, () => assert.equal(defaultContentType(name), type));
+  for (const [name, type] of Object.entries(expected))
+    it(`${name} → ${type}`, () => assert.equal(defaultContentType(name), type));
 });
 
 describe('header rules', () => {
@@ -34,7 +35,8 @@ describe('header rules', () => {
   });
 
   for (const bad of ['no-equals', '=value', 'glob=']) {
-    it(`rejects "${bad}" with a usage error`, () => assert.throws(() => parseHeaderRules([bad], 'cache-control'), UsageError));
+    it(`rejects "${bad}" with a usage error`, () =>
+      assert.throws(() => parseHeaderRules([bad], 'cache-control'), UsageError));
   }
 
   it('applies the last matching rule, patterns without "/" at any depth', () => {
@@ -45,8 +47,14 @@ describe('header rules', () => {
         { pattern: '*.html', value: 'no-cache' },
       ],
     );
-    assert.deepEqual(resolver.resolve('deep/dir/page.html'), { contentType: 'text/html; charset=utf-8', cacheControl: 'no-cache' });
-    assert.deepEqual(resolver.resolve('x/y.data'), { contentType: 'application/x-custom', cacheControl: 'public, max-age=300' });
+    assert.deepEqual(resolver.resolve('deep/dir/page.html'), {
+      contentType: 'text/html; charset=utf-8',
+      cacheControl: 'no-cache',
+    });
+    assert.deepEqual(resolver.resolve('x/y.data'), {
+      contentType: 'application/x-custom',
+      cacheControl: 'public, max-age=300',
+    });
     assert.equal(new HeaderResolver([], []).resolve('a.css').cacheControl, undefined);
   });
 });

@@ -5,7 +5,8 @@ import { PathFilter } from '../../src/engine/matcher.js';
 describe('PathFilter', () => {
   it('includes everything, hidden files too, by default', () => {
     const filter = new PathFilter([], []);
-    for (const name of ['a.txt', '.hidden', '.well-known/security.txt', 'deep/.git/config']) assert.ok(filter.matches(name), name);
+    for (const name of ['a.txt', '.hidden', '.well-known/security.txt', 'deep/.git/config'])
+      assert.ok(filter.matches(name), name);
   });
 
   it('matches a pattern without "/" at any depth', () => {

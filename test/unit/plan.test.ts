@@ -3,7 +3,13 @@ import { describe, it } from 'node:test';
 import { diff, filesNeedingHash, headersDiffer, type DiffOptions } from '../../src/engine/plan.js';
 import type { CompareMode, LocalFile, RemoteBlob } from '../../src/engine/types.js';
 
-const local = (name: string, size: number, md5?: string): LocalFile => ({ name, path: `/src/${name}`, size, mtimeMs: 0, md5 });
+const local = (name: string, size: number, md5?: string): LocalFile => ({
+  name,
+  path: `/src/${name}`,
+  size,
+  mtimeMs: 0,
+  md5,
+});
 const remote = (name: string, size: number, md5?: string, extra: Partial<RemoteBlob> = {}): RemoteBlob => ({
   name,
   blobName: `p/${name}`,
@@ -41,7 +47,13 @@ describe('diff', () => {
     ['md5', 'other size', local('a', 4, undefined), remote('a', 3, 'X'), 'upload:changed'],
     ['md5', 'remote without md5', local('a', 3, 'X'), remote('a', 3, undefined), 'upload:changed'],
     ['md5', 'local not hashed (unreadable)', local('a', 3, undefined), remote('a', 3, 'X'), 'upload:changed'],
-    ['md5', 'empty file, empty blob', local('a', 0, '1B2M2Y8AsgTpgAmY7PhCfg=='), remote('a', 0, '1B2M2Y8AsgTpgAmY7PhCfg=='), 'skip'],
+    [
+      'md5',
+      'empty file, empty blob',
+      local('a', 0, '1B2M2Y8AsgTpgAmY7PhCfg=='),
+      remote('a', 0, '1B2M2Y8AsgTpgAmY7PhCfg=='),
+      'skip',
+    ],
     ['size', 'same size, other md5', local('a', 3, 'X'), remote('a', 3, 'Y'), 'skip'],
     ['size', 'same size, remote without md5', local('a', 3), remote('a', 3), 'skip'],
     ['size', 'other size', local('a', 4), remote('a', 3, 'X'), 'upload:changed'],
@@ -56,11 +68,20 @@ describe('diff', () => {
   it('updates headers only when content is equal but the desired headers differ', () => {
     const plan = diff(
       [local('a.html', 3, 'X'), local('b.html', 3, 'Y')],
-      byName(remote('a.html', 3, 'X', { contentType: 'text/plain' }), remote('b.html', 3, 'Z', { contentType: 'text/plain' })),
+      byName(
+        remote('a.html', 3, 'X', { contentType: 'text/plain' }),
+        remote('b.html', 3, 'Z', { contentType: 'text/plain' }),
+      ),
       options({ headersFor: () => ({ contentType: 'text/html; charset=utf-8' }) }),
     );
-    assert.deepEqual(plan.updateHeaders.map((i) => i.local.name), ['a.html']);
-    assert.deepEqual(plan.upload.map((i) => i.local.name), ['b.html']);
+    assert.deepEqual(
+      plan.updateHeaders.map((i) => i.local.name),
+      ['a.html'],
+    );
+    assert.deepEqual(
+      plan.upload.map((i) => i.local.name),
+      ['b.html'],
+    );
   });
 
   it('names upload targets under the destination path', () => {
@@ -74,15 +95,26 @@ describe('diff', () => {
     const inScope = (n: string) => !n.endsWith('.map');
     assert.deepEqual(diff(locals, remotes, options({ inScope })).delete, []);
     const plan = diff(locals, remotes, options({ inScope, deleteDestination: true }));
-    assert.deepEqual(plan.delete.map((r) => r.name), ['gone']);
+    assert.deepEqual(
+      plan.delete.map((r) => r.name),
+      ['gone'],
+    );
     assert.equal(plan.remoteInScope, 2);
   });
 
   it('partitions every local file into exactly one of upload / update / skip', () => {
     const locals = Array.from({ length: 50 }, (_, i) => local(`f${i}`, i % 3, i % 2 ? 'A' : 'B'));
-    const remotes = byName(...Array.from({ length: 40 }, (_, i) => remote(`f${i}`, i % 4, 'A', { contentType: i % 5 ? 'text/plain; charset=utf-8' : 'x/y' })));
+    const remotes = byName(
+      ...Array.from({ length: 40 }, (_, i) =>
+        remote(`f${i}`, i % 4, 'A', { contentType: i % 5 ? 'text/plain; charset=utf-8' : 'x/y' }),
+      ),
+    );
     const plan = diff(locals, remotes, options());
-    const names = [...plan.upload.map((i) => i.local.name), ...plan.updateHeaders.map((i) => i.local.name), ...plan.skip.map((i) => i.local.name)];
+    const names = [
+      ...plan.upload.map((i) => i.local.name),
+      ...plan.updateHeaders.map((i) => i.local.name),
+      ...plan.skip.map((i) => i.local.name),
+    ];
     assert.equal(names.length, 50);
     assert.equal(new Set(names).size, 50);
   });
@@ -91,8 +123,16 @@ describe('diff', () => {
 describe('filesNeedingHash', () => {
   it('hashes only files whose blob has an MD5 and the same size, in md5 mode', () => {
     const locals = [local('same', 3), local('resized', 4), local('new', 1), local('nomd5', 3), local('hashed', 3, 'X')];
-    const remotes = byName(remote('same', 3, 'X'), remote('resized', 3, 'X'), remote('nomd5', 3), remote('hashed', 3, 'X'));
-    assert.deepEqual(filesNeedingHash(locals, remotes, 'md5').map((f) => f.name), ['same']);
+    const remotes = byName(
+      remote('same', 3, 'X'),
+      remote('resized', 3, 'X'),
+      remote('nomd5', 3),
+      remote('hashed', 3, 'X'),
+    );
+    assert.deepEqual(
+      filesNeedingHash(locals, remotes, 'md5').map((f) => f.name),
+      ['same'],
+    );
     assert.deepEqual(filesNeedingHash(locals, remotes, 'size'), []);
     assert.deepEqual(filesNeedingHash(locals, remotes, 'none'), []);
   });
@@ -100,7 +140,13 @@ describe('filesNeedingHash', () => {
 
 describe('headersDiffer', () => {
   it('treats media types case- and space-insensitively', () => {
-    assert.equal(headersDiffer({ contentType: 'text/html; charset=utf-8' }, remote('a', 1, 'X', { contentType: 'text/html;charset=UTF-8' })), false);
+    assert.equal(
+      headersDiffer(
+        { contentType: 'text/html; charset=utf-8' },
+        remote('a', 1, 'X', { contentType: 'text/html;charset=UTF-8' }),
+      ),
+      false,
+    );
     assert.equal(headersDiffer({ contentType: 'text/html' }, remote('a', 1, 'X', { contentType: 'text/plain' })), true);
   });
 

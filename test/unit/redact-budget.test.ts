@@ -13,7 +13,8 @@ describe('redact', () => {
       'token eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4eXoxMjMifQ.sig',
     ].join('\n');
     const clean = redact(text);
-    for (const secret of ['AbC%2Bdef%3D', 'S3cr3tKey', 'abc.def-ghi', 'eyJhbGciOiJub25lIn0']) assert.ok(!clean.includes(secret), secret);
+    for (const secret of ['AbC%2Bdef%3D', 'S3cr3tKey', 'abc.def-ghi', 'eyJhbGciOiJub25lIn0'])
+      assert.ok(!clean.includes(secret), secret);
     assert.match(clean, /sv=2022&sig=REDACTED&se=1/);
   });
 });
