@@ -22,6 +22,15 @@ function isPathStyle(url: URL): boolean {
 }
 
 export function parseContainerUrl(text: string): ContainerUrl {
+  // URL parsing would silently resolve '..' away, so dot segments are refused before it.
+  const rawPath = text.replace(/[?#].*$/, '').replace(/^[a-z]+:\/\/[^/]*/i, '');
+  const dot = rawPath.split('/').find((s) => /^(\.|%2e){1,2}$/i.test(s));
+  if (dot) {
+    throw new UsageError(
+      `The destination URL's path contains a "${decodeURIComponent(dot)}" segment.`,
+      'Give a plain container and virtual folder, e.g. https://myaccount.blob.core.windows.net/site/v2.',
+    );
+  }
   let url: URL;
   try {
     url = new URL(text);

@@ -2,6 +2,7 @@ import { connectContainer } from '../../auth/client.js';
 import { describeError, ExitCode, SyncError, UsageError } from '../../engine/errors.js';
 import { resolveSyncOptions } from '../../engine/options.js';
 import { redact } from '../../engine/redact.js';
+import { resolveSourceFolder } from '../../engine/scan.js';
 import { sync } from '../../engine/sync.js';
 import type { Plan } from '../../engine/types.js';
 import { summaryText } from '../../report/text.js';
@@ -27,6 +28,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     }
     const json = args.flags.json ?? false;
     const log = json ? process.stderr : process.stdout;
+    // The source is checked before anything starts or connects.
+    if (args.source) await resolveSourceFolder(args.source);
     const destination = await resolveCliDestination(args, env);
     stopEmulator = destination.emulator?.stop;
     const options = resolveSyncOptions(rawSyncOptions(args, destination.destinationPath));
