@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeEntraOptions {
+  certPath: string;
+  keyPath: string;
+  /**
+   * Lifetime of issued access tokens. MSAL treats a token within 5 minutes of expiry as expired, so anything under
+   * 300 s makes every token request go to the server again (and fetch a new client assertion).
+   */
+  tokenLifetimeSeconds?: number;
+}
+
+export interface TokenRequest {
+  tenantId: string;
+  clientId: string;
+  clientAssertion: string;
+  scope: string;
+}
+
+export interface FakeEntra {
+  /** `https://127.0.0.1:<port>`: pass as the authority host (with instance discovery disabled). */
+  authorityHost: string;
+  /** Every client-credentials token request, in order. */
+  requests: TokenRequest[];
+  /** Every access token issued, in order (so tests can check none reached a log). */
+  issuedTokens: string[];
+  stop(): Promise<void>;
+}
+
+const DEFAULT_LIFETIME_SECONDS = 3600;
+
+/**
+ * A stand-in for Microsoft Entra ID on loopback HTTPS: OpenID discovery plus the client-credentials token endpoint
+ * that `ClientAssertionCredential` uses. It issues access tokens that Azurite's `--oauth basic` accepts (it checks
+ * the claims, not the signature).
+ */
+export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEntra> {
+  const lifetime = options.tokenLifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS;
+  const requests: TokenRequest[] = [];
+  const issuedTokens: string[] = [];
+  let authorityHost = '';
+
+  const server = createServer(
+    { cert: readFileSync(options.certPath), key: readFileSync(options.keyPath) },
+    (req: IncomingMessage, res: ServerResponse) => {
+      const url = new URL(req.url ?? '/', authorityHost);
+      const discovery = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
+      const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
+      if (req.method === 'GET' && discovery) {
+        sendJson(res, 200, openIdConfiguration(authorityHost, discovery[1] ?? ''));
+      } else if (req.method === 'POST' && token) {
+        readBody(req).then(
+          (body) => {
+            const form = new URLSearchParams(body);
+            const tenantId = token[1] ?? '';
+            const problem = checkTokenRequest(form);
+            if (problem) {
+              sendJson(res, 400, { error: 'invalid_request', error_description: problem });
+              return;
+            }
+            requests.push({
+              tenantId,
+              clientId: form.get('client_id') ?? '',
+              clientAssertion: form.get('client_assertion') ?? '',
+              scope: form.get('scope') ?? '',
+            });
+            const accessToken = storageAccessToken(tenantId, form.get('client_id') ?? '', lifetime);
+            issuedTokens.push(accessToken);
+            sendJson(res, 200, {
+              token_type: 'Bearer',
+              expires_in: lifetime,
+              ext_expires_in: lifetime,
+              access_token: accessToken,
+            });
+          },
+          () => sendJson(res, 400, { error: 'invalid_request' }),
+        );
+      } else {
+        sendJson(res, 404, { error: 'not_found', error_description: `${req.method} ${url.pathname}` });
+      }
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  authorityHost = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    authorityHost,
+    requests,
+    issuedTokens,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function openIdConfiguration(host: string, tenant: string): Record<string, unknown> {
+  return {
+    issuer: `${host}/${tenant}/v2.0`,
+    authorization_endpoint: `${host}/${tenant}/oauth2/v2.0/authorize`,
+    token_endpoint: `${host}/${tenant}/oauth2/v2.0/token`,
+    jwks_uri: `${host}/${tenant}/discovery/v2.0/keys`,
+    response_types_supported: ['code', 'id_token', 'token'],
+    subject_types_supported: ['pairwise'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    token_endpoint_auth_methods_supported: ['private_key_jwt', 'client_secret_post'],
+  };
+}
+
+/** What Entra itself would reject: anything but client credentials with a JWT bearer assertion. */
+function checkTokenRequest(form: URLSearchParams): string | undefined {
+  if (form.get('grant_type') !== 'client_credentials') return 'grant_type must be client_credentials';
+  if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+    return 'client_assertion_type must be jwt-bearer';
+  }
+  if (!form.get('client_assertion')) return 'client_assertion is missing';
+  if (!form.get('client_id')) return 'client_id is missing';
+  return undefined;
+}
+
+/** A JWT with the claims Azurite checks; the signature is not verified by Azurite's basic OAuth mode. */
+function storageAccessToken(tenantId: string, clientId: string, lifetimeSeconds: number): string {
+  const now = Math.floor(Date.now() / 1000);
+  const header = { typ: 'JWT', alg: 'RS256', kid: 'fake-entra' };
+  const claims = {
+    aud: 'https://storage.azure.com',
+    iss: `https://sts.windows.net/${tenantId}/`,
+    iat: now - 5,
+    nbf: now - 5,
+    exp: now + lifetimeSeconds,
+    appid: clientId,
+    tid: tenantId,
+    // Makes each token unique even when two are issued in the same second.
+    uti: Math.random().toString(36).slice(2),
+    ver: '1.0',
+  };
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${encode(header)}.${encode(claims)}.${Buffer.from('not-signed-fake-entra').toString('base64url')}`;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
