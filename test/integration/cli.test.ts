@@ -123,6 +123,18 @@ describe('CLI (bundled) against Azurite', () => {
     assert.match(result.stderr, /Storage Blob Data Contributor/);
     assert.ok(!result.stderr.includes(new URLSearchParams(writeOnly).get('sig')!));
   });
+  it('exits 4 naming the fix when the container is missing, and creates it when asked', async () => {
+    const source = makeTree({ 'a.txt': 'a' });
+    const name = `missing-${process.pid}`;
+    const env = { AZURE_STORAGE_CONNECTION_STRING: azurite.azurite.connectionString };
+    const missing = await runCli([source, '--container', name], { env });
+    assert.equal(missing.code, 4, missing.stderr);
+    assert.match(missing.stderr, /does not exist.*--create-container/);
+    const created = await runCli([source, '--container', name, '--create-container', '--access-tier', 'Cool'], { env });
+    assert.equal(created.code, 0, created.stderr);
+    const properties = await azurite.service.getContainerClient(name).getBlobClient('a.txt').getProperties();
+    assert.equal(properties.accessTier, 'Cool');
+  });
 });
 
 describe('CLI bad input', () => {
