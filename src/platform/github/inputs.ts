@@ -1,0 +1,85 @@
+import path from 'node:path';
+import * as core from '@actions/core';
+import { UsageError } from '../../engine/errors.js';
+import type { RawSyncOptions } from '../../engine/options.js';
+
+/** The inputs that say where to sync and how to sign in (everything but the sync options). */
+export interface AuthInputs {
+  storageAccount: string;
+  blobEndpoint: string;
+  clientId: string;
+  tenantId: string;
+  audience: string;
+  authorityHost: string;
+  sasToken: string;
+  connectionString: string;
+  accountKey: string;
+}
+
+export interface ActionInputs {
+  container: string;
+  auth: AuthInputs;
+  sync: RawSyncOptions;
+}
+
+/** Inputs that carry a secret; masked before anything else is read or logged. */
+export const SECRET_INPUTS = ['sas-token', 'connection-string', 'account-key'] as const;
+
+export const DEFAULT_AUDIENCE = 'api://AzureADTokenExchange';
+
+/**
+ * Reads the step's inputs (kebab-case, as declared in action.yml) into the same raw options the CLI builds from its
+ * flags, so both resolve through `resolveSyncOptions` with the same meanings and defaults.
+ */
+export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
+  const source = required('source');
+  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  return {
+    container: required('container'),
+    auth: {
+      storageAccount: core.getInput('storage-account'),
+      blobEndpoint: core.getInput('blob-endpoint'),
+      clientId: core.getInput('client-id'),
+      tenantId: core.getInput('tenant-id'),
+      audience: core.getInput('audience') || DEFAULT_AUDIENCE,
+      authorityHost: core.getInput('authority-host'),
+      sasToken: core.getInput('sas-token'),
+      connectionString: core.getInput('connection-string'),
+      accountKey: core.getInput('account-key'),
+    },
+    sync: {
+      // Relative sources are relative to the checkout, as in every other step of the job.
+      source: path.resolve(workspace, source),
+      destinationPath: core.getInput('destination-path'),
+      include: core.getMultilineInput('include'),
+      exclude: core.getMultilineInput('exclude'),
+      compare: core.getInput('compare') || undefined,
+      deleteDestination: booleanInput('delete-destination'),
+      deleteThreshold: core.getInput('delete-threshold') || undefined,
+      force: booleanInput('force'),
+      dryRun: booleanInput('dry-run'),
+      concurrency: core.getInput('concurrency') || undefined,
+      contentType: core.getMultilineInput('content-type'),
+      cacheControl: core.getMultilineInput('cache-control'),
+      accessTier: core.getInput('access-tier') || undefined,
+      createContainer: booleanInput('create-container'),
+    },
+  };
+}
+
+function required(name: string): string {
+  const value = core.getInput(name);
+  if (!value) {
+    throw new UsageError(`The input "${name}" is required but was not given.`, `Add \`${name}:\` under \`with:\`.`);
+  }
+  return value;
+}
+
+/** YAML 1.2 booleans as the runner passes them; an empty input means "use the default". */
+function booleanInput(name: string): boolean | undefined {
+  const value = core.getInput(name);
+  if (value === '') return undefined;
+  if (/^(true|True|TRUE)$/.test(value)) return true;
+  if (/^(false|False|FALSE)$/.test(value)) return false;
+  throw new UsageError(`The input "${name}" must be true or false, not "${value}".`, `Write \`${name}: true\`.`);
+}
