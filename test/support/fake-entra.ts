@@ -11,6 +11,12 @@ export interface FakeEntraOptions {
    * 300 s makes every token request go to the server again (and fetch a new client assertion).
    */
   tokenLifetimeSeconds?: number;
+  /**
+   * The `expires_in` the token response reports (default: the lifetime). The Azure SDK fetches a new token before
+   * any request once the current one is within 1 s of expiry, so a value of 1 or less makes every storage request
+   * go through a token refresh (and a new client assertion) while the token itself stays valid for Azurite.
+   */
+  reportedLifetimeSeconds?: number;
 }
 
 export interface TokenRequest {
@@ -39,6 +45,7 @@ const DEFAULT_LIFETIME_SECONDS = 3600;
  */
 export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEntra> {
   const lifetime = options.tokenLifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS;
+  const reportedLifetime = options.reportedLifetimeSeconds ?? lifetime;
   const requests: TokenRequest[] = [];
   const issuedTokens: string[] = [];
   let authorityHost = '';
@@ -71,8 +78,8 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
             issuedTokens.push(accessToken);
             sendJson(res, 200, {
               token_type: 'Bearer',
-              expires_in: lifetime,
-              ext_expires_in: lifetime,
+              expires_in: reportedLifetime,
+              ext_expires_in: reportedLifetime,
               access_token: accessToken,
             });
           },
