@@ -9,8 +9,8 @@ const PROGRESS_INTERVAL_MS = 5_000;
  * Turns engine events into the runner's idioms: one line per change inside a collapsible group, unchanged files at
  * debug level, warnings as annotations, and a progress line every few seconds on long runs.
  */
-export function actionEvents(dryRun: boolean): SyncEvents & { finish(): void } {
-  const started = Date.now();
+export function actionEvents(dryRun: boolean, clock: () => number = Date.now): SyncEvents & { finish(): void } {
+  const started = clock();
   let lastProgress = started;
   let grouped = false;
   const openGroup = (title: string) => {
@@ -43,7 +43,7 @@ export function actionEvents(dryRun: boolean): SyncEvents & { finish(): void } {
       core.warning(message);
     },
     progress(progress: Progress) {
-      const now = Date.now();
+      const now = clock();
       if (progress.total === 0 || progress.done === progress.total) return;
       if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
       lastProgress = now;
