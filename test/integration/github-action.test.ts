@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   ContainerSASPermissions,
@@ -6,8 +8,10 @@ import {
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
 import { useAzurite } from '../support/azurite.js';
+import { ROOT } from '../support/cli.js';
 import { blobState, makeTree, md5Base64 } from '../support/files.js';
 import { findLeaks, runAction } from '../support/github-action.js';
+import { parse } from 'yaml';
 
 const azurite = useAzurite();
 
@@ -153,6 +157,59 @@ describe('GitHub Action (bundled) against Azurite', () => {
     assert.match(run.errors[0]!, /Storage Blob Data Contributor/);
     assert.match(run.summary, /❌ failed/);
     assert.deepEqual(findLeaks(run, [new URLSearchParams(sas).get('sig')!]), []);
+  });
+
+  it("runs the README's static-site step as written (OIDC inputs swapped for the emulator)", async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const workflows = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!));
+    const step = workflows
+      .flatMap((w) => Object.values<{ steps?: { uses?: string; with?: object }[] }>(w?.jobs ?? {}))
+      .flatMap((job) => job.steps ?? [])
+      .find((s) => s.uses?.endsWith('/azure-blob-sync@v1'));
+    assert.ok(step?.with, 'the README has a workflow using the action');
+    const {
+      'storage-account': account,
+      'client-id': clientId,
+      'tenant-id': tenantId,
+      ...rest
+    } = step.with as Record<string, unknown>;
+    assert.ok(account && clientId && tenantId, 'the example signs in with OIDC');
+    const container = await azurite.newContainer();
+    for (const name of ['stale.html', 'index.html', 'assets/site.css']) await container.uploadBlockBlob(name, 'x', 1);
+    const inputs = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, String(v)]));
+    const run = await runAction(
+      { ...inputs, container: container.containerName, 'connection-string': azurite.azurite.connectionString },
+      { workspace: makeTree(SITE) },
+    );
+    assert.equal(run.code, 0, run.stdout);
+    const state = await blobState(container);
+    assert.deepEqual([...state.keys()].sort(), [
+      'about/index.html',
+      'assets/app.3f2a.js',
+      'assets/site.css',
+      'index.html',
+    ]);
+    assert.equal(state.get('index.html')?.cacheControl, 'no-cache');
+    assert.equal(state.get('assets/site.css')?.cacheControl, 'public, max-age=31536000, immutable');
+  });
+
+  it('stops before deleting most of the destination, naming the inputs that allow it', async () => {
+    const container = await azurite.newContainer();
+    for (const name of ['a.html', 'b.html', 'c.html']) await container.uploadBlockBlob(name, name, name.length);
+    const run = await runAction(
+      {
+        source: 'site',
+        container: container.containerName,
+        'connection-string': azurite.azurite.connectionString,
+        'delete-destination': 'true',
+      },
+      { workspace: makeTree({ 'site/a.html': 'a.html' }) },
+    );
+    assert.equal(run.code, 5, run.stdout);
+    assert.match(run.errors[0]!, /^Refusing to delete 2 of the 3 blobs in scope .*Nothing was changed\./);
+    assert.match(run.errors[0]!, /raise `delete-threshold` or pass `force: true`\.$/);
+    assert.doesNotMatch(run.log, /::group::/, 'no empty group');
+    assert.equal((await blobState(container)).size, 3);
   });
 
   it('exits 1 and lists the failed file when one file fails, keeping the rest', async () => {

@@ -50,8 +50,8 @@ describe('GitHub Action log lines', () => {
     const plan = { upload: [{}], updateHeaders: [], skip: [{}], delete: [{}], remoteInScope: 2 } as unknown as Plan;
     const lines = capture((events) => {
       events.plan?.(plan);
-      events.file?.({ action: 'uploaded', name: 'a b%.html', bytes: 2048, reason: 'new' });
       events.file?.({ action: 'skipped', name: 'same.css', bytes: 1 });
+      events.file?.({ action: 'uploaded', name: 'a b%.html', bytes: 2048, reason: 'new' });
       events.file?.({ action: 'failed', name: 'x.bin', bytes: 0, reason: '500 InternalError: boom' });
       events.file?.({ action: 'deleted', name: 'old.html', bytes: 0 });
       events.warning?.('1 file(s) failed, so none of the 1 extra blob(s) were deleted.');
@@ -59,9 +59,9 @@ describe('GitHub Action log lines', () => {
     });
     assert.deepEqual(lines, [
       'Plan: 1 to upload, 0 to update, 1 unchanged, 1 to delete.',
+      '::debug::unchanged same.css',
       '::group::Changed files',
       'uploaded  a b%.html (2.00 KB, new)',
-      '::debug::unchanged same.css',
       'FAILED    x.bin: 500 InternalError: boom',
       'deleted   old.html',
       '::warning::1 file(s) failed, so none of the 1 extra blob(s) were deleted.',

@@ -52,8 +52,8 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     return ExitCode.ok;
   } catch (error) {
     finishEvents?.();
-    const message = redact(error instanceof Error ? error.message : String(error));
-    const hint = error instanceof SyncError && error.hint ? redact(error.hint) : undefined;
+    const message = inActionTerms(redact(error instanceof Error ? error.message : String(error)));
+    const hint = error instanceof SyncError && error.hint ? inActionTerms(redact(error.hint)) : undefined;
     core.setFailed(hint ? `${message}\n${hint}` : message);
     if (!(error instanceof SyncError) && error instanceof Error) core.debug(redact(error.stack ?? ''));
     await writeJobSummary(failureMarkdown(message, hint));
@@ -68,4 +68,11 @@ function workspaceRelative(folder: string, env: NodeJS.ProcessEnv): string {
   const relative = path.relative(workspace, folder);
   if (relative === '') return '.';
   return relative.startsWith('..') || path.isAbsolute(relative) ? folder : relative;
+}
+
+const SWITCHES = new Set(['force', 'create-container', 'delete-destination', 'dry-run']);
+
+/** The engine's hints name CLI flags; here they become the step's inputs (`--force` → `force: true`). */
+function inActionTerms(text: string): string {
+  return text.replace(/--([a-z][a-z-]*)/g, (_flag, name: string) => `\`${name}${SWITCHES.has(name) ? ': true' : ''}\``);
 }

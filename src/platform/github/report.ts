@@ -25,9 +25,9 @@ export function actionEvents(dryRun: boolean, clock: () => number = Date.now): S
       core.info(
         `Plan: ${plan.upload.length} to upload, ${plan.updateHeaders.length} to update, ${plan.skip.length} unchanged, ${plan.delete.length} to delete.`,
       );
-      if (changes === 0) return;
-      openGroup(dryRun ? 'Changes a real run would make' : 'Changed files');
-      if (!dryRun) return;
+      // A real run opens its group with the first changed file, so a run stopped by a guard shows no empty group.
+      if (changes === 0 || !dryRun) return;
+      openGroup('Changes a real run would make');
       for (const item of plan.upload) core.info(`would upload  ${item.local.name} (${item.reason})`);
       for (const item of plan.updateHeaders) core.info(`would update  ${item.local.name} (headers)`);
       for (const remote of plan.delete) core.info(`would delete  ${remote.name}`);
@@ -37,6 +37,7 @@ export function actionEvents(dryRun: boolean, clock: () => number = Date.now): S
         core.debug(`unchanged ${result.name}`);
         return;
       }
+      openGroup('Changed files');
       core.info(fileLine(result));
     },
     warning(message: string) {
