@@ -1,0 +1,116 @@
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import * as tl from 'azure-pipelines-task-lib/task.js';
+import type { StorageAuth } from '../../auth/client.js';
+import { blobServiceUrl } from '../../auth/destination.js';
+import { AuthError, UsageError } from '../../engine/errors.js';
+import { redact } from '../../engine/redact.js';
+import type { AuthInputs } from './inputs.js';
+import { serviceConnectionLogin, type ServiceConnectionLogin } from './service-connection.js';
+
+/**
+ * Picks how to sign in from `authenticationType`: the service connection (workload identity federation, service
+ * principal, managed identity), a SAS token, or a connection string. Every secret involved is masked before this
+ * returns.
+ */
+export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageAuth {
+  switch (inputs.authenticationType) {
+    case 'connectionString':
+      if (!inputs.connectionString) {
+        throw new UsageError(
+          'authenticationType is connectionString, but connectionString is empty.',
+          'Set `connectionString: $(storageConnectionString)` from a secret variable, or use the service connection (no secret).',
+        );
+      }
+      if (inputs.storageAccount || inputs.blobEndpoint) {
+        throw new UsageError(
+          'The connection string already names the account and endpoint, so storageAccount and blobEndpoint must be left out.',
+          'Remove storageAccount / blobEndpoint, or use authenticationType sasToken with them instead.',
+        );
+      }
+      return { kind: 'connection-string', connectionString: inputs.connectionString };
+    case 'sasToken':
+      if (!inputs.sasToken) {
+        throw new UsageError(
+          'authenticationType is sasToken, but sasToken is empty.',
+          'Set `sasToken: $(storageSasToken)` from a secret variable (r, w, l permissions, plus d for deletes), or use the service connection (no secret).',
+        );
+      }
+      return { kind: 'sas', serviceUrl: serviceUrl(inputs), sasToken: inputs.sasToken };
+    case 'serviceConnection': {
+      const login = serviceConnectionLogin(inputs.serviceConnection, env);
+      login.secrets.forEach(maskSecret);
+      return {
+        kind: 'token',
+        serviceUrl: serviceUrl(inputs, login.blobSuffix),
+        credential: explainedCredential(login),
+        method: login.method,
+      };
+    }
+  }
+}
+
+/** Masks the secret inputs, and the parts of them that could be logged on their own, before anything is printed. */
+export function maskSecretInputs(inputs: AuthInputs): void {
+  for (const value of [inputs.sasToken, inputs.connectionString]) {
+    if (!value) continue;
+    maskSecret(value);
+    for (const match of value.matchAll(/(?:AccountKey|SharedAccessSignature|sig)=([^;&\s]+)/gi)) {
+      for (const part of new Set([match[1], safeDecode(match[1])])) if (part) maskSecret(part);
+    }
+  }
+}
+
+/** task-lib refuses multi-line secrets (a PEM certificate), so those are masked line by line. */
+function maskSecret(value: string): void {
+  for (const line of value.split(/\r?\n/)) {
+    const trimmed = line.trim();
+    if (trimmed && !/^-----(BEGIN|END) /.test(trimmed)) tl.setSecret(trimmed);
+  }
+}
+
+function safeDecode(text: string | undefined): string | undefined {
+  try {
+    return text && decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function serviceUrl(inputs: AuthInputs, blobSuffix?: string): string {
+  if (!inputs.storageAccount && !inputs.blobEndpoint) {
+    throw new UsageError(
+      'No storage account was given.',
+      'Set `storageAccount:` to the account name (the first part of <account>.blob.core.windows.net), or `blobEndpoint:` to the full blob service URL.',
+    );
+  }
+  const url = blobServiceUrl(inputs.storageAccount || undefined, inputs.blobEndpoint || undefined);
+  // blobServiceUrl builds public-cloud URLs; a connection to another cloud gets that cloud's suffix.
+  if (inputs.blobEndpoint || !blobSuffix) return url;
+  return `https://${inputs.storageAccount}.blob.${blobSuffix}`;
+}
+
+/**
+ * The credential, with its failures turned into one clear error naming the service connection, and every access
+ * token it issues masked.
+ */
+function explainedCredential(login: ServiceConnectionLogin): TokenCredential {
+  return {
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      try {
+        const token = await login.credential.getToken(scopes, options);
+        if (token) tl.setSecret(token.token);
+        return token;
+      } catch (error) {
+        throw new AuthError(`Entra ID refused the sign-in with the ${login.method} (${brief(error)}).`, login.hint);
+      }
+    },
+  };
+}
+
+/** One line of an identity error: Entra's AADSTS code and text are what users search for. */
+function brief(error: unknown): string {
+  const text = redact(error instanceof Error ? error.message : String(error))
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
+}

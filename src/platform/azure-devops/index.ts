@@ -1,0 +1,3 @@
+import { runTask } from './main.js';
+
+process.exitCode = await runTask();

@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import * as tl from 'azure-pipelines-task-lib/task.js';
+import { UsageError } from '../../engine/errors.js';
+import type { RawSyncOptions } from '../../engine/options.js';
+
+export const AUTHENTICATION_TYPES = ['serviceConnection', 'sasToken', 'connectionString'] as const;
+export type AuthenticationType = (typeof AUTHENTICATION_TYPES)[number];
+
+/** The inputs that say where to sync and how to sign in (everything but the sync options). */
+export interface AuthInputs {
+  authenticationType: AuthenticationType;
+  /** The service connection's id (the agent passes the id even when YAML names the connection). */
+  serviceConnection: string;
+  storageAccount: string;
+  blobEndpoint: string;
+  sasToken: string;
+  connectionString: string;
+}
+
+export interface TaskInputs {
+  container: string;
+  auth: AuthInputs;
+  sync: RawSyncOptions;
+}
+
+/**
+ * Reads the task's inputs (camelCase, as declared in task.json) into the same raw options the CLI and the Action
+ * build, so all three resolve through `resolveSyncOptions` with the same meanings and defaults.
+ */
+export function readTaskInputs(): TaskInputs {
+  const source = required('sourcePath', 'the folder to sync, e.g. $(Build.ArtifactStagingDirectory)/site');
+  const container = required('containerName', 'the blob container, e.g. $web for a static website');
+  // Relative paths are relative to the checkout, as in every other task of the job.
+  const workingDirectory = tl.getVariable('System.DefaultWorkingDirectory') || process.cwd();
+  return {
+    container,
+    auth: {
+      authenticationType: authenticationType(),
+      serviceConnection: text('azureSubscription'),
+      storageAccount: text('storageAccount'),
+      blobEndpoint: text('blobEndpoint'),
+      sasToken: secretText('sasToken'),
+      connectionString: secretText('connectionString'),
+    },
+    sync: {
+      source: path.resolve(workingDirectory, source),
+      destinationPath: text('destinationPath'),
+      include: lines('include'),
+      exclude: lines('exclude'),
+      compare: text('compare') || undefined,
+      deleteDestination: booleanInput('deleteDestination'),
+      deleteThreshold: text('deleteThreshold') || undefined,
+      force: booleanInput('force'),
+      dryRun: booleanInput('dryRun'),
+      concurrency: text('concurrency') || undefined,
+      contentType: lines('contentType'),
+      cacheControl: lines('cacheControl'),
+      accessTier: text('accessTier') || undefined,
+      createContainer: booleanInput('createContainer'),
+    },
+  };
+}
+
+function text(name: string): string {
+  return tl.getInput(name, false)?.trim() ?? '';
+}
+
+/**
+ * task-lib writes every input's value to the debug log as it reads it, before the task can mask it. Secret inputs
+ * are read with that one debug line dropped, so a SAS pasted straight into the YAML never reaches the log.
+ */
+function secretText(name: string): string {
+  tl.setStdStream(new Writable({ write: (_chunk, _encoding, done) => done() }));
+  try {
+    return tl.getInput(name, false)?.trim() ?? '';
+  } finally {
+    tl.setStdStream(process.stdout);
+  }
+}
+
+function required(name: string, what: string): string {
+  const value = text(name);
+  if (!value) {
+    throw new UsageError(`The input "${name}" is required but was not given.`, `Set \`${name}:\` to ${what}.`);
+  }
+  return value;
+}
+
+function lines(name: string): string[] {
+  return (tl.getInput(name, false) ?? '').split(/\r?\n/).filter((line) => line.trim() !== '');
+}
+
+function authenticationType(): AuthenticationType {
+  const value = text('authenticationType') || 'serviceConnection';
+  const match = AUTHENTICATION_TYPES.find((type) => type.toLowerCase() === value.toLowerCase());
+  if (!match) {
+    throw new UsageError(
+      `Unknown authenticationType "${value}".`,
+      `Use one of ${AUTHENTICATION_TYPES.join(', ')} (serviceConnection, with workload identity federation, needs no secret).`,
+    );
+  }
+  return match;
+}
+
+/** The agent passes booleans as "true"/"false"; an empty input means "use the default". */
+function booleanInput(name: string): boolean | undefined {
+  const value = text(name);
+  if (value === '') return undefined;
+  if (/^true$/i.test(value)) return true;
+  if (/^false$/i.test(value)) return false;
+  throw new UsageError(`The input "${name}" must be true or false, not "${value}".`, `Write \`${name}: true\`.`);
+}

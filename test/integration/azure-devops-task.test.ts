@@ -1,0 +1,295 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  ContainerSASPermissions,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
+import { useAzurite } from '../support/azurite.js';
+import { findLeaks, runTask, type TaskRun } from '../support/azure-devops-task.js';
+import { blobState, makeTree, md5Base64 } from '../support/files.js';
+
+const azurite = useAzurite();
+
+function sasFor(container: string, permissions = 'racwdl'): string {
+  const { accountName, accountKey } = azurite.azurite;
+  return generateBlobSASQueryParameters(
+    {
+      containerName: container,
+      permissions: ContainerSASPermissions.parse(permissions),
+      expiresOn: new Date(Date.now() + 3600_000),
+    },
+    new StorageSharedKeyCredential(accountName, accountKey),
+  ).toString();
+}
+
+const SITE = {
+  'site/index.html': '<h1>new</h1>',
+  'site/about/index.html': '<p>about</p>',
+  'site/assets/app.3f2a.js': 'console.log(1)',
+  'site/assets/app.3f2a.js.map': '{}',
+  'site/assets/site.css': 'h1{}',
+};
+const CACHE_RULES = '**/*.html=no-cache\nassets/**=public, max-age=31536000, immutable';
+
+function explain(run: TaskRun): string {
+  return `exit ${run.code}\n${run.stdout}\n${run.stderr}`;
+}
+
+describe('Azure DevOps task (bundled) against Azurite', () => {
+  it('syncs a static site with a SAS token: deletes, cache rules, outputs, summary, progress, masks', async () => {
+    const container = await azurite.newContainer();
+    await container.uploadBlockBlob('web/index.html', '<h1>old</h1>', 12);
+    await container.uploadBlockBlob('web/assets/site.css', 'h1{}', 4); // same content, no Cache-Control yet
+    await container.uploadBlockBlob('web/gone.html', 'x', 1);
+    await container.uploadBlockBlob('other/keep.txt', 'k', 1);
+    const workingDirectory = makeTree(SITE);
+    const sas = sasFor(container.containerName);
+    const signature = new URLSearchParams(sas).get('sig')!;
+    const inputs = {
+      authenticationType: 'sasToken',
+      blobEndpoint: azurite.azurite.serviceUrl,
+      sasToken: `?${sas}`,
+      containerName: container.containerName,
+      sourcePath: 'site',
+      destinationPath: 'web',
+      deleteDestination: 'true',
+      exclude: '*.map',
+      cacheControl: CACHE_RULES,
+      compare: 'md5',
+      concurrency: 'auto',
+      deleteThreshold: '50%',
+      dryRun: 'false',
+      force: 'false',
+      createContainer: 'false',
+    };
+
+    const run = await runTask(inputs, { workingDirectory });
+    assert.equal(run.code, 0, explain(run));
+    assert.equal(run.result?.result, 'Succeeded', explain(run));
+    assert.match(run.result?.message ?? '', /uploaded 3, updated 1, skipped 0, deleted 1, failed 0/);
+    const destination = `${container.url}/web`;
+    assert.deepEqual(run.outputs, {
+      uploaded: '3',
+      updated: '1',
+      skipped: '0',
+      deleted: '1',
+      failed: '0',
+      bytesUploaded: String(['<h1>new</h1>', '<p>about</p>', 'console.log(1)'].join('').length),
+      destinationUrl: destination,
+    });
+
+    const state = await blobState(container);
+    assert.deepEqual([...state.keys()].sort(), [
+      'other/keep.txt',
+      'web/about/index.html',
+      'web/assets/app.3f2a.js',
+      'web/assets/site.css',
+      'web/index.html',
+    ]);
+    assert.equal(state.get('web/index.html')?.md5, md5Base64('<h1>new</h1>'));
+    assert.equal(state.get('web/index.html')?.cacheControl, 'no-cache');
+    assert.equal(state.get('web/assets/site.css')?.cacheControl, 'public, max-age=31536000, immutable');
+    assert.match(state.get('web/assets/app.3f2a.js')?.contentType ?? '', /^(application|text)\/javascript/);
+
+    // One line per change at info level, in a collapsible group.
+    assert.match(run.log, /^##\[group\]Changed files$/m);
+    assert.match(run.log, /^uploaded {2}about\/index\.html \(12 B, new\)$/m);
+    assert.match(run.log, /^updated {3}assets\/site\.css$/m);
+    assert.match(run.log, /^deleted {3}gone\.html$/m);
+    assert.match(run.log, /^##\[endgroup\]$/m);
+    assert.equal(run.progress.at(-1), 100, `progress: ${run.progress.join(',')}`);
+
+    // The summary tab: counts table and the secret-free destination.
+    assert.equal(run.summaries.length, 1);
+    assert.equal(run.summaries[0]?.name, 'Azure Blob sync.md');
+    const summary = run.summaries[0]?.text ?? '';
+    assert.match(summary, /✅ in sync/);
+    assert.match(summary, /\| uploaded \| 3 \|/);
+    assert.match(summary, /\| deleted \| 1 \|/);
+    assert.ok(summary.includes(destination));
+
+    // The SAS and its signature (raw and URL-decoded) are masked, and never printed.
+    assert.ok(run.secrets.includes(`?${sas}`), `setsecret: ${run.secrets.join(' | ')}`);
+    assert.ok(run.secrets.includes(signature));
+    assert.ok(run.secrets.includes(decodeURIComponent(signature)));
+    assert.deepEqual(findLeaks(run, [sas, signature, decodeURIComponent(signature)]), []);
+    assert.ok(!run.log.includes('sig='), 'no SAS query in the log');
+
+    // Second run: nothing changes; unchanged files are logged at debug level only.
+    const again = await runTask(inputs, { workingDirectory });
+    assert.equal(again.result?.result, 'Succeeded', explain(again));
+    assert.deepEqual([again.outputs.uploaded, again.outputs.skipped, again.outputs.deleted], ['0', '4', '0']);
+    assert.ok(
+      again.commands.some((c) => c.command === 'task.debug' && c.message === 'unchanged index.html'),
+      'skipped files at debug',
+    );
+    assert.doesNotMatch(again.log.replace(/##vso\[task\.debug\].*$/gm, ''), /index\.html/);
+  });
+
+  it('syncs a release folder with a connection string, masking the key', async () => {
+    const container = await azurite.newContainer();
+    const workingDirectory = makeTree({
+      'out/app-1.2.0.tar.gz': 'tgz',
+      'out/app-1.2.0.zip': 'zip',
+      'out/notes.md': 'n',
+    });
+    const { connectionString, accountKey } = azurite.azurite;
+    const run = await runTask(
+      {
+        authenticationType: 'connectionString',
+        connectionString,
+        containerName: container.containerName,
+        sourcePath: `${workingDirectory}/out`,
+        destinationPath: 'releases/v1.2.0',
+        include: '*.tar.gz\n*.zip',
+        accessTier: 'Cool',
+      },
+      { workingDirectory },
+    );
+    assert.equal(run.result?.result, 'Succeeded', explain(run));
+    assert.equal(run.outputs.uploaded, '2');
+    assert.equal(run.outputs.destinationUrl, `${container.url}/releases/v1.2.0`);
+    assert.match(run.log, /^uploaded {2}app-1\.2\.0\.tar\.gz \(3 B, new\)$/m);
+    assert.deepEqual([...(await blobState(container)).keys()].sort(), [
+      'releases/v1.2.0/app-1.2.0.tar.gz',
+      'releases/v1.2.0/app-1.2.0.zip',
+    ]);
+    const tier = await container.getBlobClient('releases/v1.2.0/app-1.2.0.zip').getProperties();
+    assert.equal(tier.accessTier, 'Cool');
+    assert.ok(run.secrets.includes(connectionString));
+    assert.ok(run.secrets.includes(accountKey));
+    assert.deepEqual(findLeaks(run, [connectionString, accountKey]), []);
+  });
+
+  it('reports a dry run as succeeded with issues and sends nothing', async () => {
+    const container = await azurite.newContainer();
+    await container.uploadBlockBlob('old.txt', 'x', 1);
+    const workingDirectory = makeTree({ 'new.txt': 'n' });
+    const run = await runTask(
+      {
+        authenticationType: 'connectionString',
+        connectionString: azurite.azurite.connectionString,
+        containerName: container.containerName,
+        sourcePath: '.',
+        deleteDestination: 'true',
+        force: 'true',
+        dryRun: 'true',
+      },
+      { workingDirectory },
+    );
+    assert.equal(run.code, 0, explain(run));
+    assert.equal(run.result?.result, 'SucceededWithIssues', explain(run));
+    assert.match(run.result?.message ?? '', /Dry run, nothing was sent: would be uploaded 1,.*would be deleted 1/);
+    assert.match(run.log, /^would upload {2}new\.txt \(new\)$/m);
+    assert.match(run.log, /^would delete {2}old\.txt$/m);
+    assert.match(run.summaries[0]?.text ?? '', /dry run, nothing sent/);
+    assert.deepEqual([...(await blobState(container)).keys()], ['old.txt']);
+  });
+
+  it('fails listing the failed files, deletes nothing, and keeps the others', async () => {
+    const container = await azurite.newContainer();
+    await container.uploadBlockBlob('extra.txt', 'x', 1);
+    const workingDirectory = makeTree({ 'ok.txt': 'ok', 'bad.': 'x', 'fine.txt': 'f' });
+    const run = await runTask(
+      {
+        authenticationType: 'sasToken',
+        blobEndpoint: azurite.azurite.serviceUrl,
+        sasToken: sasFor(container.containerName),
+        containerName: container.containerName,
+        sourcePath: '.',
+        deleteDestination: 'true',
+        force: 'true',
+      },
+      { workingDirectory },
+    );
+    assert.equal(run.code, 1, explain(run));
+    assert.equal(run.result?.result, 'Failed');
+    assert.match(run.result?.message ?? '', /1 file\(s\) could not be synced.*nothing was deleted.*bad\./);
+    assert.ok(run.issues.some((i) => i.type === 'error' && /bad\./.test(i.message)));
+    assert.equal(run.outputs.failed, '1');
+    assert.equal(run.outputs.uploaded, '2');
+    assert.match(run.summaries[0]?.text ?? '', /#### Failed files[\s\S]*`bad\.`/);
+    assert.ok((await blobState(container)).has('extra.txt'), 'no delete after a failure');
+  });
+
+  it('fails with the guard message when too much would be deleted', async () => {
+    const container = await azurite.newContainer();
+    for (const name of ['a', 'b', 'c']) await container.uploadBlockBlob(`${name}.txt`, name, 1);
+    const run = await runTask(
+      {
+        authenticationType: 'connectionString',
+        connectionString: azurite.azurite.connectionString,
+        containerName: container.containerName,
+        sourcePath: '.',
+        deleteDestination: 'true',
+        deleteThreshold: '0.5',
+      },
+      { workingDirectory: makeTree({ 'a.txt': 'a' }) },
+    );
+    assert.equal(run.code, 5, explain(run));
+    assert.equal(run.result?.result, 'Failed');
+    assert.match(run.result?.message ?? '', /Refusing to delete 2 of the 3 blobs/);
+    assert.match(run.summaries[0]?.text ?? '', /❌ failed[\s\S]*How to fix/);
+    assert.equal((await blobState(container)).size, 3);
+  });
+});
+
+describe('Azure DevOps task (bundled) bad input', () => {
+  const CONNECTION = '0b8e9c1f-5c55-4a4e-9a36-2f8f0c7d1e42';
+  const base = { containerName: 'site', sourcePath: '.' };
+  const cases: [string, Record<string, string>, Parameters<typeof runTask>[1]['endpoints'], RegExp][] = [
+    ['no source path', { containerName: 'site' }, [], /input "sourcePath" is required/],
+    ['a missing source folder', { ...base, sourcePath: 'nope' }, [], /does not exist/],
+    ['a bad boolean', { ...base, dryRun: 'yes' }, [], /"dryRun" must be true or false/],
+    ['an unknown authenticationType', { ...base, authenticationType: 'oidc' }, [], /Unknown authenticationType/],
+    ['no service connection', { ...base, storageAccount: 'acct' }, [], /azureSubscription.*Azure Resource Manager/],
+    [
+      'a service connection the pipeline cannot use',
+      { ...base, azureSubscription: CONNECTION, storageAccount: 'acct' },
+      [],
+      /not available to this task.*authorized/,
+    ],
+    [
+      'an unsupported scheme',
+      { ...base, azureSubscription: CONNECTION, storageAccount: 'acct' },
+      [{ id: CONNECTION, scheme: 'UsernamePassword', parameters: { username: 'u', password: 'p' } }],
+      /scheme "UsernamePassword", which this task does not support.*WorkloadIdentityFederation/,
+    ],
+    [
+      'a federated connection without tenant',
+      { ...base, azureSubscription: CONNECTION, storageAccount: 'acct' },
+      [{ id: CONNECTION, scheme: 'WorkloadIdentityFederation', parameters: { serviceprincipalid: 'c' } }],
+      /is missing the tenant id.*Workload identity federation/,
+    ],
+    [
+      'no storage account',
+      { ...base, azureSubscription: CONNECTION },
+      [{ id: CONNECTION, scheme: 'ManagedServiceIdentity', parameters: { tenantid: 't' } }],
+      /No storage account was given.*storageAccount/,
+    ],
+    [
+      'an empty SAS token',
+      { ...base, authenticationType: 'sasToken', storageAccount: 'acct' },
+      [],
+      /sasToken is empty/,
+    ],
+    [
+      'a SAS without signature',
+      { ...base, authenticationType: 'sasToken', storageAccount: 'acct', sasToken: 'sv=2022-11-02&sp=rl' },
+      [],
+      /no signature/,
+    ],
+    ['a bad compare mode', { ...base, authenticationType: 'sasToken', compare: 'mtime' }, [], /Unknown compare mode/],
+  ];
+  for (const [label, inputs, endpoints, message] of cases) {
+    it(`fails with one clear message for ${label}`, async () => {
+      const run = await runTask(inputs, { workingDirectory: makeTree({ 'a.txt': 'a' }), endpoints });
+      assert.equal(run.result?.result, 'Failed', explain(run));
+      assert.match(run.result?.message ?? '', message);
+      assert.equal(run.issues.filter((i) => i.type === 'error').length, 1, explain(run));
+      assert.notEqual(run.code, 0);
+      assert.equal(run.stderr, '');
+    });
+  }
+});
