@@ -15,13 +15,22 @@ const azurite = useAzurite({ tls: { cert: cert.certPath, key: cert.keyPath }, oa
 const CLIENT_ID = '0b7c1f5e-3d7a-4a1e-9a53-6f1f2a3b4c5d';
 const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const DEFAULT_AUDIENCE = 'api://AzureADTokenExchange';
+/** A client whose federated credential does not match the run: Entra refuses it. */
+const UNTRUSTED_CLIENT_ID = '9d5f0e4c-0000-4000-8000-00000000dead';
+const NO_MATCH =
+  "AADSTS700213: No matching federated identity record found for presented assertion subject 'repo:octo-org/site:ref:refs/heads/main'.";
 
 let entra: FakeEntra;
 let runner: FakeGithubOidc;
 before(async () => {
-  // Tokens reported as expiring within a second make the SDK refresh before every storage request, and a lifetime
+  // Tokens reported as already expiring make the SDK refresh before every storage request, and a lifetime
   // under MSAL's 5-minute margin makes every refresh go to Entra with a new assertion: a long run in miniature.
-  entra = await startFakeEntra({ ...cert, tokenLifetimeSeconds: 120, reportedLifetimeSeconds: 1 });
+  entra = await startFakeEntra({
+    ...cert,
+    tokenLifetimeSeconds: 120,
+    reportedLifetimeSeconds: 0,
+    refuse: (request) => (request.clientId === UNTRUSTED_CLIENT_ID ? NO_MATCH : undefined),
+  });
   runner = await startFakeGithubOidc();
 });
 after(async () => {
@@ -149,5 +158,28 @@ describe('GitHub Action (bundled): OIDC end to end', () => {
     assert.match(run.errors[0]!, /^The GitHub runner did not issue an ID token \(.*401/);
     assert.match(run.errors[0]!, /id-token: write/);
     assert.deepEqual(findLeaks(run, ['stale-request-token']), []);
+  });
+
+  it('fails with the federated-credential hint when Entra refuses the assertion', async () => {
+    const run = await runAction(
+      {
+        source: 'site',
+        container: 'oidc-untrusted',
+        'blob-endpoint': azurite.azurite.serviceUrl,
+        'client-id': UNTRUSTED_CLIENT_ID,
+        'tenant-id': TENANT_ID,
+        'authority-host': entra.authorityHost,
+      },
+      { workspace: makeTree({ 'site/a.txt': 'a' }), env: { ...runner.env, NODE_EXTRA_CA_CERTS: cert.certPath } },
+    );
+    assert.equal(run.code, 3, run.stdout + run.stderr);
+    assert.equal(run.errors.length, 1, run.stdout);
+    assert.match(
+      run.errors[0]!,
+      new RegExp(`^Entra ID refused the federated sign-in of client ${UNTRUSTED_CLIENT_ID}`),
+    );
+    assert.match(run.errors[0]!, /AADSTS700213: No matching federated identity record/);
+    assert.match(run.errors[0]!, /subject matching this run \(repo:OWNER\/REPO:ref:refs\/heads\/BRANCH/);
+    assert.deepEqual(findLeaks(run, runner.issued), []);
   });
 });

@@ -13,10 +13,16 @@ export interface FakeEntraOptions {
   tokenLifetimeSeconds?: number;
   /**
    * The `expires_in` the token response reports (default: the lifetime). The Azure SDK fetches a new token before
-   * any request once the current one is within 1 s of expiry, so a value of 1 or less makes every storage request
-   * go through a token refresh (and a new client assertion) while the token itself stays valid for Azurite.
+   * any request once the current one is within 1 s of expiry, and MSAL rounds the issue time to whole seconds, so 0
+   * makes every storage request go through a token refresh (and a new client assertion) while the token itself
+   * stays valid for Azurite.
    */
   reportedLifetimeSeconds?: number;
+  /**
+   * Decides whether to refuse a token request: return Entra's error description (e.g. an AADSTS700213 text) to
+   * answer 400 invalid_grant, as Entra does for a federated credential that does not match.
+   */
+  refuse?: (request: TokenRequest) => string | undefined;
 }
 
 export interface TokenRequest {
@@ -60,29 +66,7 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
         sendJson(res, 200, openIdConfiguration(authorityHost, discovery[1] ?? ''));
       } else if (req.method === 'POST' && token) {
         readBody(req).then(
-          (body) => {
-            const form = new URLSearchParams(body);
-            const tenantId = token[1] ?? '';
-            const problem = checkTokenRequest(form);
-            if (problem) {
-              sendJson(res, 400, { error: 'invalid_request', error_description: problem });
-              return;
-            }
-            requests.push({
-              tenantId,
-              clientId: form.get('client_id') ?? '',
-              clientAssertion: form.get('client_assertion') ?? '',
-              scope: form.get('scope') ?? '',
-            });
-            const accessToken = storageAccessToken(tenantId, form.get('client_id') ?? '', lifetime);
-            issuedTokens.push(accessToken);
-            sendJson(res, 200, {
-              token_type: 'Bearer',
-              expires_in: reportedLifetime,
-              ext_expires_in: reportedLifetime,
-              access_token: accessToken,
-            });
-          },
+          (body) => answerTokenRequest(new URLSearchParams(body), token[1] ?? '', res),
           () => sendJson(res, 400, { error: 'invalid_request' }),
         );
       } else {
@@ -90,6 +74,35 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
       }
     },
   );
+
+  function answerTokenRequest(form: URLSearchParams, tenantId: string, res: ServerResponse): void {
+    const problem = checkTokenRequest(form);
+    if (problem) {
+      sendJson(res, 400, { error: 'invalid_request', error_description: problem });
+      return;
+    }
+    const request = {
+      tenantId,
+      clientId: form.get('client_id') ?? '',
+      clientAssertion: form.get('client_assertion') ?? '',
+      scope: form.get('scope') ?? '',
+    };
+    requests.push(request);
+    const refusal = options.refuse?.(request);
+    if (refusal) {
+      sendJson(res, 400, { error: 'invalid_grant', error_description: refusal });
+      return;
+    }
+    const accessToken = storageAccessToken(tenantId, request.clientId, lifetime);
+    issuedTokens.push(accessToken);
+    sendJson(res, 200, {
+      token_type: 'Bearer',
+      expires_in: reportedLifetime,
+      ext_expires_in: reportedLifetime,
+      access_token: accessToken,
+    });
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   authorityHost = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

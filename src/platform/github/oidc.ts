@@ -60,6 +60,9 @@ export function githubOidcCredential(identity: GithubOidcIdentity): TokenCredent
 function brief(error: unknown): string {
   const text = redact(error instanceof Error ? error.message : String(error))
     .replace(/\s+/g, ' ')
+    // MSAL fills the fields Entra did not send with "Not Available"; they only bury the AADSTS text.
+    .replace(/(?:Error\(s\)|Timestamp|Correlation ID|Trace ID): Not Available(?: - )?/g, '')
+    .replace(/ - $/, '')
     .trim();
   return text.length > 400 ? `${text.slice(0, 397)}...` : text;
 }
