@@ -138,6 +138,20 @@ describe('GitHub Action (bundled) against Azurite', () => {
     assert.deepEqual(findLeaks(dry, [encodedSignature, signature]), []);
   });
 
+  it('signs in with an account key against an endpoint, masking the key', async () => {
+    const container = await azurite.newContainer();
+    const { accountKey, serviceUrl } = azurite.azurite;
+    const run = await runAction(
+      { source: 'www', container: container.containerName, 'blob-endpoint': serviceUrl, 'account-key': accountKey },
+      { workspace: makeTree({ 'www/index.html': 'k' }) },
+    );
+    assert.equal(run.code, 0, run.stdout);
+    assert.match(run.log, /\(account key\)/);
+    assert.deepEqual([...(await blobState(container)).keys()], ['index.html']);
+    assert.ok(run.masked.includes(accountKey));
+    assert.deepEqual(findLeaks(run, [accountKey]), []);
+  });
+
   it('fails with the permission hint when the SAS may not write, without leaking it', async () => {
     const container = await azurite.newContainer();
     const sas = sasFor(container.containerName, 'rl');
