@@ -101,7 +101,15 @@ function explainedCredential(login: ServiceConnectionLogin): TokenCredential {
         if (token) tl.setSecret(token.token);
         return token;
       } catch (error) {
-        throw new AuthError(`Entra ID refused the sign-in with the ${login.method} (${brief(error)}).`, login.hint);
+        const reason = brief(error);
+        // AzurePipelinesCredential first asks the agent for an ID token; a refusal there is not Entra's.
+        if (/AzurePipelinesCredential: .*oidcToken/.test(reason)) {
+          throw new AuthError(
+            `Azure DevOps did not issue an ID token for the ${login.method} (${reason}).`,
+            'Check that this pipeline may use the service connection (Service connections > the connection > Security > Pipeline permissions) and that the job access token is not restricted for this job.',
+          );
+        }
+        throw new AuthError(`Entra ID refused the sign-in with the ${login.method} (${reason}).`, login.hint);
       }
     },
   };
