@@ -182,4 +182,22 @@ describe('GitHub Action (bundled): OIDC end to end', () => {
     assert.match(run.errors[0]!, /subject matching this run \(repo:OWNER\/REPO:ref:refs\/heads\/BRANCH/);
     assert.deepEqual(findLeaks(run, runner.issued), []);
   });
+
+  it('says Entra ID cannot be reached when the authority host does not answer', async () => {
+    const run = await runAction(
+      {
+        source: 'site',
+        container: 'oidc-unreachable',
+        'blob-endpoint': azurite.azurite.serviceUrl,
+        'client-id': CLIENT_ID,
+        'tenant-id': TENANT_ID,
+        // Loopback, a closed port: nothing leaves the machine.
+        'authority-host': 'https://127.0.0.1:9',
+      },
+      { workspace: makeTree({ 'site/a.txt': 'a' }), env: { ...runner.env, NODE_EXTRA_CA_CERTS: cert.certPath } },
+    );
+    assert.equal(run.code, 3, run.stdout + run.stderr);
+    assert.match(run.errors[0]!, /^Could not reach Entra ID at https:\/\/127\.0\.0\.1:9 \(/);
+    assert.match(run.errors[0]!, /Check authority-host/);
+  });
 });

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
-import { federatedCredential } from '../../auth/federation.js';
+import { DEFAULT_AUTHORITY_HOST, federatedCredential } from '../../auth/federation.js';
 import { AuthError } from '../../engine/errors.js';
 import { redact } from '../../engine/redact.js';
 
@@ -47,6 +47,12 @@ export function githubOidcCredential(identity: GithubOidcIdentity): TokenCredent
             'Check that the job has `permissions: id-token: write` and that the audience input is right.',
           );
         }
+        if (UNREACHABLE.test(String((error as Error)?.message ?? error))) {
+          throw new AuthError(
+            `Could not reach Entra ID at ${identity.authorityHost || DEFAULT_AUTHORITY_HOST} (${brief(error)}).`,
+            "Check authority-host (or AZURE_AUTHORITY_HOST) and that the runner's network or proxy lets it through.",
+          );
+        }
         throw new AuthError(
           `Entra ID refused the federated sign-in of client ${identity.clientId} in tenant ${identity.tenantId} (${brief(error)}).`,
           FEDERATION_HINT,
@@ -55,6 +61,10 @@ export function githubOidcCredential(identity: GithubOidcIdentity): TokenCredent
     },
   };
 }
+
+/** Errors that mean the authority never answered, rather than refused. */
+const UNREACHABLE =
+  /ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|endpoints_resolution_error|network_error|certificate|self[- ]signed/i;
 
 /** One line of an identity error: Entra's AADSTS code and text are what users search for. */
 function brief(error: unknown): string {
