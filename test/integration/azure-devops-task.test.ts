@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   ContainerSASPermissions,
@@ -6,7 +8,9 @@ import {
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
 import { useAzurite } from '../support/azurite.js';
+import { parse } from 'yaml';
 import { findLeaks, runTask, type TaskRun } from '../support/azure-devops-task.js';
+import { ROOT } from '../support/cli.js';
 import { blobState, makeTree, md5Base64 } from '../support/files.js';
 
 const azurite = useAzurite();
@@ -230,8 +234,84 @@ describe('Azure DevOps task (bundled) against Azurite', () => {
     assert.equal(run.code, 5, explain(run));
     assert.equal(run.result?.result, 'Failed');
     assert.match(run.result?.message ?? '', /Refusing to delete 2 of the 3 blobs/);
+    assert.match(run.result?.message ?? '', /raise `deleteThreshold` or pass `force: true`/, 'the fix in input terms');
     assert.match(run.summaries[0]?.text ?? '', /❌ failed[\s\S]*How to fix/);
     assert.equal((await blobState(container)).size, 3);
+  });
+});
+
+describe("the README's Azure Pipelines examples", () => {
+  const task = JSON.parse(readFileSync(path.join(ROOT, 'tasks/azure-blob-sync/task.json'), 'utf8'));
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const steps = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map((m) => parse(m[1]!))
+    .flatMap((pipeline) => (Array.isArray(pipeline?.steps) ? pipeline.steps : []))
+    .filter((step: { task?: string }) => step.task === `${task.name}@${task.version.Major}`)
+    .map((step: { inputs: Record<string, unknown> }) => step.inputs);
+
+  /** What the agent does before a task starts: `$(Variable)` macros expanded, every value a string. */
+  function agentInputs(inputs: Record<string, unknown>, variables: Record<string, string>): Record<string, string> {
+    const names = new Set(
+      task.inputs.flatMap((i: { name: string; aliases?: string[] }) => [i.name, ...(i.aliases ?? [])]),
+    );
+    for (const name of Object.keys(inputs)) assert.ok(names.has(name), `task.json declares the input ${name}`);
+    const expand = (value: unknown) =>
+      String(value).replace(/\$\(([\w.]+)\)/g, (_, name: string) => variables[name] ?? '');
+    // Sign in to the emulator instead of through the service connection; everything else runs as written.
+    const { azureSubscription: _connection, storageAccount: _account, ...rest } = inputs;
+    return {
+      ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, expand(v)])),
+      authenticationType: 'connectionString',
+      connectionString: azurite.azurite.connectionString,
+    };
+  }
+
+  it('has a static-site and a release-folder pipeline using the service connection', () => {
+    assert.equal(steps.length, 2);
+    for (const inputs of steps) assert.ok(inputs.azureSubscription && inputs.storageAccount);
+  });
+
+  it('runs the static-site step as written', async () => {
+    const container = await azurite.newContainer();
+    for (const name of ['stale.html', 'index.html', 'assets/app.3f2a.js'])
+      await container.uploadBlockBlob(name, 'x', 1);
+    const workingDirectory = makeTree({
+      'dist/index.html': '<h1>hi</h1>',
+      'dist/assets/app.3f2a.js': 'x',
+      'dist/assets/app.3f2a.js.map': '{}',
+    });
+    const inputs = agentInputs(steps[0]!, { 'System.DefaultWorkingDirectory': workingDirectory });
+    const run = await runTask({ ...inputs, containerName: container.containerName }, { workingDirectory });
+    assert.equal(run.result?.result, 'Succeeded', explain(run));
+    const state = await blobState(container);
+    assert.deepEqual([...state.keys()].sort(), ['assets/app.3f2a.js', 'index.html']);
+    assert.equal(state.get('index.html')?.cacheControl, 'no-cache');
+    assert.equal(state.get('assets/app.3f2a.js')?.cacheControl, 'public, max-age=31536000, immutable');
+  });
+
+  it('runs the release-folder step as written', async () => {
+    const container = await azurite.newContainer();
+    const workingDirectory = makeTree({
+      'out/app-1.2.0.zip': 'zip',
+      'out/app-1.2.0.tar.gz': 'tgz',
+      'out/SHA256SUMS': 'sums',
+      'out/build.log': 'log',
+    });
+    const inputs = agentInputs(steps[1]!, {
+      'Build.SourcesDirectory': workingDirectory,
+      'Build.SourceBranchName': 'v1.2.0',
+    });
+    const run = await runTask({ ...inputs, containerName: container.containerName }, { workingDirectory });
+    assert.equal(run.result?.result, 'Succeeded', explain(run));
+    const state = await blobState(container);
+    assert.deepEqual([...state.keys()].sort(), [
+      'v1.2.0/SHA256SUMS',
+      'v1.2.0/app-1.2.0.tar.gz',
+      'v1.2.0/app-1.2.0.zip',
+    ]);
+    assert.equal(state.get('v1.2.0/app-1.2.0.zip')?.cacheControl, 'public, max-age=31536000, immutable');
+    const properties = await container.getBlobClient('v1.2.0/app-1.2.0.zip').getProperties();
+    assert.equal(properties.accessTier, 'Cool');
   });
 });
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
 import { connectContainer } from '../../auth/client.js';
 import { ExitCode, SyncError } from '../../engine/errors.js';
+import { FLAGS } from '../cli/args.js';
 import { resolveSyncOptions } from '../../engine/options.js';
 import { redact } from '../../engine/redact.js';
 import { resolveSourceFolder } from '../../engine/scan.js';
@@ -44,8 +45,8 @@ export async function runTask(env: NodeJS.ProcessEnv = process.env): Promise<num
     return report(summary);
   } catch (error) {
     finishEvents?.();
-    const message = redact(error instanceof Error ? error.message : String(error));
-    const hint = error instanceof SyncError && error.hint ? redact(error.hint) : undefined;
+    const message = inTaskTerms(redact(error instanceof Error ? error.message : String(error)));
+    const hint = error instanceof SyncError && error.hint ? inTaskTerms(redact(error.hint)) : undefined;
     if (!(error instanceof SyncError) && error instanceof Error) tl.debug(redact(error.stack ?? ''));
     attachSummary(failureMarkdown(message, hint));
     tl.setResult(tl.TaskResult.Failed, hint ? `${message} ${hint}` : message);
@@ -88,4 +89,15 @@ function workingDirectoryRelative(folder: string): string {
   const relative = path.relative(base, folder);
   if (relative === '') return '.';
   return relative.startsWith('..') || path.isAbsolute(relative) ? folder : relative;
+}
+
+const SWITCHES = new Set(['force', 'create-container', 'delete-destination', 'dry-run']);
+
+/** The engine's hints name CLI flags; here they become the task's inputs (`--delete-threshold` → `deleteThreshold`). */
+function inTaskTerms(text: string): string {
+  return text.replace(/--([a-z][a-z-]*)/g, (flag, name: string) => {
+    if (!Object.hasOwn(FLAGS, name)) return flag;
+    const input = name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    return `\`${input}${SWITCHES.has(name) ? ': true' : ''}\``;
+  });
 }
