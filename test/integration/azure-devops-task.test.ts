@@ -349,6 +349,19 @@ describe('Azure DevOps task (bundled) bad input', () => {
       /No storage account was given.*storageAccount/,
     ],
     [
+      'an Azure Stack connection without blobEndpoint',
+      { ...base, azureSubscription: CONNECTION, storageAccount: 'acct' },
+      [
+        {
+          id: CONNECTION,
+          scheme: 'ManagedServiceIdentity',
+          parameters: { tenantid: 't' },
+          data: { environment: 'AzureStack' },
+        },
+      ],
+      /cloud "AzureStack".*Set `blobEndpoint:`/,
+    ],
+    [
       'an empty SAS token',
       { ...base, authenticationType: 'sasToken', storageAccount: 'acct' },
       [],

@@ -4,6 +4,7 @@ import type { StorageAuth } from '../../auth/client.js';
 import { blobServiceUrl } from '../../auth/destination.js';
 import { AuthError, UsageError } from '../../engine/errors.js';
 import { redact } from '../../engine/redact.js';
+import { cloudBlobServiceUrl } from './clouds.js';
 import type { AuthInputs } from './inputs.js';
 import { serviceConnectionLogin, type ServiceConnectionLogin } from './service-connection.js';
 
@@ -41,7 +42,7 @@ export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageA
       login.secrets.forEach(maskSecret);
       return {
         kind: 'token',
-        serviceUrl: serviceUrl(inputs, login.blobSuffix),
+        serviceUrl: serviceUrl(inputs, login.environment),
         credential: explainedCredential(login),
         method: login.method,
       };
@@ -76,17 +77,15 @@ function safeDecode(text: string | undefined): string | undefined {
   }
 }
 
-function serviceUrl(inputs: AuthInputs, blobSuffix?: string): string {
-  if (!inputs.storageAccount && !inputs.blobEndpoint) {
+function serviceUrl(inputs: AuthInputs, environment?: string): string {
+  if (inputs.blobEndpoint) return blobServiceUrl(undefined, inputs.blobEndpoint);
+  if (!inputs.storageAccount) {
     throw new UsageError(
       'No storage account was given.',
       'Set `storageAccount:` to the account name (the first part of <account>.blob.core.windows.net), or `blobEndpoint:` to the full blob service URL.',
     );
   }
-  const url = blobServiceUrl(inputs.storageAccount || undefined, inputs.blobEndpoint || undefined);
-  // blobServiceUrl builds public-cloud URLs; a connection to another cloud gets that cloud's suffix.
-  if (inputs.blobEndpoint || !blobSuffix) return url;
-  return `https://${inputs.storageAccount}.blob.${blobSuffix}`;
+  return cloudBlobServiceUrl(inputs.storageAccount, environment);
 }
 
 /**

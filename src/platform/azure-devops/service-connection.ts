@@ -13,8 +13,8 @@ export interface ServiceConnectionLogin {
   credential: TokenCredential;
   /** For the log: 'workload identity federation (service connection "…")'. */
   method: string;
-  /** The cloud's blob suffix (core.windows.net, core.usgovcloudapi.net…), when the connection names a known cloud. */
-  blobSuffix?: string;
+  /** The connection's cloud (AzureCloud, AzureUSGovernment, AzureStack…), which decides the blob endpoint. */
+  environment?: string;
   /** Every secret the connection holds, for masking. */
   secrets: string[];
   /** What to check when Entra ID refuses the sign-in. */
@@ -22,14 +22,6 @@ export interface ServiceConnectionLogin {
 }
 
 const SUPPORTED_SCHEMES = 'WorkloadIdentityFederation (recommended), ServicePrincipal or ManagedServiceIdentity';
-
-/** `environment` of an AzureRM service connection → the storage endpoint suffix of that cloud. */
-const CLOUD_BLOB_SUFFIX: Record<string, string> = {
-  azurecloud: 'core.windows.net',
-  azureusgovernment: 'core.usgovcloudapi.net',
-  azurechinacloud: 'core.chinacloudapi.cn',
-  azuregermancloud: 'core.cloudapi.de',
-};
 
 const SYSTEM_CONNECTION = 'SYSTEMVSSCONNECTION';
 
@@ -57,8 +49,7 @@ export function serviceConnectionLogin(connectionId: string, env: NodeJS.Process
   const tenantId = parameters.tenantid ?? '';
   const clientId = parameters.serviceprincipalid ?? '';
   const authorityHost = authorityHostFor(connectionId, env);
-  const blobSuffix =
-    CLOUD_BLOB_SUFFIX[(tl.getEndpointDataParameter(connectionId, 'environment', true) ?? '').toLowerCase()];
+  const environment = tl.getEndpointDataParameter(connectionId, 'environment', true) || undefined;
   const name = `service connection ${connectionId}`;
   const options = { authorityHost, disableInstanceDiscovery: !isKnownAuthorityHost(authorityHost) };
 
@@ -81,7 +72,7 @@ export function serviceConnectionLogin(connectionId: string, env: NodeJS.Process
           systemAccessToken,
         }),
         method: `workload identity federation (${name})`,
-        blobSuffix,
+        environment,
         secrets: [systemAccessToken],
         hint: 'Verify the service connection (Project settings > Service connections > Edit > Verify). The federated credential on its app registration or managed identity must have the issuer and subject the connection shows (sc://ORG/PROJECT/CONNECTION) and the audience api://AzureADTokenExchange.',
       };
@@ -97,7 +88,7 @@ export function serviceConnectionLogin(connectionId: string, env: NodeJS.Process
         return {
           credential: new ClientCertificateCredential(tenantId, clientId, { certificate }, options),
           method: `service principal certificate (${name})`,
-          blobSuffix,
+          environment,
           secrets: [certificate],
           hint: 'Check that the certificate in the service connection is registered on the app registration and not expired.',
         };
@@ -107,7 +98,7 @@ export function serviceConnectionLogin(connectionId: string, env: NodeJS.Process
       return {
         credential: new ClientSecretCredential(tenantId, clientId, secret, options),
         method: `service principal secret (${name})`,
-        blobSuffix,
+        environment,
         secrets: [secret],
         hint: 'The secret may have expired or been rotated: create a new one on the app registration and update the service connection, or convert the connection to workload identity federation (no secret).',
       };
@@ -120,7 +111,7 @@ export function serviceConnectionLogin(connectionId: string, env: NodeJS.Process
           ? new ManagedIdentityCredential({ clientId: msiClientId })
           : new ManagedIdentityCredential(),
         method: `managed identity of the agent (${name})`,
-        blobSuffix,
+        environment,
         secrets: [],
         hint: 'Managed identity works only on a self-hosted agent VM (or scale set) with that identity assigned; check the agent and the service connection.',
       };
