@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { findLeaks, runTask, type TaskRun } from '../support/azure-devops-task.js';
 import { ROOT } from '../support/cli.js';
 import { blobState, makeTree, md5Base64 } from '../support/files.js';
+import { startFakeProxy } from '../support/fake-proxy.js';
 
 const azurite = useAzurite();
 
@@ -237,6 +238,66 @@ describe('Azure DevOps task (bundled) against Azurite', () => {
     assert.match(run.result?.message ?? '', /raise `deleteThreshold` or pass `force: true`/, 'the fix in input terms');
     assert.match(run.summaries[0]?.text ?? '', /❌ failed[\s\S]*How to fix/);
     assert.equal((await blobState(container)).size, 3);
+  });
+});
+
+describe('Azure DevOps task (bundled) behind the agent proxy', () => {
+  it("sends every request through the agent's proxy with its credentials, masking the password", async () => {
+    const proxy = await startFakeProxy();
+    try {
+      const password = 'pr0xy:p@ss/word';
+      const container = await azurite.newContainer();
+      const run = await runTask(
+        {
+          authenticationType: 'connectionString',
+          connectionString: azurite.azurite.connectionString,
+          containerName: container.containerName,
+          sourcePath: '.',
+        },
+        {
+          workingDirectory: makeTree({ 'a.txt': 'a', 'b/c.txt': 'c' }),
+          // As the agent passes its proxy settings: public variables, the password as a secret variable.
+          env: {
+            AGENT_PROXYURL: proxy.url,
+            AGENT_PROXYUSERNAME: 'builder',
+            SECRET_AGENT_PROXYPASSWORD: password,
+            AGENT_PROXYBYPASSLIST: JSON.stringify(['dev\\.azure\\.com']),
+          },
+        },
+      );
+      assert.equal(run.result?.result, 'Succeeded', explain(run));
+      assert.deepEqual([...(await blobState(container)).keys()].sort(), ['a.txt', 'b/c.txt']);
+      const service = new URL(azurite.azurite.serviceUrl);
+      const proxied = proxy.requests.filter((r) => r.line.includes(`//${service.host}${service.pathname}/`));
+      assert.ok(proxied.length >= 3, proxy.requests.map((r) => r.line).join('\n')); // list and two uploads
+      assert.ok(proxy.requests.every((r) => r.credentials === `builder:${password}`));
+      assert.match(run.log, new RegExp(`Using the agent's proxy ${proxy.url}$`, 'm'));
+      assert.ok(run.secrets.includes(password));
+      // task-lib itself prints the agent's proxy password at debug level when it is imported, before the task runs;
+      // the agent masks it there (it is a secret variable). Everything the task prints is checked.
+      const fromTaskLib = `##vso[task.debug]Agent.ProxyPassword=${password}`;
+      const log = run.log.split('\n').filter((line) => line !== fromTaskLib);
+      assert.deepEqual(findLeaks({ ...run, log: log.join('\n') }, [password, encodeURIComponent(password)]), []);
+
+      // A host in the agent's bypass list is reached directly.
+      const seen = proxy.requests.length;
+      const bypassed = await runTask(
+        {
+          authenticationType: 'connectionString',
+          connectionString: azurite.azurite.connectionString,
+          containerName: container.containerName,
+          sourcePath: '.',
+        },
+        {
+          workingDirectory: makeTree({ 'd.txt': 'd' }),
+          env: { AGENT_PROXYURL: proxy.url, AGENT_PROXYBYPASSLIST: JSON.stringify(['127\\.0\\.0\\.1']) },
+        },
+      );
+      assert.equal(bypassed.result?.result, 'Succeeded', explain(bypassed));
+      assert.equal(proxy.requests.length, seen, 'no request went through the proxy');
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 

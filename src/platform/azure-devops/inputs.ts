@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import * as tl from 'azure-pipelines-task-lib/task.js';
 import { UsageError } from '../../engine/errors.js';
 import type { RawSyncOptions } from '../../engine/options.js';
+import { quietly } from './quiet.js';
 
 export const AUTHENTICATION_TYPES = ['serviceConnection', 'sasToken', 'connectionString'] as const;
 export type AuthenticationType = (typeof AUTHENTICATION_TYPES)[number];
@@ -66,17 +66,9 @@ function text(name: string): string {
   return tl.getInput(name, false)?.trim() ?? '';
 }
 
-/**
- * task-lib writes every input's value to the debug log as it reads it, before the task can mask it. Secret inputs
- * are read with that one debug line dropped, so a SAS pasted straight into the YAML never reaches the log.
- */
+/** A secret input, read without task-lib's debug line that would print it. */
 function secretText(name: string): string {
-  tl.setStdStream(new Writable({ write: (_chunk, _encoding, done) => done() }));
-  try {
-    return tl.getInput(name, false)?.trim() ?? '';
-  } finally {
-    tl.setStdStream(process.stdout);
-  }
+  return quietly(() => tl.getInput(name, false)?.trim() ?? '');
 }
 
 function required(name: string, what: string): string {

@@ -11,6 +11,7 @@ import type { SyncSummary } from '../../engine/types.js';
 import { summaryMarkdown } from '../../report/markdown.js';
 import { chooseAuth, maskSecretInputs } from './auth.js';
 import { readTaskInputs } from './inputs.js';
+import { useAgentProxy } from './proxy.js';
 import { attachSummary, failureMarkdown, setOutputVariables, taskEvents } from './report.js';
 
 /**
@@ -26,6 +27,7 @@ export async function runTask(env: NodeJS.ProcessEnv = process.env): Promise<num
     const options = resolveSyncOptions(inputs.sync);
     // Input mistakes are reported before any sign-in is attempted.
     await resolveSourceFolder(options.source);
+    useAgentProxy(env);
     const auth = chooseAuth(inputs.auth, env);
     const target = connectContainer(auth, inputs.container);
     const destinationUrl = options.destinationPath ? `${target.label}/${options.destinationPath}` : target.label;
