@@ -35,6 +35,19 @@ export function pipelineOptions(options: ClientOptions = {}): StoragePipelineOpt
   };
 }
 
+/** Seconds as a user writes them ("60", "2.5") to the per-try limit; empty means the default. */
+export function parseTryTimeout(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(
+      `The timeout "${value}" is not a positive number of seconds.`,
+      'Give the seconds as a number, e.g. 60, to --timeout.',
+    );
+  }
+  return Math.round(seconds * 1000);
+}
+
 export interface Destination {
   container: ContainerClient;
   /** The container URL with no secret in it, for logs and outputs. */

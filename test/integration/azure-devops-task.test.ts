@@ -435,6 +435,12 @@ describe('Azure DevOps task (bundled) bad input', () => {
       /no signature/,
     ],
     ['a bad compare mode', { ...base, authenticationType: 'sasToken', compare: 'mtime' }, [], /Unknown compare mode/],
+    [
+      'a bad timeout',
+      { ...base, authenticationType: 'sasToken', timeout: 'soon' },
+      [],
+      /timeout "soon" is not a positive number of seconds\. Give the seconds as a number, e\.g\. 60, to `timeout`\./,
+    ],
   ];
   for (const [label, inputs, endpoints, message] of cases) {
     it(`fails with one clear message for ${label}`, async () => {

@@ -156,6 +156,11 @@ describe('CLI bad input', () => {
     ['a URL path with ..', () => [source(), url('site/x/../y')], /"\.\." segment/],
     ['a destination path with ..', () => [source(), url(), '--destination-path', 'a/../b'], /"\.\." segment/],
     ['a bad compare mode', () => [source(), url(), '--compare', 'mtime'], /Unknown compare mode/],
+    [
+      'a bad timeout',
+      () => [source(), url(), '--timeout', 'soon'],
+      /timeout "soon" is not a positive number.*to --timeout/,
+    ],
   ];
   for (const [label, args, message] of cases) {
     it(`exits 2 with one clear line for ${label}`, async () => {

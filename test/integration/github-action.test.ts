@@ -278,6 +278,11 @@ describe('GitHub Action: how it explains what is missing or wrong', () => {
     ['a non-boolean flag', { 'sas-token': 'sig=x', 'dry-run': 'yes' }, /^The input "dry-run" must be true or false/],
     ['a bad threshold', { 'sas-token': 'sig=x', 'delete-threshold': '2' }, /delete threshold "2" is not a share/],
     ['a bad cache rule', { 'sas-token': 'sig=x', 'cache-control': 'no-cache' }, /rule "no-cache" is not of the form/],
+    [
+      'a bad timeout',
+      { 'sas-token': 'sig=x', timeout: '0' },
+      /timeout "0" is not a positive number.*\nGive the seconds as a number, e\.g\. 60, to `timeout`\./,
+    ],
     ['a missing source folder', { source: 'build', 'sas-token': 'sig=x' }, /source folder ".*build" does not exist/],
     [
       'two ways to sign in',

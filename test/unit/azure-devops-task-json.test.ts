@@ -78,6 +78,7 @@ describe('task.json', () => {
       'sasToken',
       'sourcePath',
       'storageAccount',
+      'timeout',
     ]);
     assert.equal(input('azureSubscription')?.type, 'connectedService:AzureRM');
     assert.deepEqual(input('azureSubscription')?.aliases, ['ConnectedServiceNameARM']);

@@ -20,6 +20,8 @@ export interface AuthInputs {
 
 export interface TaskInputs {
   container: string;
+  /** Seconds one request may take before it is retried; empty for the default. */
+  timeout: string;
   auth: AuthInputs;
   sync: RawSyncOptions;
 }
@@ -35,6 +37,7 @@ export function readTaskInputs(): TaskInputs {
   const workingDirectory = tl.getVariable('System.DefaultWorkingDirectory') || process.cwd();
   return {
     container,
+    timeout: text('timeout'),
     auth: {
       authenticationType: authenticationType(),
       serviceConnection: text('azureSubscription'),

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
-import { connectContainer } from '../../auth/client.js';
+import { connectContainer, parseTryTimeout } from '../../auth/client.js';
 import { ExitCode, SyncError } from '../../engine/errors.js';
 import { resolveSyncOptions } from '../../engine/options.js';
 import { redact } from '../../engine/redact.js';
@@ -27,9 +27,10 @@ export async function runTask(env: NodeJS.ProcessEnv = process.env): Promise<num
     const options = resolveSyncOptions(inputs.sync);
     // Input mistakes are reported before any sign-in is attempted.
     await resolveSourceFolder(options.source);
+    const tryTimeoutMs = parseTryTimeout(inputs.timeout);
     useAgentProxy(env);
     const auth = chooseAuth(inputs.auth, env);
-    const target = connectContainer(auth, inputs.container);
+    const target = connectContainer(auth, inputs.container, { tryTimeoutMs });
     const destinationUrl = options.destinationPath ? `${target.label}/${options.destinationPath}` : target.label;
     const source = workingDirectoryRelative(options.source);
     console.log(`Syncing ${source} -> ${destinationUrl} (${target.method})${options.dryRun ? ', dry run' : ''}`);

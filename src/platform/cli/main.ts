@@ -1,5 +1,5 @@
-import { connectContainer } from '../../auth/client.js';
-import { describeError, ExitCode, SyncError, UsageError } from '../../engine/errors.js';
+import { connectContainer, parseTryTimeout } from '../../auth/client.js';
+import { describeError, ExitCode, SyncError } from '../../engine/errors.js';
 import { resolveSyncOptions } from '../../engine/options.js';
 import { redact } from '../../engine/redact.js';
 import { resolveSourceFolder } from '../../engine/scan.js';
@@ -33,7 +33,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     const destination = await resolveCliDestination(args, env);
     stopEmulator = destination.emulator?.stop;
     const options = resolveSyncOptions(rawSyncOptions(args, destination.destinationPath));
-    const tryTimeoutMs = parseTimeout(args.flags.timeout);
+    const tryTimeoutMs = parseTryTimeout(args.flags.timeout);
     const target = connectContainer(destination.auth, destination.container, { tryTimeoutMs });
     if (destination.emulator) log.write(`Started the Azurite emulator at ${destination.emulator.serviceUrl}\n`);
     if (!args.flags.quiet) log.write(`Syncing ${options.source} -> ${target.label} (${target.method})\n`);
@@ -59,15 +59,6 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   } finally {
     await stopEmulator?.();
   }
-}
-
-function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new UsageError(`The timeout "${value}" is not a positive number of seconds.`, 'Use e.g. --timeout 60.');
-  }
-  return Math.round(seconds * 1000);
 }
 
 function printPlan(plan: Plan, log: NodeJS.WritableStream): void {

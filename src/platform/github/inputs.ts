@@ -18,6 +18,8 @@ export interface AuthInputs {
 
 export interface ActionInputs {
   container: string;
+  /** Seconds one request may take before it is retried; empty for the default. */
+  timeout: string;
   auth: AuthInputs;
   sync: RawSyncOptions;
 }
@@ -36,6 +38,7 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
   return {
     container: required('container'),
+    timeout: core.getInput('timeout'),
     auth: {
       storageAccount: core.getInput('storage-account'),
       blobEndpoint: core.getInput('blob-endpoint'),

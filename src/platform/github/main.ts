@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as core from '@actions/core';
-import { connectContainer } from '../../auth/client.js';
+import { connectContainer, parseTryTimeout } from '../../auth/client.js';
 import { ExitCode, SyncError } from '../../engine/errors.js';
 import { resolveSyncOptions } from '../../engine/options.js';
 import { redact } from '../../engine/redact.js';
@@ -21,8 +21,9 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     const options = resolveSyncOptions(inputs.sync);
     // Input mistakes are reported before any sign-in is attempted.
     await resolveSourceFolder(options.source);
+    const tryTimeoutMs = parseTryTimeout(inputs.timeout);
     const auth = chooseAuth(inputs.auth, env);
-    const target = connectContainer(auth, inputs.container);
+    const target = connectContainer(auth, inputs.container, { tryTimeoutMs });
     const destinationUrl = options.destinationPath ? `${target.label}/${options.destinationPath}` : target.label;
     const source = workspaceRelative(options.source, env);
     core.info(`Syncing ${source} -> ${destinationUrl} (${target.method})${options.dryRun ? ', dry run' : ''}`);
