@@ -24,7 +24,9 @@ if (!existsSync(path.join(bundle, 'index.js'))) {
 const stage = mkdtempSync(path.join(os.tmpdir(), 'abs-vsix-'));
 try {
   const taskDir = path.join(stage, 'azure-blob-sync');
-  mkdirSync(taskDir);
+  // The task folder as committed (task.json, icon.png); task.json is then rewritten with the package version.
+  cpSync(path.join(root, 'tasks/azure-blob-sync'), taskDir, { recursive: true });
+  cpSync(path.join(root, 'images'), path.join(stage, 'images'), { recursive: true });
   const [major, minor, patch] = version.split(/[.-]/).map(Number);
   const task = JSON.parse(readFileSync(path.join(root, 'tasks/azure-blob-sync/task.json'), 'utf8'));
   task.version = { Major: major, Minor: minor, Patch: patch };

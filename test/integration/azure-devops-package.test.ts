@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import JSZip from 'jszip';
@@ -40,6 +40,9 @@ describe('Azure DevOps extension package (npm run package:vsix)', () => {
     const names = Object.keys(zip.files);
     assert.ok(names.includes('extension.vsixmanifest'), names.join(', '));
     assert.ok(names.includes(`${TASK_FOLDER}/task.json`));
+    // The agent shows the task's icon.png in the task picker; the marketplace shows the extension icon.
+    assert.ok(names.includes(`${TASK_FOLDER}/icon.png`));
+    assert.ok(names.includes('images/extension-icon.png'));
     for (const file of readdirSync(path.join(ROOT, 'dist/azure-devops'))) {
       const packaged = await zip.file(`${TASK_FOLDER}/dist/${file}`)?.async('nodebuffer');
       assert.ok(packaged, `${file} is packaged`);
@@ -60,6 +63,7 @@ describe('Azure DevOps extension package (npm run package:vsix)', () => {
     }
 
     const vsixManifest = (await zip.file('extension.vsixmanifest')?.async('string')) ?? '';
+    assert.match(vsixManifest, /<Icon>images\/extension-icon\.png<\/Icon>/);
     assert.match(vsixManifest, new RegExp(`Version="${version.replace(/\./g, '\\.')}"`));
     assert.match(vsixManifest, /Microsoft\.VisualStudio\.Services/);
     const contributions = JSON.parse((await zip.file('extension.vsomanifest')?.async('string')) ?? '{}').contributions;
@@ -108,6 +112,7 @@ describe('Azure DevOps extension package (npm run package:vsix)', () => {
     task.execution.Node24.target = 'dist/missing.js';
     mkdirSync(path.join(copy, 'tasks/azure-blob-sync'), { recursive: true });
     writeFileSync(path.join(copy, 'tasks/azure-blob-sync/task.json'), JSON.stringify(task));
+    cpSync(path.join(ROOT, 'images'), path.join(copy, 'images'), { recursive: true });
     mkdirSync(path.join(copy, 'scripts'));
     writeFileSync(
       path.join(copy, 'scripts/package-vsix.mjs'),
