@@ -1,0 +1,229 @@
+// The benchmark: our bundled CLI against rclone, a sequential SDK upload loop and the raw SDK ceiling, on the same
+// Azurite, over generated data sets. Run with `npm run bench` (see --help). Not part of the test suite.
+import { spawnSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  ContainerClient,
+  ContainerSASPermissions,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
+import { DEV_ACCOUNT } from '../src/auth/destination.js';
+import { startCountingAzurite, type AzuriteMode } from './azurite.js';
+import { DatasetFolder, datasets, type FileSpec } from './datasets.js';
+import { gnuTimeMissing, measure } from './measure.js';
+import { markdownTable, summarize, type RunRecord } from './report.js';
+import { baselineFor, SCENARIO_TEXT, SCENARIOS, TOOLS, type RunContext, type ScenarioId, type Tool } from './tools.js';
+
+const HELP = `npm run bench -- [options]
+
+  --quick              small data sets, one repeat: a smoke run of a few minutes
+  --dataset a,b        only these data sets (site, many, many5k, big, mixed)
+  --scenario a,b       only these scenarios (${SCENARIOS.join(', ')})
+  --tool a,b           only these tools (${TOOLS.map((tool) => tool.id).join(', ')})
+  --repeat N           runs per tool and scenario; medians are reported (default 3, 1 with --quick)
+  --azurite MODE       memory (default) or disk: where Azurite keeps blobs
+  --data DIR           where data sets are generated (default: $TMPDIR/azure-blob-sync-bench)
+  --no-build           use dist/cli/index.js as it is instead of rebuilding it first`;
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const list = (value: string | undefined) => (value ? value.split(',').map((item) => item.trim()) : undefined);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    dataset: { type: 'string' },
+    scenario: { type: 'string' },
+    tool: { type: 'string' },
+    repeat: { type: 'string' },
+    azurite: { type: 'string' },
+    data: { type: 'string' },
+    'no-build': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+const quick = values.quick ?? false;
+const repeat = Number(values.repeat ?? (quick ? 1 : 3));
+const mode = (values.azurite ?? 'memory') as AzuriteMode;
+if (!Number.isInteger(repeat) || repeat < 1)
+  throw new Error(`--repeat must be a whole number ≥ 1, not "${values.repeat}"`);
+if (mode !== 'memory' && mode !== 'disk') throw new Error(`--azurite must be memory or disk, not "${values.azurite}"`);
+
+const allSets = datasets(quick).filter((set) => !(quick && set.id === 'many5k'));
+const wantedSets = list(values.dataset);
+const wantedScenarios = list(values.scenario) as ScenarioId[] | undefined;
+const wantedTools = list(values.tool);
+for (const [name, wanted, known] of [
+  ['data set', wantedSets, allSets.map((set) => set.id)],
+  ['scenario', wantedScenarios, SCENARIOS],
+  ['tool', wantedTools, TOOLS.map((tool) => tool.id)],
+] as const) {
+  const unknown = wanted?.find((item) => !(known as readonly string[]).includes(item));
+  if (unknown) throw new Error(`Unknown ${name} "${unknown}"; choose from ${known.join(', ')}`);
+}
+
+/** Which scenarios a data set is measured in: many5k only serves as the plan-time baseline for many. */
+function scenariosFor(dataset: string): ScenarioId[] {
+  const all: ScenarioId[] = dataset === 'many5k' ? ['plan'] : [...SCENARIOS];
+  return all.filter(
+    (scenario) =>
+      (scenario !== 'hash' || dataset === 'big' || dataset === 'many') &&
+      (!wantedScenarios || wantedScenarios.includes(scenario)),
+  );
+}
+
+const timeMissing = gnuTimeMissing();
+if (timeMissing) throw new Error(timeMissing);
+const tools = TOOLS.filter((tool) => !wantedTools || wantedTools.includes(tool.id)).filter((tool) => {
+  const missing = tool.missing();
+  if (missing) log(`SKIPPING ${tool.id}: ${missing}`);
+  return !missing;
+});
+
+if (!values['no-build']) {
+  log('building dist/cli/index.js');
+  const build = spawnSync(process.execPath, ['scripts/build.mjs', 'cli'], { cwd: REPO, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('the build failed');
+}
+
+const base = values.data ?? path.join(os.tmpdir(), 'azure-blob-sync-bench');
+const records: RunRecord[] = [];
+let containerCounter = 0;
+
+function containerSasUrl(serviceUrl: string, container: string): string {
+  const sas = generateBlobSASQueryParameters(
+    {
+      containerName: container,
+      permissions: ContainerSASPermissions.parse('racwdl'),
+      expiresOn: new Date(Date.now() + 24 * 3600_000),
+    },
+    new StorageSharedKeyCredential(DEV_ACCOUNT.name, DEV_ACCOUNT.key),
+  );
+  return `${serviceUrl}/${container}?${sas.toString()}`;
+}
+
+/** Puts the folder into the state the scenario starts from; returns the files to restore afterwards. */
+async function mutate(folder: DatasetFolder, scenario: ScenarioId): Promise<{ changed: FileSpec[] }> {
+  switch (scenario) {
+    case 'mtime':
+      await folder.touchAll();
+      return { changed: [] };
+    case 'change1': {
+      const files = folder.pick(0.01, 101);
+      await folder.change(files);
+      return { changed: files };
+    }
+    case 'delete10': {
+      const files = folder.pick(0.1, 1010);
+      await folder.remove(files);
+      return { changed: files };
+    }
+    default:
+      return { changed: [] };
+  }
+}
+
+/** One timed run: a fresh Azurite (so stored blobs never slow a later run), set-up, mutation, the timed command. */
+async function runOnce(folder: DatasetFolder, scenario: ScenarioId, tool: Tool, index: number): Promise<RunRecord> {
+  const needsStorage = scenario !== 'hash';
+  const azurite = needsStorage ? await startCountingAzurite(mode) : undefined;
+  try {
+    const container = `bench-${process.pid}-${++containerCounter}`;
+    const context = {
+      folder: folder.root,
+      azurite,
+      container,
+      containerSasUrl: azurite ? containerSasUrl(azurite.serviceUrl, container) : '',
+    } as RunContext;
+    if (azurite) await new ContainerClient(azurite.connectionString, container).create();
+    if (scenario !== 'first' && scenario !== 'hash') {
+      const setup = tool.command(context, 'first');
+      await measure(setup.argv, setup.env);
+    }
+    const { changed } = await mutate(folder, scenario);
+    try {
+      await azurite?.settle();
+      const requestsBefore = azurite?.requests() ?? 0;
+      const uploadsBefore = azurite?.uploads() ?? 0;
+      const command = tool.command(context, scenario);
+      const result = await measure(command.argv, command.env);
+      await azurite?.settle();
+      return {
+        dataset: folder.dataset.id,
+        scenario,
+        tool: tool.id,
+        repeat: index,
+        wallS: tool.selfTimed ? Number(result.stdout.trim()) : result.wallS,
+        cpuS: result.cpuS,
+        peakRssMB: result.peakRssMB,
+        requests: (azurite?.requests() ?? 0) - requestsBefore,
+        uploaded: (azurite?.uploads() ?? 0) - uploadsBefore,
+      };
+    } finally {
+      if (changed.length) await folder.restore(changed);
+    }
+  } finally {
+    await azurite?.stop();
+  }
+}
+
+const started = new Date();
+for (const set of allSets.filter((candidate) => !wantedSets || wantedSets.includes(candidate.id))) {
+  const folder = new DatasetFolder(set, base);
+  const scenarios = scenariosFor(set.id);
+  if (scenarios.length === 0) continue;
+  await folder.ensure(log);
+  for (const scenario of scenarios) {
+    const applicable = tools.filter((tool) => tool.scenarios.includes(scenario));
+    // Tools take turns within each repeat, so drift in the machine's speed hits them alike.
+    for (let index = 1; index <= repeat; index++) {
+      for (const tool of applicable) {
+        const record = await runOnce(folder, scenario, tool, index);
+        records.push(record);
+        log(
+          `${set.id} ${scenario} ${tool.id} #${index}: ${record.wallS.toFixed(2)} s wall, ${record.cpuS.toFixed(2)} s CPU, ${Math.round(record.peakRssMB)} MB, ${record.requests} requests, ${record.uploaded} uploaded`,
+        );
+      }
+    }
+  }
+}
+
+const bytes = new Map(allSets.map((set) => [set.id, set.files.reduce((sum, file) => sum + file.size, 0)]));
+const rows = summarize(records, baselineFor, (id) => bytes.get(id) ?? 0);
+const machine = {
+  cpus: os.availableParallelism(),
+  cpuModel: os.cpus()[0]?.model,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  azurite: `3.35.0 on loopback, ${mode === 'memory' ? 'in memory' : 'on disk'}`,
+};
+const output = {
+  started: started.toISOString(),
+  finished: new Date().toISOString(),
+  machine,
+  options: { quick, repeat, azurite: mode },
+  datasets: allSets.map((set) => ({
+    id: set.id,
+    description: set.description,
+    files: set.files.length,
+    bytes: bytes.get(set.id),
+  })),
+  scenarios: SCENARIO_TEXT,
+  rows,
+  records,
+};
+await mkdir(path.join(REPO, 'bench', 'results'), { recursive: true });
+const file = path.join(REPO, 'bench', 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
+process.stdout.write(
+  `\n${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, Azurite ${machine.azurite}; medians of ${repeat} run(s)\n\n${markdownTable(rows)}\n\nJSON: ${path.relative(process.cwd(), file)}\n`,
+);
