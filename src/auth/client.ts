@@ -1,13 +1,16 @@
 import type { TokenCredential } from '@azure/identity';
 import {
+  AnonymousCredential,
   BlobServiceClient,
   type ContainerClient,
+  newPipeline,
+  type Pipeline,
   StorageSharedKeyCredential,
-  type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import { UsageError } from '../engine/errors.js';
 import { validateContainerName } from '../engine/names.js';
 import { normalizeSas, parseConnectionString } from './destination.js';
+import { retryPolicyFactory, type RetrySettings } from './retry-policy.js';
 
 /** How to reach the account. Entry points decide which; this module only builds the client. */
 export type StorageAuth =
@@ -22,17 +25,28 @@ export interface ClientOptions {
   maxTries?: number;
 }
 
-/** Retries with exponential backoff on 408/429/5xx and dropped connections (the SDK's policy, tuned for CI). */
-export function pipelineOptions(options: ClientOptions = {}): StoragePipelineOptions {
+/** Retries with exponential backoff on 408/429/5xx, resets and stalled attempts, tuned for CI. */
+export function retrySettings(options: ClientOptions = {}): RetrySettings {
   return {
-    retryOptions: {
-      maxTries: options.maxTries ?? 6,
-      retryDelayInMs: 500,
-      maxRetryDelayInMs: 30_000,
-      tryTimeoutInMs: options.tryTimeoutMs ?? 120_000,
-    },
-    userAgentOptions: { userAgentPrefix: 'azure-blob-sync' },
+    maxTries: options.maxTries ?? 6,
+    tryTimeoutMs: options.tryTimeoutMs ?? 120_000,
+    baseDelayMs: 500,
+    maxDelayMs: 30_000,
   };
+}
+
+/** A pipeline whose retries are ours (see retry-policy.ts); the SDK's own are reduced to a single try. */
+function pipelineFor(
+  credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential,
+  options: ClientOptions,
+): Pipeline {
+  const settings = retrySettings(options);
+  const pipeline = newPipeline(credential, {
+    retryOptions: { maxTries: 1, tryTimeoutInMs: settings.tryTimeoutMs },
+    userAgentOptions: { userAgentPrefix: 'azure-blob-sync' },
+  });
+  pipeline.factories.push(retryPolicyFactory(settings));
+  return pipeline;
 }
 
 /** Seconds as a user writes them ("60", "2.5") to the per-try limit; empty means the default. */
@@ -58,24 +72,25 @@ export interface Destination {
 
 export function connectContainer(auth: StorageAuth, containerName: string, options?: ClientOptions): Destination {
   const name = validateContainerName(containerName);
-  const service = serviceClient(auth, pipelineOptions(options));
+  const service = serviceClient(auth, options ?? {});
   const container = service.getContainerClient(name);
   const label = container.url.replace(/\?.*$/, '');
   return { container, label, method: methodName(auth) };
 }
 
-function serviceClient(auth: StorageAuth, pipeline: StoragePipelineOptions): BlobServiceClient {
+function serviceClient(auth: StorageAuth, options: ClientOptions): BlobServiceClient {
+  const anonymous = () => pipelineFor(new AnonymousCredential(), options);
   switch (auth.kind) {
     case 'connection-string': {
       const parts = parseConnectionString(auth.connectionString);
       if (parts.accountKey && parts.accountName) {
         const key = new StorageSharedKeyCredential(parts.accountName, parts.accountKey);
-        return new BlobServiceClient(parts.blobEndpoint, key, pipeline);
+        return new BlobServiceClient(parts.blobEndpoint, pipelineFor(key, options));
       }
-      return new BlobServiceClient(`${parts.blobEndpoint}?${normalizeSas(parts.sas ?? '')}`, undefined, pipeline);
+      return new BlobServiceClient(`${parts.blobEndpoint}?${normalizeSas(parts.sas ?? '')}`, anonymous());
     }
     case 'sas':
-      return new BlobServiceClient(`${auth.serviceUrl}?${normalizeSas(auth.sasToken)}`, undefined, pipeline);
+      return new BlobServiceClient(`${auth.serviceUrl}?${normalizeSas(auth.sasToken)}`, anonymous());
     case 'account-key': {
       let key: StorageSharedKeyCredential;
       try {
@@ -86,10 +101,10 @@ function serviceClient(auth: StorageAuth, pipeline: StoragePipelineOptions): Blo
           'Copy the key again from the portal (Access keys).',
         );
       }
-      return new BlobServiceClient(auth.serviceUrl, key, pipeline);
+      return new BlobServiceClient(auth.serviceUrl, pipelineFor(key, options));
     }
     case 'token':
-      return new BlobServiceClient(auth.serviceUrl, auth.credential, pipeline);
+      return new BlobServiceClient(auth.serviceUrl, pipelineFor(auth.credential, options));
   }
 }
 
