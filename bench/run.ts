@@ -1,5 +1,5 @@
-// The benchmark: our bundled CLI against rclone, a sequential SDK upload loop and the raw SDK ceiling, on the same
-// Azurite, over generated data sets. Run with `npm run bench` (see --help). Not part of the test suite.
+// The benchmark: our bundled CLI against rclone, AzCopy, a sequential SDK upload loop and the raw SDK ceiling, on the
+// same Azurite, over generated data sets. Run with `npm run bench` (see --help). Not part of the test suite.
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -147,7 +147,9 @@ async function runOnce(folder: DatasetFolder, scenario: ScenarioId, tool: Tool, 
     if (azurite) await new ContainerClient(azurite.connectionString, container).create();
     if (scenario !== 'first' && scenario !== 'hash') {
       const setup = tool.command(context, 'first');
-      await measure(setup.argv, setup.env);
+      const { stdout } = await measure(setup.argv, setup.env);
+      const failure = tool.verify?.(stdout);
+      if (failure) throw new Error(`${folder.dataset.id} ${scenario} ${tool.id} (set-up): ${failure}`);
     }
     const { changed } = await mutate(folder, scenario);
     try {
@@ -156,6 +158,8 @@ async function runOnce(folder: DatasetFolder, scenario: ScenarioId, tool: Tool, 
       const uploadsBefore = azurite?.uploads() ?? 0;
       const command = tool.command(context, scenario);
       const result = await measure(command.argv, command.env);
+      const failure = tool.verify?.(result.stdout);
+      if (failure) throw new Error(`${folder.dataset.id} ${scenario} ${tool.id}: ${failure}`);
       await azurite?.settle();
       return {
         dataset: folder.dataset.id,

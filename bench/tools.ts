@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { azcopy } from './azcopy.js';
 import type { CountingAzurite } from './azurite.js';
 
 export const SCENARIOS = ['first', 'nochange', 'mtime', 'change1', 'delete10', 'plan', 'hash'] as const;
@@ -19,14 +20,14 @@ export const SCENARIO_TEXT: Record<ScenarioId, string> = {
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const OURS_CLI = path.join(REPO, 'dist', 'cli', 'index.js');
-/** Files in flight for every syncing tool: our CLI's automatic value on this machine, given to rclone too. */
+/** Files in flight for every syncing tool: our CLI's automatic value on this machine, given to the peers too. */
 export const TRANSFERS = 16;
 
 export interface RunContext {
   folder: string;
   azurite: CountingAzurite;
   container: string;
-  /** Container URL with a SAS (rclone's azureblob backend only talks to Azurite that way). */
+  /** Container URL with a SAS (rclone's azureblob backend and AzCopy only talk to Azurite that way). */
   containerSasUrl: string;
 }
 
@@ -44,6 +45,8 @@ export interface Tool {
   command(context: RunContext, scenario: ScenarioId): Command;
   /** Reads the timed seconds from the output when the tool times its own work (excluding start-up). */
   selfTimed?: boolean;
+  /** Why a run that exited 0 still did not do its job (read from its output), or undefined when it did. */
+  verify?(stdout: string): string | undefined;
 }
 
 const RESYNC: readonly ScenarioId[] = ['first', 'nochange', 'mtime', 'change1', 'delete10'];
@@ -156,6 +159,8 @@ export const TOOLS: readonly Tool[] = [
   ours,
   rclone('rclone', []),
   rclone('rclone-checksum', ['--checksum']),
+  azcopy('azcopy', { compareHash: false, transfers: TRANSFERS }),
+  azcopy('azcopy-md5', { compareHash: true, transfers: TRANSFERS }),
   sequential,
   ceiling,
   oursHash,

@@ -1,0 +1,89 @@
+// AzCopy v10 as a bench peer: `azcopy sync` from the npm package @azure-tools/azcopy-linux, against the same Azurite.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AzCopyExe64 } from '@azure-tools/azcopy-linux';
+import type { Command, RunContext, ScenarioId, Tool } from './tools.js';
+
+/** npm unpacks the binary without its execute bit, so the bench runs a private executable copy. */
+const EXECUTABLE = path.join(os.tmpdir(), 'abs-bench-azcopy', 'azcopy');
+
+function ensureExecutable(): string | undefined {
+  let source;
+  try {
+    source = statSync(AzCopyExe64);
+  } catch {
+    return `${AzCopyExe64} is missing: run npm ci (AzCopy comes from the devDependency @azure-tools/azcopy-linux)`;
+  }
+  if (statSync(EXECUTABLE, { throwIfNoEntry: false })?.size !== source.size) {
+    mkdirSync(path.dirname(EXECUTABLE), { recursive: true });
+    copyFileSync(AzCopyExe64, EXECUTABLE);
+  }
+  chmodSync(EXECUTABLE, 0o755);
+  return undefined;
+}
+
+let checked: string | undefined | null = null;
+
+/** Why AzCopy cannot run here and how to fix it, or undefined when it runs. */
+function azcopyMissing(): string | undefined {
+  if (checked !== null) return checked;
+  checked = ensureExecutable();
+  if (checked) return checked;
+  const probe = spawnSync(EXECUTABLE, ['--version'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    checked = /libsecret/.test(probe.stderr)
+      ? 'AzCopy needs libsecret: apt-get update && apt-get install -y libsecret-1-0'
+      : `AzCopy does not start: ${(probe.stderr || probe.error?.message || '').trim()}`;
+  }
+  return checked;
+}
+
+const scratch: string[] = [];
+process.once('exit', () => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/**
+ * `azcopy sync` with --put-md5, so the blobs carry Content-MD5 like ours. Without `compareHash` AzCopy decides by
+ * last-modified time (its default); with it, by comparing the local MD5 with the blob's Content-MD5.
+ */
+export function azcopy(id: string, options: { compareHash: boolean; transfers: number }): Tool {
+  return {
+    id,
+    scenarios: ['first', 'nochange', 'mtime', 'change1', 'delete10'],
+    missing: azcopyMissing,
+    command: (context: RunContext, _scenario: ScenarioId): Command => {
+      // Logs and job plans go to a fresh folder per run, removed when the bench exits.
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'abs-bench-azcopy-run-'));
+      scratch.push(dir);
+      return {
+        argv: [
+          EXECUTABLE,
+          'sync',
+          context.folder,
+          context.containerSasUrl,
+          '--from-to=LocalBlob',
+          '--recursive',
+          '--put-md5',
+          '--delete-destination=true',
+          // Errors only: INFO (the default) logs every request to disk, a cost no other tool here pays.
+          '--log-level=ERROR',
+          ...(options.compareHash ? ['--compare-hash=MD5'] : []),
+        ],
+        env: {
+          AZCOPY_CONCURRENCY_VALUE: String(options.transfers),
+          AZCOPY_LOG_LOCATION: path.join(dir, 'logs'),
+          AZCOPY_JOB_PLAN_LOCATION: path.join(dir, 'plans'),
+          AZCOPY_DISABLE_SYSLOG: 'true',
+        },
+      };
+    },
+    verify: (stdout) => {
+      const status = /Final Job Status: (\S+)/.exec(stdout)?.[1];
+      const failed = Number(/Number of Copy Transfers Failed: (\d+)/.exec(stdout)?.[1] ?? NaN);
+      return status === 'Completed' && failed === 0
+        ? undefined
+        : `AzCopy did not complete cleanly (status ${status ?? 'missing'}, ${failed} failed):\n${stdout.slice(-2000)}`;
+    },
+  };
+}
