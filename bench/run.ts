@@ -17,7 +17,16 @@ import { startCountingAzurite, type AzuriteMode } from './azurite.js';
 import { DatasetFolder, datasets, type FileSpec } from './datasets.js';
 import { gnuTimeMissing, measure } from './measure.js';
 import { markdownTable, summarize, type RunRecord } from './report.js';
-import { baselineFor, SCENARIO_TEXT, SCENARIOS, TOOLS, type RunContext, type ScenarioId, type Tool } from './tools.js';
+import {
+  baselineFor,
+  SCENARIO_TEXT,
+  SCENARIOS,
+  TOOLS,
+  useCli,
+  type RunContext,
+  type ScenarioId,
+  type Tool,
+} from './tools.js';
 
 const HELP = `npm run bench -- [options]
 
@@ -28,7 +37,8 @@ const HELP = `npm run bench -- [options]
   --repeat N           runs per tool and scenario; medians are reported (default 3, 1 with --quick)
   --azurite MODE       memory (default) or disk: where Azurite keeps blobs
   --data DIR           where data sets are generated (default: $TMPDIR/azure-blob-sync-bench)
-  --no-build           use dist/cli/index.js as it is instead of rebuilding it first`;
+  --no-build           use dist/cli/index.js as it is instead of rebuilding it first
+  --cli FILE           bench this bundled CLI (e.g. a copy of dist/cli) instead of dist/cli/index.js; no build`;
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const list = (value: string | undefined) => (value ? value.split(',').map((item) => item.trim()) : undefined);
@@ -44,6 +54,7 @@ const { values } = parseArgs({
     azurite: { type: 'string' },
     data: { type: 'string' },
     'no-build': { type: 'boolean' },
+    cli: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -81,6 +92,7 @@ function scenariosFor(dataset: string): ScenarioId[] {
   );
 }
 
+if (values.cli) useCli(values.cli);
 const timeMissing = gnuTimeMissing();
 if (timeMissing) throw new Error(timeMissing);
 const tools = TOOLS.filter((tool) => !wantedTools || wantedTools.includes(tool.id)).filter((tool) => {
@@ -89,7 +101,7 @@ const tools = TOOLS.filter((tool) => !wantedTools || wantedTools.includes(tool.i
   return !missing;
 });
 
-if (!values['no-build']) {
+if (!values['no-build'] && !values.cli) {
   log('building dist/cli/index.js');
   const build = spawnSync(process.execPath, ['scripts/build.mjs', 'cli'], { cwd: REPO, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('the build failed');
@@ -181,6 +193,7 @@ async function runOnce(folder: DatasetFolder, scenario: ScenarioId, tool: Tool, 
 }
 
 const started = new Date();
+const failures: string[] = [];
 for (const set of allSets.filter((candidate) => !wantedSets || wantedSets.includes(candidate.id))) {
   const folder = new DatasetFolder(set, base);
   const scenarios = scenariosFor(set.id);
@@ -191,7 +204,12 @@ for (const set of allSets.filter((candidate) => !wantedSets || wantedSets.includ
     // Tools take turns within each repeat, so drift in the machine's speed hits them alike.
     for (let index = 1; index <= repeat; index++) {
       for (const tool of applicable) {
-        const record = await runOnce(folder, scenario, tool, index);
+        // A failed run is reported at the end instead of throwing away an hour of measurements.
+        const record = await runOnce(folder, scenario, tool, index).catch((error: Error) => {
+          failures.push(`${set.id} ${scenario} ${tool.id} #${index}: ${error.message}`);
+          log(`FAILED ${failures.at(-1)}`);
+        });
+        if (!record) continue;
         records.push(record);
         log(
           `${set.id} ${scenario} ${tool.id} #${index}: ${record.wallS.toFixed(2)} s wall, ${record.cpuS.toFixed(2)} s CPU, ${Math.round(record.peakRssMB)} MB, ${record.requests} requests, ${record.uploaded} uploaded`,
@@ -214,7 +232,8 @@ const output = {
   started: started.toISOString(),
   finished: new Date().toISOString(),
   machine,
-  options: { quick, repeat, azurite: mode },
+  options: { quick, repeat, azurite: mode, cli: values.cli },
+  headCommit: spawnSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout?.trim(),
   datasets: allSets.map((set) => ({
     id: set.id,
     description: set.description,
@@ -224,6 +243,7 @@ const output = {
   scenarios: SCENARIO_TEXT,
   rows,
   records,
+  failures,
 };
 await mkdir(path.join(REPO, 'bench', 'results'), { recursive: true });
 const file = path.join(REPO, 'bench', 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
@@ -231,3 +251,7 @@ await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
 process.stdout.write(
   `\n${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, Azurite ${machine.azurite}; medians of ${repeat} run(s)\n\n${markdownTable(rows)}\n\nJSON: ${path.relative(process.cwd(), file)}\n`,
 );
+if (failures.length > 0) {
+  process.stderr.write(`\n${failures.length} run(s) failed:\n${failures.join('\n')}\n`);
+  process.exitCode = 1;
+}

@@ -19,7 +19,11 @@ export const SCENARIO_TEXT: Record<ScenarioId, string> = {
 };
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const OURS_CLI = path.join(REPO, 'dist', 'cli', 'index.js');
+let oursCli = path.join(REPO, 'dist', 'cli', 'index.js');
+/** Benches another build of our CLI (a copy of dist/cli, so a rebuild during a long run cannot disturb it). */
+export function useCli(file: string): void {
+  oursCli = path.resolve(file);
+}
 /** Files in flight for every syncing tool: our CLI's automatic value on this machine, given to the peers too. */
 export const TRANSFERS = 16;
 
@@ -54,11 +58,11 @@ const RESYNC: readonly ScenarioId[] = ['first', 'nochange', 'mtime', 'change1', 
 const ours: Tool = {
   id: 'ours',
   scenarios: [...RESYNC, 'plan'],
-  missing: () => (existsSync(OURS_CLI) ? undefined : `${OURS_CLI} is missing: run npm run build`),
+  missing: () => (existsSync(oursCli) ? undefined : `${oursCli} is missing: run npm run build`),
   command: (context, scenario) => ({
     argv: [
       process.execPath,
-      OURS_CLI,
+      oursCli,
       context.folder,
       '--connection-string',
       context.azurite.connectionString,
