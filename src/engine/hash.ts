@@ -1,7 +1,18 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import os from 'node:os';
 import pLimit from 'p-limit';
-import type { LocalFile } from './types.js';
+import { HashPool } from './hash-pool.js';
+import type { HashStats, LocalFile } from './types.js';
+
+/** Below both of these, starting workers (~30 ms each) costs more than hashing on the main thread. */
+const POOL_MIN_FILES = 64;
+const POOL_MIN_BYTES = 16 * 2 ** 20;
+const MAX_WORKERS = 4;
+/** A batch is one message to a worker: enough small files that messaging is a small share of the work. */
+const BATCH_MAX_FILES = 256;
+const BATCH_MAX_BYTES = 8 * 2 ** 20;
+const LARGE_FILE_BYTES = 2 ** 20;
 
 /** Base64 MD5 of a file, streamed so memory stays flat whatever the size. */
 export async function md5OfFile(path: string): Promise<string> {
@@ -10,28 +21,113 @@ export async function md5OfFile(path: string): Promise<string> {
   return hash.digest('base64');
 }
 
+/** Worker threads worth starting for these files: 0 when the main thread is cheaper. */
+export function hashWorkersFor(files: readonly LocalFile[]): number {
+  const bytes = files.reduce((sum, file) => sum + file.size, 0);
+  if (files.length < POOL_MIN_FILES && bytes < POOL_MIN_BYTES) return 0;
+  return Math.max(1, Math.min(os.availableParallelism(), MAX_WORKERS, files.length));
+}
+
 /**
- * Fills in `md5` on each file. Errors are returned per file rather than thrown, so one unreadable file does not stop
- * the run.
+ * Fills in `md5` on each file, on worker threads when there is enough to hash (on the main thread otherwise, with
+ * `concurrency` files at once). Errors are returned per file (file → error code) rather than thrown, so one
+ * unreadable file does not stop the run.
  */
 export async function hashFiles(
   files: readonly LocalFile[],
   concurrency: number,
   onHashed?: (file: LocalFile) => void,
+  onDone?: (stats: HashStats) => void,
 ): Promise<Map<LocalFile, string>> {
+  const started = performance.now();
+  const workers = hashWorkersFor(files);
   const errors = new Map<LocalFile, string>();
+  const record = { errors, onHashed };
+  if (workers === 0) await hashOnMainThread(files, concurrency, record);
+  else await hashOnWorkers(files, workers, concurrency, record);
+  onDone?.({
+    files: files.length,
+    bytes: files.reduce((sum, file) => sum + file.size, 0),
+    workers,
+    durationMs: performance.now() - started,
+  });
+  return errors;
+}
+
+interface Recorder {
+  errors: Map<LocalFile, string>;
+  onHashed?: (file: LocalFile) => void;
+}
+
+async function hashOnMainThread(files: readonly LocalFile[], concurrency: number, record: Recorder): Promise<void> {
   const limit = pLimit(concurrency);
   await Promise.all(
     files.map((file) =>
       limit(async () => {
         try {
           file.md5 = await md5OfFile(file.path);
-          onHashed?.(file);
+          record.onHashed?.(file);
         } catch (error) {
-          errors.set(file, (error as NodeJS.ErrnoException).code ?? String(error));
+          record.errors.set(file, (error as NodeJS.ErrnoException).code ?? String(error));
         }
       }),
     ),
   );
-  return errors;
+}
+
+async function hashOnWorkers(
+  files: readonly LocalFile[],
+  workers: number,
+  concurrency: number,
+  record: Recorder,
+): Promise<void> {
+  const pool = new HashPool(workers);
+  try {
+    await Promise.all(
+      batchesOf(files).map(async (batch) => {
+        let result;
+        try {
+          result = await pool.hash(batch.map((file) => file.path));
+        } catch {
+          // A worker died (not a file error: those come back per file); its files are hashed here instead.
+          return hashOnMainThread(batch, concurrency, record);
+        }
+        batch.forEach((file, i) => {
+          const md5 = result.md5s[i];
+          if (md5) {
+            file.md5 = md5;
+            record.onHashed?.(file);
+          } else {
+            record.errors.set(file, result.errors[i] ?? 'unknown error');
+          }
+        });
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * Large files first, largest first, so a big file left for last does not keep one worker busy while the others idle;
+ * small files (in scan order: sorting 50,000 of them would buy nothing) grouped up to a count and a byte size per
+ * batch. A large file goes alone.
+ */
+function batchesOf(files: readonly LocalFile[]): LocalFile[][] {
+  const large = files.filter((file) => file.size >= LARGE_FILE_BYTES).sort((a, b) => b.size - a.size);
+  const small = files.filter((file) => file.size < LARGE_FILE_BYTES);
+  const batches: LocalFile[][] = [];
+  let current: LocalFile[] = [];
+  let bytes = 0;
+  for (const file of [...large, ...small]) {
+    if (current.length > 0 && (current.length >= BATCH_MAX_FILES || bytes + file.size > BATCH_MAX_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(file);
+    bytes += file.size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }

@@ -117,6 +117,17 @@ export interface SyncEvents {
   file?(result: FileResult): void;
   progress?(progress: Progress): void;
   warning?(message: string): void;
+  /** The hash phase finished: how much it read, and on how many worker threads. */
+  hashed?(stats: HashStats): void;
+}
+
+/** What the hash phase did. */
+export interface HashStats {
+  files: number;
+  bytes: number;
+  /** Worker threads used; 0 when a few files were hashed on the main thread. */
+  workers: number;
+  durationMs: number;
 }
 
 export interface Failure {

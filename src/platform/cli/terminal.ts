@@ -1,4 +1,4 @@
-import type { FileResult, Progress, SyncEvents } from '../../engine/types.js';
+import type { FileResult, HashStats, Progress, SyncEvents } from '../../engine/types.js';
 import { formatBytes, formatRate } from '../../report/format.js';
 
 export interface TerminalOptions {
@@ -36,6 +36,9 @@ export function terminalEvents(options: TerminalOptions): SyncEvents & { finish(
       if (options.quiet) return;
       if (result.action === 'skipped' && !options.verbose) return;
       line(fileLine(result));
+    },
+    hashed(stats: HashStats) {
+      if (options.verbose && stats.files > 0) line(hashLine(stats));
     },
     warning(message: string) {
       line(`warning: ${message}`);
@@ -75,6 +78,11 @@ function fileLine(result: FileResult): string {
         ? ` (${formatBytes(result.bytes)}${result.reason ? `, ${result.reason}` : ''})`
         : '';
   return `${SYMBOLS[result.action]} ${result.action.padEnd(8)} ${result.name}${detail}`;
+}
+
+function hashLine(stats: HashStats): string {
+  const where = stats.workers > 0 ? `${stats.workers} worker thread${stats.workers > 1 ? 's' : ''}` : 'the main thread';
+  return `hashed ${stats.files} local file(s), ${formatBytes(stats.bytes)}, in ${(stats.durationMs / 1000).toFixed(2)} s on ${where}`;
 }
 
 function progressText(p: Progress, elapsedMs: number, bar: boolean): string {
