@@ -97,7 +97,7 @@ describe('hashFiles', () => {
   });
 
   for (const [label, extra] of [
-    ['on worker threads', 200],
+    ['on worker threads', 520],
     ['on the main thread (too few files to start workers)', 0],
   ] as const) {
     it(`returns unreadable files as a map of file to error code ${label}, and hashes the rest`, async () => {
@@ -121,6 +121,8 @@ describe('hashFiles', () => {
       Array.from({ length: count }, (_, i) => ({ name: `${i}`, path: `${i}`, size, mtimeMs: 0 }));
     assert.equal(hashWorkersFor([]), 0);
     assert.equal(hashWorkersFor(files(10, 1000)), 0);
+    assert.equal(hashWorkersFor(files(400, 4000)), 0);
+    assert.equal(hashWorkersFor(files(1, 20 * 2 ** 20)), 0);
     assert.equal(hashWorkersFor(files(5_000, 1000)), expectedWorkers);
     assert.equal(hashWorkersFor(files(1, 256 * 2 ** 20)), 1, 'one big file: one worker, not an idle second');
     assert.equal(hashWorkersFor(files(3, 64 * 2 ** 20)), Math.min(expectedWorkers, 3));
