@@ -36,7 +36,6 @@ export async function transferChanges(context: TransferContext, plan: Plan): Pro
       const result = await work().catch((error: unknown): FileResult | undefined => {
         if (statusOf(error) === 401 || statusOf(error) === 403) {
           fatal ??= new AuthError(`The storage service refused an upload (${failureReason(error)}).`, PERMISSION_HINT);
-          limit.clearQueue();
           return undefined;
         }
         throw error;
@@ -60,9 +59,11 @@ export async function transferChanges(context: TransferContext, plan: Plan): Pro
 export async function deleteExtras(context: TransferContext, blobs: readonly RemoteBlob[]): Promise<void> {
   const progress = new ProgressCounter('delete', context.events, blobs.length);
   const limit = pLimit(context.options.concurrency);
+  let fatal: AuthError | undefined;
   await Promise.all(
     blobs.map((remote) =>
       limit(async () => {
+        if (fatal) return;
         let result: FileResult;
         try {
           await context.container.getBlobClient(remote.blobName).delete({
@@ -71,6 +72,14 @@ export async function deleteExtras(context: TransferContext, blobs: readonly Rem
           });
           result = { action: 'deleted', name: remote.name, bytes: remote.size };
         } catch (error) {
+          if (statusOf(error) === 401 || statusOf(error) === 403) {
+            // Every other delete would be refused the same way: stop, and say what permission is missing.
+            fatal ??= new AuthError(
+              `The storage service refused to delete (${failureReason(error)}).`,
+              PERMISSION_HINT,
+            );
+            return;
+          }
           if (statusOf(error) === 404) {
             result = { action: 'deleted', name: remote.name, bytes: remote.size };
           } else if (statusOf(error) === 412) {
@@ -88,6 +97,7 @@ export async function deleteExtras(context: TransferContext, blobs: readonly Rem
       }),
     ),
   );
+  if (fatal) throw fatal;
 }
 
 async function uploadOne(
@@ -112,8 +122,10 @@ async function uploadOne(
     return { action: 'uploaded', name, bytes: outcome.bytes, reason: item.reason };
   } catch (error) {
     if (statusOf(error) === 401 || statusOf(error) === 403) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
+    const { code, syscall } = error as NodeJS.ErrnoException;
     if (code === 'ENOENT') return { action: 'failed', name, bytes: 0, reason: 'the file disappeared before upload' };
+    // A local file system error: the code says it all, the message would repeat the absolute path.
+    if (syscall && code) return { action: 'failed', name, bytes: 0, reason: `cannot read: ${code}` };
     return { action: 'failed', name, bytes: 0, reason: failureReason(error) };
   }
 }

@@ -5,6 +5,7 @@ import { runCli } from '../support/cli.js';
 import { assertContainerMatches, fileLines, jsonSummary, sourceState } from '../support/convergence.js';
 import {
   COMMIT_BLOCKS,
+  connectionStringVia,
   type FaultProxy,
   type FaultRule,
   type RecordedRequest,
@@ -34,7 +35,7 @@ describe('faults that heal', () => {
     runCli([source, '--container', container, '--json', '--timeout', '1'], {
       timeoutMs: 60_000,
       env: {
-        AZURE_STORAGE_CONNECTION_STRING: `AccountName=${azurite.azurite.accountName};AccountKey=${azurite.azurite.accountKey};BlobEndpoint=${proxy.serviceUrl}`,
+        AZURE_STORAGE_CONNECTION_STRING: connectionStringVia(proxy, azurite.azurite),
       },
     });
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +16,10 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   timeoutMs?: number;
+  /** Run as this user and group (tests that need permissions to bite even when the suite runs as root). */
+  user?: { uid: number; gid: number };
+  /** Called with the child once it runs (e.g. to kill it at a chosen moment). */
+  onStart?(child: ChildProcess): void;
 }
 
 /** Runs a bundled entry point as its own process, as a user, runner or agent would, and captures its output. */
@@ -26,7 +30,9 @@ export function runNode(script: string, args: string[], options: RunOptions = {}
       // A clean environment: no inherited credentials or CI flags leak into the run under test.
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...options.user,
     });
+    options.onStart?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -43,4 +49,12 @@ export function runNode(script: string, args: string[], options: RunOptions = {}
 /** Runs the bundled CLI (`dist/cli/index.js`). */
 export function runCli(args: string[], options?: RunOptions): Promise<ProcessResult> {
   return runNode(CLI_BUNDLE, args, options);
+}
+
+/**
+ * An unprivileged user for the child when the tests run as root (root reads files whatever their mode, so a
+ * `chmod 000` would prove nothing), or undefined when the tests already run unprivileged.
+ */
+export function unprivilegedUser(): { uid: number; gid: number } | undefined {
+  return process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
 }

@@ -225,3 +225,8 @@ function sleep(ms: number): Promise<void> {
   });
 }
 const stopping: (() => void)[] = [];
+
+/** A connection string that reaches the account through the proxy. */
+export function connectionStringVia(proxy: FaultProxy, account: { accountName: string; accountKey: string }): string {
+  return `AccountName=${account.accountName};AccountKey=${account.accountKey};BlobEndpoint=${proxy.serviceUrl}`;
+}
