@@ -10,6 +10,8 @@ export interface ScanResult {
   /** Files or folders that exist but could not be read: reported as failed, and they block deletes. */
   problems: Failure[];
   warnings: string[];
+  /** Files the include/exclude patterns left out. */
+  filteredOut: number;
 }
 
 /** Stats at once: enough to keep the disk busy, few enough not to exhaust file descriptors. */
@@ -51,7 +53,7 @@ export async function resolveSourceFolder(source: string): Promise<string> {
  * one of the current folder's ancestors (a loop).
  */
 export async function scanSource(root: string, filter: PathFilter): Promise<ScanResult> {
-  const result: ScanResult = { files: [], problems: [], warnings: [] };
+  const result: ScanResult = { files: [], problems: [], warnings: [], filteredOut: 0 };
   const limit = pLimit(STAT_CONCURRENCY);
 
   async function walk(dir: string, relDir: string, ancestors: ReadonlySet<string>): Promise<void> {
@@ -86,8 +88,10 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
             return;
           }
           await walk(full, rel, new Set(ancestors).add(id));
-        } else if (stats.isFile() && filter.matches(rel)) {
-          result.files.push({ name: rel, path: full, size: stats.size, mtimeMs: stats.mtimeMs });
+        } else if (stats.isFile()) {
+          if (filter.matches(rel))
+            result.files.push({ name: rel, path: full, size: stats.size, mtimeMs: stats.mtimeMs });
+          else result.filteredOut++;
         }
       }),
     );

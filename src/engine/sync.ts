@@ -1,18 +1,19 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { classifyFatal, statusOf } from './classify.js';
-import { GuardError } from './errors.js';
+import { GuardError, UsageError } from './errors.js';
 import { hashFiles } from './hash.js';
 import { HeaderResolver } from './headers.js';
 import { PathFilter } from './matcher.js';
 import { blobNameFor } from './names.js';
 import { diff, filesNeedingHash } from './plan.js';
 import { listRemote } from './remote.js';
+import { checkSasGrants } from './sas-check.js';
 import { resolveSourceFolder, scanSource } from './scan.js';
 import { SummaryBuilder } from './summary.js';
 import { deleteExtras, transferChanges } from './transfer.js';
 import type { LocalFile, Plan, RemoteBlob, SyncEvents, SyncOptions, SyncSummary } from './types.js';
 
-/** Files hashed at once; hashing is disk- and CPU-bound, so a few per core is enough. */
+/** Files hashed at once when there are too few to start worker threads for (see hash.ts). */
 const HASH_CONCURRENCY = 8;
 
 export interface SyncTarget {
@@ -29,11 +30,18 @@ export interface SyncTarget {
 export async function sync(options: SyncOptions, target: SyncTarget, events: SyncEvents = {}): Promise<SyncSummary> {
   const summary = new SummaryBuilder();
   const root = await resolveSourceFolder(options.source);
+  checkSasGrants(target.container.url, options);
   const filter = new PathFilter(options.include, options.exclude);
 
   events.phase?.('scan');
   const scan = await scanSource(root, filter);
   scan.warnings.forEach((w) => events.warning?.(w));
+  if (scan.files.length === 0 && scan.filteredOut > 0) {
+    throw new UsageError(
+      `None of the ${scan.filteredOut} files in "${options.source}" match the include/exclude patterns. Nothing was changed.`,
+      'Patterns match paths relative to the source folder, e.g. --include "**/*.html" (not "*.html" for files in subfolders).',
+    );
+  }
   if (scan.files.length === 0) {
     if (options.deleteDestination) {
       throw new GuardError(
@@ -51,7 +59,7 @@ export async function sync(options: SyncOptions, target: SyncTarget, events: Syn
 
   events.phase?.('hash');
   const toHash = filesNeedingHash(scan.files, remotes, options.compare);
-  const hashErrors = await hashFiles(toHash, HASH_CONCURRENCY);
+  const hashErrors = await hashFiles(toHash, HASH_CONCURRENCY, undefined, (stats) => events.hashed?.(stats));
   const unreadable = new Set<LocalFile>(hashErrors.keys());
 
   events.phase?.('plan');

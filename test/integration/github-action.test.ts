@@ -167,8 +167,8 @@ describe('GitHub Action (bundled) against Azurite', () => {
     );
     assert.equal(run.code, 3, run.stdout);
     assert.equal(run.errors.length, 1, run.stdout);
-    assert.match(run.errors[0]!, /refused an upload \(403/);
-    assert.match(run.errors[0]!, /Storage Blob Data Contributor/);
+    assert.match(run.errors[0]!, /SAS token grants "rl" but this sync also needs write \(w\)\. Nothing was changed\./);
+    assert.match(run.errors[0]!, /az storage container generate-sas --permissions rwl/);
     assert.match(run.summary, /❌ failed/);
     assert.deepEqual(findLeaks(run, [new URLSearchParams(sas).get('sig')!]), []);
   });

@@ -6,7 +6,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { resolveSyncOptions, type RawSyncOptions } from '../../src/engine/options.js';
 import { sync } from '../../src/engine/sync.js';
 import type { FileResult, SyncEvents } from '../../src/engine/types.js';
-import { GuardError } from '../../src/engine/errors.js';
+import { GuardError, UsageError } from '../../src/engine/errors.js';
 import { useAzurite } from '../support/azurite.js';
 import { blobState, makeTree, md5Base64, pseudoRandomBytes, writeFile } from '../support/files.js';
 
@@ -102,8 +102,12 @@ describe('sync against Azurite', () => {
   it('refuses to delete when the source matched nothing, and changes nothing', async () => {
     const container = await azurite.newContainer();
     await container.uploadBlockBlob('keep.txt', 'keep', 4);
-    const source = makeTree({ 'only.map': 'x' });
-    await assert.rejects(run(container, { source, exclude: ['*.map'], deleteDestination: true }), GuardError);
+    await assert.rejects(run(container, { source: makeTree({}), deleteDestination: true }), GuardError);
+    const filtered = makeTree({ 'only.map': 'x' });
+    await assert.rejects(
+      run(container, { source: filtered, exclude: ['*.map'], deleteDestination: true }),
+      (error: Error) => error instanceof UsageError && /None of the 1 files .* match/.test(error.message),
+    );
     assert.deepEqual([...(await blobState(container)).keys()], ['keep.txt']);
   });
 

@@ -8,7 +8,7 @@ import { resolveSourceFolder } from '../../engine/scan.js';
 import { sync } from '../../engine/sync.js';
 import type { SyncSummary } from '../../engine/types.js';
 import { summaryMarkdown } from '../../report/markdown.js';
-import { FLAGS } from '../cli/args.js';
+import { inInputTerms } from '../input-terms.js';
 import { chooseAuth, maskSecretInputs } from './auth.js';
 import { readTaskInputs } from './inputs.js';
 import { useAgentProxy } from './proxy.js';
@@ -94,13 +94,7 @@ function workingDirectoryRelative(folder: string): string {
   return relative.startsWith('..') || path.isAbsolute(relative) ? folder : relative;
 }
 
-const SWITCHES = new Set(['force', 'create-container', 'delete-destination', 'dry-run']);
-
-/** The engine's hints name CLI flags; here they become the task's inputs (`--delete-threshold` → `deleteThreshold`). */
+/** Task inputs are the CLI's flags in camelCase (`--delete-threshold` → `deleteThreshold`). */
 function inTaskTerms(text: string): string {
-  return text.replace(/--([a-z][a-z-]*)/g, (flag, name: string) => {
-    if (!Object.hasOwn(FLAGS, name)) return flag;
-    const input = name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
-    return `\`${input}${SWITCHES.has(name) ? ': true' : ''}\``;
-  });
+  return inInputTerms(text, (flag) => flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase()));
 }

@@ -10,6 +10,7 @@ import { summaryMarkdown } from '../../report/markdown.js';
 import { chooseAuth, maskSecrets } from './auth.js';
 import { readActionInputs } from './inputs.js';
 import { actionEvents, failureMarkdown, setOutputs, writeJobSummary } from './report.js';
+import { inInputTerms } from '../input-terms.js';
 
 /** Runs the action and returns the process exit code (the CLI's codes; any non-zero fails the step). Never throws. */
 export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -71,9 +72,7 @@ function workspaceRelative(folder: string, env: NodeJS.ProcessEnv): string {
   return relative.startsWith('..') || path.isAbsolute(relative) ? folder : relative;
 }
 
-const SWITCHES = new Set(['force', 'create-container', 'delete-destination', 'dry-run']);
-
-/** The engine's hints name CLI flags; here they become the step's inputs (`--force` → `force: true`). */
+/** Action inputs are the CLI's flag names. */
 function inActionTerms(text: string): string {
-  return text.replace(/--([a-z][a-z-]*)/g, (_flag, name: string) => `\`${name}${SWITCHES.has(name) ? ': true' : ''}\``);
+  return inInputTerms(text, (flag) => flag);
 }

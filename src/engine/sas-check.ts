@@ -1,0 +1,48 @@
+import { AuthError } from './errors.js';
+import type { SyncOptions } from './types.js';
+
+const PERMISSION_NAMES: Record<string, string> = { l: 'list (l)', w: 'write (w)', d: 'delete (d)' };
+
+/**
+ * Reads what a SAS in the container URL allows and refuses up front what it cannot do, before anything is sent:
+ * otherwise an expired token or a missing `d` shows up only after the uploads, half-way through a mirror.
+ */
+export function checkSasGrants(containerUrl: string, options: Pick<SyncOptions, 'dryRun' | 'deleteDestination'>) {
+  const query = new URL(containerUrl).searchParams;
+  if (!query.has('sig')) return;
+  const expiry = query.get('se');
+  if (expiry && Date.parse(expiry) <= Date.now()) {
+    throw new AuthError(
+      `The SAS token expired at ${expiry} (se=).`,
+      'Generate a new one with a later expiry, e.g. az storage container generate-sas --permissions rwdl --expiry <date>.',
+    );
+  }
+  const services = query.get('ss');
+  if (services && !services.includes('b')) {
+    throw new AuthError(
+      `The account SAS is not valid for the Blob service (ss=${services}).`,
+      'Generate one with ss=b (and srt=co).',
+    );
+  }
+  const resourceTypes = query.get('srt');
+  if (resourceTypes && !(resourceTypes.includes('c') && resourceTypes.includes('o'))) {
+    throw new AuthError(
+      `The account SAS does not cover containers and blobs (srt=${resourceTypes}).`,
+      'Generate one with srt=co: a sync lists the container and writes blobs.',
+    );
+  }
+  const granted = query.get('sp');
+  if (granted === null) return;
+  const needed = [
+    'l',
+    ...(options.dryRun ? [] : ['w']),
+    ...(options.deleteDestination && !options.dryRun ? ['d'] : []),
+  ];
+  const missing = needed.filter((p) => !granted.includes(p));
+  if (missing.length > 0) {
+    throw new AuthError(
+      `The SAS token grants "${granted}" but this sync also needs ${missing.map((p) => PERMISSION_NAMES[p]).join(' and ')}. Nothing was changed.`,
+      `Generate a SAS with sp=${options.deleteDestination ? 'rwdl' : 'rwl'}, e.g. az storage container generate-sas --permissions ${options.deleteDestination ? 'rwdl' : 'rwl'}.`,
+    );
+  }
+}
