@@ -70,6 +70,8 @@ async function uploadSingleShot(
       tier: request.tier,
     });
     request.onBytes?.(body.length);
+    // The blob holds one whole version, the one read; if the file moved on meanwhile, the run must not claim sync.
+    await assertUnchanged(request.path, before, 'the blob holds the version read before the change; run again');
     return { bytes: body.length, md5: md5.toString('base64') };
   } finally {
     request.budget.release(taken);
@@ -144,14 +146,14 @@ async function readExactly(handle: fs.FileHandle, length: number, position: numb
 }
 
 /** The file must still be the one we started reading: same inode, size and modification time. */
-async function assertUnchanged(path: string, before: Stats): Promise<void> {
+async function assertUnchanged(path: string, before: Stats, outcome = 'nothing was committed'): Promise<void> {
   let after: Stats;
   try {
     after = await fs.stat(path);
   } catch {
-    throw new TransferError('the file disappeared while it was being uploaded; nothing was committed');
+    throw new TransferError(`the file disappeared while it was being uploaded; ${outcome}`);
   }
   if (after.ino !== before.ino || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
-    throw new TransferError('the file changed while it was being uploaded; nothing was committed');
+    throw new TransferError(`the file changed while it was being uploaded; ${outcome}`);
   }
 }
