@@ -13,6 +13,8 @@ export interface AzuriteOptions {
   oauth?: boolean;
   /** Extra arguments for Azurite. */
   args?: string[];
+  /** Serve this account instead of the well-known development account. */
+  account?: { name: string; key: string };
 }
 
 export interface RunningAzurite {
@@ -61,15 +63,17 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     ...(options.oauth ? ['--oauth', 'basic'] : []),
     ...(options.args ?? []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const account = options.account ?? DEV_ACCOUNT;
+  const env = options.account ? { ...process.env, AZURITE_ACCOUNTS: `${account.name}:${account.key}` } : process.env;
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const port = await waitForPort(child);
   const scheme = options.tls ? 'https' : 'http';
-  const serviceUrl = `${scheme}://127.0.0.1:${port}/${DEV_ACCOUNT.name}`;
+  const serviceUrl = `${scheme}://127.0.0.1:${port}/${account.name}`;
   return {
     serviceUrl,
-    connectionString: `DefaultEndpointsProtocol=${scheme};AccountName=${DEV_ACCOUNT.name};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=${serviceUrl};`,
-    accountName: DEV_ACCOUNT.name,
-    accountKey: DEV_ACCOUNT.key,
+    connectionString: `DefaultEndpointsProtocol=${scheme};AccountName=${account.name};AccountKey=${account.key};BlobEndpoint=${serviceUrl};`,
+    accountName: account.name,
+    accountKey: account.key,
     port,
     pid: child.pid ?? 0,
     stop: () => stopChild(child),

@@ -23,12 +23,16 @@ export interface FakeEntraOptions {
    * answer 400 invalid_grant, as Entra does for a federated credential that does not match.
    */
   refuse?: (request: TokenRequest) => string | undefined;
+  /** Client secrets by client ID: those clients may sign in with `client_secret` instead of an assertion. */
+  clientSecrets?: Record<string, string>;
 }
 
 export interface TokenRequest {
   tenantId: string;
   clientId: string;
   clientAssertion: string;
+  /** Set when the client signed in with a secret. */
+  clientSecret?: string;
   scope: string;
 }
 
@@ -76,15 +80,21 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
   );
 
   function answerTokenRequest(form: URLSearchParams, tenantId: string, res: ServerResponse): void {
-    const problem = checkTokenRequest(form);
+    const problem = checkTokenRequest(form, options.clientSecrets ?? {});
     if (problem) {
-      sendJson(res, 400, { error: 'invalid_request', error_description: problem });
+      // Entra answers a wrong secret with 401 invalid_client, a malformed request with 400 invalid_request.
+      const wrongSecret = problem.startsWith('AADSTS7000215');
+      sendJson(res, wrongSecret ? 401 : 400, {
+        error: wrongSecret ? 'invalid_client' : 'invalid_request',
+        error_description: problem,
+      });
       return;
     }
     const request = {
       tenantId,
       clientId: form.get('client_id') ?? '',
       clientAssertion: form.get('client_assertion') ?? '',
+      clientSecret: form.get('client_secret') ?? undefined,
       scope: form.get('scope') ?? '',
     };
     requests.push(request);
@@ -131,9 +141,16 @@ function openIdConfiguration(host: string, tenant: string): Record<string, unkno
   };
 }
 
-/** What Entra itself would reject: anything but client credentials with a JWT bearer assertion. */
-function checkTokenRequest(form: URLSearchParams): string | undefined {
+/** What Entra itself would reject: anything but client credentials with a JWT bearer assertion (or a known secret). */
+function checkTokenRequest(form: URLSearchParams, secrets: Record<string, string>): string | undefined {
   if (form.get('grant_type') !== 'client_credentials') return 'grant_type must be client_credentials';
+  const secret = form.get('client_secret');
+  if (secret !== null) {
+    const expected = secrets[form.get('client_id') ?? ''];
+    return expected !== undefined && secret === expected
+      ? undefined
+      : 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.';
+  }
   if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
     return 'client_assertion_type must be jwt-bearer';
   }

@@ -5,7 +5,8 @@ import type { AddressInfo, Socket } from 'node:net';
 /** What the proxy does to a request a rule picks. */
 export type Fault =
   /** Answer with this status and a storage-style error body, without forwarding. */
-  | { kind: 'status'; status: number; code?: string; retryAfterSeconds?: number }
+  /** With `quoteRequest`, the message quotes the request line with its query, as gateway error pages do. */
+  | { kind: 'status'; status: number; code?: string; retryAfterSeconds?: number; quoteRequest?: boolean }
   /** Read part of the request body, then drop the connection. Nothing reaches the service. */
   | { kind: 'reset-request' }
   /** Forward (so the service applies the request), then drop the connection before the response is complete. */
@@ -121,7 +122,10 @@ export async function startFaultProxy(upstreamServiceUrl: string, seed = 42): Pr
       req.resume();
       await once(req, 'end');
       const code = fault.code ?? (fault.status === 429 ? 'ServerBusy' : 'InternalError');
-      const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>Injected fault</Message></Error>`;
+      const message = fault.quoteRequest
+        ? `Injected fault for ${req.method} http://${req.headers.host}${req.url}`
+        : 'Injected fault';
+      const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`;
       res.writeHead(fault.status, {
         'content-type': 'application/xml',
         'x-ms-error-code': code,
@@ -229,4 +233,8 @@ const stopping: (() => void)[] = [];
 /** A connection string that reaches the account through the proxy. */
 export function connectionStringVia(proxy: FaultProxy, account: { accountName: string; accountKey: string }): string {
   return `AccountName=${account.accountName};AccountKey=${account.accountKey};BlobEndpoint=${proxy.serviceUrl}`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

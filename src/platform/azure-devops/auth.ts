@@ -2,8 +2,8 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/ident
 import * as tl from 'azure-pipelines-task-lib/task.js';
 import type { StorageAuth } from '../../auth/client.js';
 import { blobServiceUrl } from '../../auth/destination.js';
+import { briefIdentityError } from '../../auth/identity-errors.js';
 import { AuthError, UsageError } from '../../engine/errors.js';
-import { redact } from '../../engine/redact.js';
 import { cloudBlobServiceUrl } from './clouds.js';
 import type { AuthInputs } from './inputs.js';
 import { serviceConnectionLogin, type ServiceConnectionLogin } from './service-connection.js';
@@ -100,7 +100,7 @@ function explainedCredential(login: ServiceConnectionLogin): TokenCredential {
         if (token) tl.setSecret(token.token);
         return token;
       } catch (error) {
-        const reason = brief(error);
+        const reason = briefIdentityError(error);
         // AzurePipelinesCredential first asks the agent for an ID token; a refusal there is not Entra's.
         if (/AzurePipelinesCredential: .*oidcToken/.test(reason)) {
           throw new AuthError(
@@ -112,12 +112,4 @@ function explainedCredential(login: ServiceConnectionLogin): TokenCredential {
       }
     },
   };
-}
-
-/** One line of an identity error: Entra's AADSTS code and text are what users search for. */
-function brief(error: unknown): string {
-  const text = redact(error instanceof Error ? error.message : String(error))
-    .replace(/\s+/g, ' ')
-    .trim();
-  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
 }

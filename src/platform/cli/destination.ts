@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { DefaultAzureCredential } from '@azure/identity';
 import type { StorageAuth } from '../../auth/client.js';
 import { blobServiceUrl, parseContainerUrl } from '../../auth/destination.js';
 import { UsageError } from '../../engine/errors.js';
 import { startAzurite, type RunningAzurite } from '../../emulator/azurite.js';
 import type { CliArgs } from './args.js';
+import { cliEntraCredential } from './entra.js';
 
 export interface CliDestination {
   auth: StorageAuth;
@@ -58,7 +58,7 @@ export async function resolveCliDestination(args: CliArgs, env: NodeJS.ProcessEn
         destinationPath,
       };
     }
-    return { auth: entraAuth(url.serviceUrl), container: url.container, destinationPath };
+    return { auth: entraAuth(url.serviceUrl, env), container: url.container, destinationPath };
   }
 
   const connectionString = f['connection-string'] ?? env.AZURE_STORAGE_CONNECTION_STRING;
@@ -77,15 +77,15 @@ export async function resolveCliDestination(args: CliArgs, env: NodeJS.ProcessEn
     ? { kind: 'sas', serviceUrl, sasToken }
     : accountKey
       ? { kind: 'account-key', serviceUrl, accountName: f['storage-account'] ?? accountFromUrl(serviceUrl), accountKey }
-      : entraAuth(serviceUrl);
+      : entraAuth(serviceUrl, env);
   return { auth, container, destinationPath: f['destination-path'] };
 }
 
-function entraAuth(serviceUrl: string): StorageAuth {
+function entraAuth(serviceUrl: string, env: NodeJS.ProcessEnv): StorageAuth {
   return {
     kind: 'token',
     serviceUrl,
-    credential: new DefaultAzureCredential(),
+    credential: cliEntraCredential(env),
     method: 'Entra ID (DefaultAzureCredential)',
   };
 }

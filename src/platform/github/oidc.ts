@@ -1,8 +1,8 @@
 import * as core from '@actions/core';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import { DEFAULT_AUTHORITY_HOST, federatedCredential } from '../../auth/federation.js';
+import { AUTHORITY_UNREACHABLE, briefIdentityError } from '../../auth/identity-errors.js';
 import { AuthError } from '../../engine/errors.js';
-import { redact } from '../../engine/redact.js';
 
 export interface GithubOidcIdentity {
   clientId: string;
@@ -43,36 +43,21 @@ export function githubOidcCredential(identity: GithubOidcIdentity): TokenCredent
       } catch (error) {
         if (idTokenError) {
           throw new AuthError(
-            `The GitHub runner did not issue an ID token (${brief(idTokenError)}).`,
+            `The GitHub runner did not issue an ID token (${briefIdentityError(idTokenError)}).`,
             'Check that the job has `permissions: id-token: write` and that the audience input is right.',
           );
         }
-        if (UNREACHABLE.test(String((error as Error)?.message ?? error))) {
+        if (AUTHORITY_UNREACHABLE.test(String((error as Error)?.message ?? error))) {
           throw new AuthError(
-            `Could not reach Entra ID at ${identity.authorityHost || DEFAULT_AUTHORITY_HOST} (${brief(error)}).`,
+            `Could not reach Entra ID at ${identity.authorityHost || DEFAULT_AUTHORITY_HOST} (${briefIdentityError(error)}).`,
             "Check authority-host (or AZURE_AUTHORITY_HOST) and that the runner's network or proxy lets it through.",
           );
         }
         throw new AuthError(
-          `Entra ID refused the federated sign-in of client ${identity.clientId} in tenant ${identity.tenantId} (${brief(error)}).`,
+          `Entra ID refused the federated sign-in of client ${identity.clientId} in tenant ${identity.tenantId} (${briefIdentityError(error)}).`,
           FEDERATION_HINT,
         );
       }
     },
   };
-}
-
-/** Errors that mean the authority never answered, rather than refused. */
-const UNREACHABLE =
-  /ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|endpoints_resolution_error|network_error|certificate|self[- ]signed/i;
-
-/** One line of an identity error: Entra's AADSTS code and text are what users search for. */
-function brief(error: unknown): string {
-  const text = redact(error instanceof Error ? error.message : String(error))
-    .replace(/\s+/g, ' ')
-    // MSAL fills the fields Entra did not send with "Not Available"; they only bury the AADSTS text.
-    .replace(/(?:Error\(s\)|Timestamp|Correlation ID|Trace ID): Not Available(?: - )?/g, '')
-    .replace(/ - $/, '')
-    .trim();
-  return text.length > 400 ? `${text.slice(0, 397)}...` : text;
 }

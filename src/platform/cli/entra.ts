@@ -1,0 +1,35 @@
+import { type AccessToken, DefaultAzureCredential, type GetTokenOptions, type TokenCredential } from '@azure/identity';
+import { DEFAULT_AUTHORITY_HOST, isKnownAuthorityHost } from '../../auth/federation.js';
+import { AUTHORITY_UNREACHABLE, briefIdentityError } from '../../auth/identity-errors.js';
+import { AuthError } from '../../engine/errors.js';
+
+const SIGN_IN_HINT =
+  'Sign in with `az login` (or `azd auth login`), set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or ' +
+  'AZURE_FEDERATED_TOKEN_FILE) for a service principal, or pass a SAS URL, --account-key or --connection-string.';
+
+/**
+ * Entra ID for the command line: whatever DefaultAzureCredential finds (environment, workload identity, managed
+ * identity, Azure CLI…). An authority that is not a well-known Entra host (AZURE_AUTHORITY_HOST for Azure Stack or a
+ * private cloud) skips instance discovery, which would otherwise ask login.microsoftonline.com about it. Failures
+ * become one line with the fix.
+ */
+export function cliEntraCredential(env: NodeJS.ProcessEnv): TokenCredential {
+  const authorityHost = env.AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST;
+  const credential = new DefaultAzureCredential({ disableInstanceDiscovery: !isKnownAuthorityHost(authorityHost) });
+  return {
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      try {
+        return await credential.getToken(scopes, options);
+      } catch (error) {
+        const reason = briefIdentityError(error);
+        if (AUTHORITY_UNREACHABLE.test(reason) && !/CredentialUnavailable|not installed|az login/i.test(reason)) {
+          throw new AuthError(
+            `Could not reach Entra ID at ${authorityHost} (${reason}).`,
+            'Check AZURE_AUTHORITY_HOST and that the network or proxy lets this machine through.',
+          );
+        }
+        throw new AuthError(`No Entra ID sign-in worked (${reason}).`, SIGN_IN_HINT);
+      }
+    },
+  };
+}
