@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +11,8 @@ export interface ProcessResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** The child's peak resident memory (Linux VmHWM, sampled), with `sampleMemory`. */
+  peakRssMB?: number;
 }
 
 export interface RunOptions {
@@ -20,6 +23,8 @@ export interface RunOptions {
   user?: { uid: number; gid: number };
   /** Called with the child once it runs (e.g. to kill it at a chosen moment). */
   onStart?(child: ChildProcess): void;
+  /** Sample the child's peak resident memory (Linux /proc; undefined elsewhere). */
+  sampleMemory?: boolean;
 }
 
 /** Runs a bundled entry point as its own process, as a user, runner or agent would, and captures its output. */
@@ -33,6 +38,12 @@ export function runNode(script: string, args: string[], options: RunOptions = {}
       ...options.user,
     });
     options.onStart?.(child);
+    let peakRssMB: number | undefined;
+    // VmHWM is the kernel's own high-water mark, so sampling misses at most the last interval's growth.
+    const sampler =
+      options.sampleMemory && child.pid
+        ? setInterval(() => (peakRssMB = highWaterMarkMB(child.pid!) ?? peakRssMB), 100)
+        : undefined;
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -41,9 +52,19 @@ export function runNode(script: string, args: string[], options: RunOptions = {}
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      clearInterval(sampler);
+      resolve({ code, signal, stdout, stderr, peakRssMB });
     });
   });
+}
+
+function highWaterMarkMB(pid: number): number | undefined {
+  try {
+    const kB = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kB ? Number(kB) / 1024 : undefined;
+  } catch {
+    return undefined; // exited, or not Linux
+  }
 }
 
 /** Runs the bundled CLI (`dist/cli/index.js`). */
