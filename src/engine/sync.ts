@@ -1,7 +1,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { classifyFatal, statusOf } from './classify.js';
 import { GuardError, UsageError } from './errors.js';
-import { hashFiles } from './hash.js';
+import { EarlyHashing } from './early-hash.js';
 import { HeaderResolver } from './headers.js';
 import { PathFilter } from './matcher.js';
 import { blobNameFor } from './names.js';
@@ -33,6 +33,11 @@ export async function sync(options: SyncOptions, target: SyncTarget, events: Syn
   checkSasGrants(target.container.url, options);
   const filter = new PathFilter(options.include, options.exclude);
 
+  // Listing runs while the folder is scanned (and small files hashed): both take seconds on large trees.
+  const listing = settled(listRemote(target.container, options.destinationPath));
+  let listed = false;
+  void listing.then(() => (listed = true));
+
   events.phase?.('scan');
   const scan = await scanSource(root, filter);
   scan.warnings.forEach((w) => events.warning?.(w));
@@ -54,12 +59,15 @@ export async function sync(options: SyncOptions, target: SyncTarget, events: Syn
     );
   }
 
+  const hashing = new EarlyHashing(HASH_CONCURRENCY);
+  if (!listed && options.compare === 'md5') hashing.start(scan.files);
+
   events.phase?.('list');
-  const remotes = await listOrCreate(options, target, events);
+  const remotes = await listOrCreate(options, target, events, await listing);
 
   events.phase?.('hash');
   const toHash = filesNeedingHash(scan.files, remotes, options.compare);
-  const hashErrors = await hashFiles(toHash, HASH_CONCURRENCY, undefined, (stats) => events.hashed?.(stats));
+  const hashErrors = await hashing.finish(toHash, (stats) => events.hashed?.(stats));
   const unreadable = new Set<LocalFile>(hashErrors.keys());
 
   events.phase?.('plan');
@@ -110,27 +118,34 @@ export async function sync(options: SyncOptions, target: SyncTarget, events: Syn
   return done();
 }
 
+/** A promise that never rejects, so an error waits until the run is ready for it (and is never unhandled). */
+function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
 async function listOrCreate(
   options: SyncOptions,
   target: SyncTarget,
   events: SyncEvents,
+  listing: { value: Map<string, RemoteBlob> } | { error: unknown },
 ): Promise<Map<string, RemoteBlob>> {
-  try {
-    return await listRemote(target.container, options.destinationPath);
-  } catch (error) {
-    const missing = statusOf(error) === 404;
-    if (missing && options.createContainer) {
-      if (options.dryRun) {
-        events.warning?.(`The container does not exist yet; a real run would create it.`);
-      } else {
-        await target.container.createIfNotExists().catch((e: unknown) => {
-          throw classifyFatal(e, 'create the container', target.label) ?? e;
-        });
-      }
-      return new Map();
+  if ('value' in listing) return listing.value;
+  const { error } = listing;
+  const missing = statusOf(error) === 404;
+  if (missing && options.createContainer) {
+    if (options.dryRun) {
+      events.warning?.(`The container does not exist yet; a real run would create it.`);
+    } else {
+      await target.container.createIfNotExists().catch((e: unknown) => {
+        throw classifyFatal(e, 'create the container', target.label) ?? e;
+      });
     }
-    throw classifyFatal(error, 'list the container', target.label) ?? error;
+    return new Map();
   }
+  throw classifyFatal(error, 'list the container', target.label) ?? error;
 }
 
 function guardDeletes(plan: Plan, options: SyncOptions): void {

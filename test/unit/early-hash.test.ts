@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { EarlyHashing } from '../../src/engine/early-hash.js';
+import type { HashStats, LocalFile } from '../../src/engine/types.js';
+import { makeTree, md5Base64, pseudoRandomBytes } from '../support/files.js';
+
+function localFiles(root: string, files: Record<string, Buffer | string>): LocalFile[] {
+  return Object.entries(files).map(([name, content]) => ({
+    name,
+    path: path.join(root, name),
+    size: Buffer.byteLength(content),
+    mtimeMs: 0,
+  }));
+}
+
+describe('hashing while the container is listed', () => {
+  const contents = {
+    'a.html': '<p>a</p>',
+    'b.css': 'b{}',
+    'big.bin': pseudoRandomBytes(2 * 2 ** 20 + 1, 5),
+  };
+
+  it('hashes only small files early, then what the listing says is still needed, reporting both as one phase', async () => {
+    const root = makeTree(contents);
+    const [a, b, big] = localFiles(root, contents);
+    const hashing = new EarlyHashing(4);
+    hashing.start([a!, b!, big!]);
+    let stats: HashStats | undefined;
+    const errors = await hashing.finish([a!, big!], (s) => (stats = s));
+    assert.equal(errors.size, 0);
+    assert.equal(a!.md5, md5Base64(contents['a.html']));
+    assert.equal(b!.md5, md5Base64(contents['b.css']), 'hashed early although not needed in the end');
+    assert.equal(big!.md5, md5Base64(contents['big.bin']), 'the large file is hashed once it is known to be needed');
+    assert.deepEqual([stats?.files, stats?.bytes], [3, 8 + 3 + 2 * 2 ** 20 + 1]);
+  });
+
+  it('never reads a large file that turns out not to be needed (a new file is hashed while it uploads)', async () => {
+    const root = makeTree(contents);
+    const [, , big] = localFiles(root, contents);
+    const hashing = new EarlyHashing(4);
+    hashing.start([big!]);
+    let called = false;
+    await hashing.finish([], () => (called = true));
+    assert.equal(big!.md5, undefined);
+    assert.equal(called, false, 'nothing was hashed, so there is no hash phase to report');
+  });
+
+  it('reports a file that cannot be read, once, and does not hash it again', async () => {
+    const root = makeTree({ 'a.html': 'a' });
+    const [a] = localFiles(root, { 'a.html': 'a' });
+    const gone = { name: 'gone.txt', path: path.join(root, 'gone.txt'), size: 3, mtimeMs: 0 };
+    const hashing = new EarlyHashing(4);
+    hashing.start([a!, gone]);
+    const errors = await hashing.finish([a!, gone]);
+    assert.deepEqual([...errors], [[gone, 'ENOENT']]);
+  });
+});
