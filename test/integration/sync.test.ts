@@ -99,6 +99,34 @@ describe('sync against Azurite', () => {
     ]);
   });
 
+  it('lists nested folders completely, keeps directory stubs, and deletes extras at any depth', async () => {
+    const container = await azurite.newContainer();
+    const blob = (name: string, content: string, metadata?: Record<string, string>) =>
+      container.uploadBlockBlob(name, content, content.length, { metadata });
+    await blob('site/docs', '', { hdi_isfolder: 'true' }); // an ADLS folder marker
+    await blob('site/empty/', ''); // a folder placeholder some tools write
+    await blob('site/a//b.txt', 'double slash'); // no local file can have this name: an extra
+    await blob('site/deep/1/2/3/4/old.txt', 'extra');
+    await blob('site/index.html', 'old');
+    await blob('site/docs/guide.html', 'old'); // with index.html: deletes stay within the guard's 50%
+    await blob('sites/other.txt', 'a sibling prefix, outside');
+    const files: Record<string, string> = { 'index.html': 'new', 'docs/guide.html': 'guide' };
+    for (let i = 0; i < 40; i++) files[`deep/${i % 4}/${i % 3}/f${i}.txt`] = `${i}`;
+    const source = makeTree(files);
+
+    const summary = await run(container, { source, destinationPath: 'site', deleteDestination: true });
+    assert.deepEqual([summary.uploaded, summary.deleted, summary.failed], [42, 2, 0]);
+    const after = await blobState(container);
+    const names = [...after.keys()];
+    assert.ok(names.includes('site/docs') && names.includes('site/empty/'), 'directory stubs are kept');
+    assert.ok(!names.includes('site/a//b.txt') && !names.includes('site/deep/1/2/3/4/old.txt'), 'extras deleted');
+    assert.ok(names.includes('sites/other.txt'), 'a sibling prefix is outside the destination');
+    for (const name of Object.keys(files)) assert.equal(after.get(`site/${name}`)?.md5, md5Base64(files[name]!));
+
+    const again = await run(container, { source, destinationPath: 'site', deleteDestination: true });
+    assert.deepEqual([again.skipped, again.uploaded, again.deleted], [42, 0, 0]);
+  });
+
   it('refuses to delete when the source matched nothing, and changes nothing', async () => {
     const container = await azurite.newContainer();
     await container.uploadBlockBlob('keep.txt', 'keep', 4);
