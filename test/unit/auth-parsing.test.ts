@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { blobServiceUrl, normalizeSas, parseConnectionString, parseContainerUrl } from '../../src/auth/destination.js';
-import { isKnownAuthorityHost } from '../../src/auth/federation.js';
+import { isKnownAuthorityHost } from '../../src/auth/authority.js';
 import { UsageError } from '../../src/engine/errors.js';
 
 describe('parseContainerUrl', () => {

@@ -5,7 +5,8 @@ import {
   type TokenCredential,
 } from '@azure/identity';
 import * as tl from 'azure-pipelines-task-lib/task.js';
-import { DEFAULT_AUTHORITY_HOST, isKnownAuthorityHost, pipelinesCredential } from '../../auth/federation.js';
+import { DEFAULT_AUTHORITY_HOST, isKnownAuthorityHost } from '../../auth/authority.js';
+import { pipelinesCredential } from '../../auth/federation.js';
 import { AuthError, UsageError } from '../../engine/errors.js';
 
 /** What the task needs from an Azure Resource Manager service connection. */

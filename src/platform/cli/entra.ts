@@ -1,5 +1,5 @@
-import { type AccessToken, DefaultAzureCredential, type GetTokenOptions, type TokenCredential } from '@azure/identity';
-import { DEFAULT_AUTHORITY_HOST, isKnownAuthorityHost } from '../../auth/federation.js';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import { DEFAULT_AUTHORITY_HOST, isKnownAuthorityHost } from '../../auth/authority.js';
 import { AUTHORITY_UNREACHABLE, briefIdentityError } from '../../auth/identity-errors.js';
 import { AuthError } from '../../engine/errors.js';
 
@@ -15,11 +15,17 @@ const SIGN_IN_HINT =
  */
 export function cliEntraCredential(env: NodeJS.ProcessEnv): TokenCredential {
   const authorityHost = env.AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST;
-  const credential = new DefaultAzureCredential({ disableInstanceDiscovery: !isKnownAuthorityHost(authorityHost) });
+  // Loaded on first use: most runs sign in with a SAS or key, and the identity library is a third of start-up time.
+  let credential: Promise<TokenCredential> | undefined;
+  const load = async () => {
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    return new DefaultAzureCredential({ disableInstanceDiscovery: !isKnownAuthorityHost(authorityHost) });
+  };
   return {
     async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
       try {
-        return await credential.getToken(scopes, options);
+        credential ??= load();
+        return await (await credential).getToken(scopes, options);
       } catch (error) {
         const reason = briefIdentityError(error);
         if (AUTHORITY_UNREACHABLE.test(reason) && !/CredentialUnavailable|not installed|az login/i.test(reason)) {

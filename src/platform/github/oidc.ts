@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
-import { DEFAULT_AUTHORITY_HOST, federatedCredential } from '../../auth/federation.js';
+import { DEFAULT_AUTHORITY_HOST } from '../../auth/authority.js';
+import { federatedCredential } from '../../auth/federation.js';
 import { AUTHORITY_UNREACHABLE, briefIdentityError } from '../../auth/identity-errors.js';
 import { AuthError } from '../../engine/errors.js';
 
