@@ -52,7 +52,8 @@ describe('a file that changes or disappears while it is uploaded', () => {
       );
       assert.equal(result.code, 1, result.stderr);
       assert.deepEqual([summary.uploaded, summary.failed], [1, 1]);
-      assert.match(summary.failures[0]!.reason, /changed while it was being uploaded/);
+      // writeFileSync truncates first, so a block read may see the file shorter before it sees it different.
+      assert.match(summary.failures[0]!.reason, /(changed|shrank) while it was being uploaded/);
       const committed = (await blobState(container)).get(name);
       if (committed) {
         // A single request carries the bytes read before the change: one whole version, with its own MD5.
