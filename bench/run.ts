@@ -158,11 +158,11 @@ interface SyncedContainer {
 /** The container each tool last synced per data set, kept while scenarios leave it as it was. */
 const synced = new Map<string, SyncedContainer>();
 
-async function newContainer(): Promise<SyncedContainer> {
+async function newContainer(folder: string): Promise<SyncedContainer> {
   const azurite = await startCountingAzurite(mode);
   const container = `bench-${process.pid}-${++containerCounter}`;
   const context = {
-    folder: '',
+    folder,
     azurite,
     container,
     containerSasUrl: containerSasUrl(azurite.serviceUrl, container),
@@ -178,8 +178,7 @@ async function containerFor(folder: DatasetFolder, scenario: ScenarioId, tool: T
   synced.delete(key);
   if (kept && LEAVES_CONTAINER.includes(scenario)) return kept;
   await kept?.azurite.stop();
-  const fresh = await newContainer();
-  fresh.context.folder = folder.root;
+  const fresh = await newContainer(folder.root);
   if (scenario !== 'first') {
     const setup = tool.command(fresh.context, 'first');
     const { stdout } = await measure(setup.argv, setup.env);

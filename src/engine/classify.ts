@@ -25,6 +25,12 @@ export function statusOf(error: unknown): number | undefined {
   return (error as HttpLikeError)?.statusCode;
 }
 
+/** The service refused the credential or its permission: every other request would be refused the same way. */
+export function isRefused(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 401 || status === 403;
+}
+
 /** Short, secret-free text for one failed file: status and service error code, or the system error. */
 export function failureReason(error: unknown): string {
   if (error instanceof TransferError) return redact(error.message);
@@ -40,10 +46,9 @@ export function failureReason(error: unknown): string {
  * whose hint says what to do.
  */
 export function classifyFatal(error: unknown, what: string, destination: string): SyncError | undefined {
-  const status = statusOf(error);
   const code = storageErrorCode(error);
   const reason = failureReason(error);
-  if (status === 401 || status === 403 || code === 'AuthenticationFailed') {
+  if (isRefused(error) || code === 'AuthenticationFailed') {
     return new AuthError(`The storage service refused to ${what} at ${destination} (${reason}).`, PERMISSION_HINT);
   }
   if (code === 'ContainerNotFound') {

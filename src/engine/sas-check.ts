@@ -40,9 +40,10 @@ export function checkSasGrants(containerUrl: string, options: Pick<SyncOptions, 
   ];
   const missing = needed.filter((p) => !granted.includes(p));
   if (missing.length > 0) {
+    const suggested = options.deleteDestination ? 'rwdl' : 'rwl';
     throw new AuthError(
       `The SAS token grants "${granted}" but this sync also needs ${missing.map((p) => PERMISSION_NAMES[p]).join(' and ')}. Nothing was changed.`,
-      `Generate a SAS with sp=${options.deleteDestination ? 'rwdl' : 'rwl'}, e.g. az storage container generate-sas --permissions ${options.deleteDestination ? 'rwdl' : 'rwl'}.`,
+      `Generate a SAS with sp=${suggested}, e.g. az storage container generate-sas --permissions ${suggested}.`,
     );
   }
 }

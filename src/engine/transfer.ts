@@ -1,7 +1,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import pLimit from 'p-limit';
 import { ByteBudget } from './budget.js';
-import { failureReason, PERMISSION_HINT, statusOf } from './classify.js';
+import { failureReason, isRefused, PERMISSION_HINT, statusOf } from './classify.js';
 import { AuthError } from './errors.js';
 import { blobNameProblem } from './names.js';
 import type { SummaryBuilder } from './summary.js';
@@ -37,7 +37,7 @@ export async function transferChanges(context: TransferContext, plan: Plan): Pro
     limit(async () => {
       if (fatal) return;
       const result = await work().catch((error: unknown): FileResult | undefined => {
-        if (statusOf(error) === 401 || statusOf(error) === 403) {
+        if (isRefused(error)) {
           fatal ??= new AuthError(`The storage service refused an upload (${failureReason(error)}).`, PERMISSION_HINT);
           return undefined;
         }
@@ -75,7 +75,7 @@ export async function deleteExtras(context: TransferContext, blobs: readonly Rem
           });
           result = { action: 'deleted', name: remote.name, bytes: remote.size };
         } catch (error) {
-          if (statusOf(error) === 401 || statusOf(error) === 403) {
+          if (isRefused(error)) {
             // Every other delete would be refused the same way: stop, and say what permission is missing.
             fatal ??= new AuthError(
               `The storage service refused to delete (${failureReason(error)}).`,
@@ -124,7 +124,7 @@ async function uploadOne(
     item.local.md5 = outcome.md5;
     return { action: 'uploaded', name, bytes: outcome.bytes, reason: item.reason };
   } catch (error) {
-    if (statusOf(error) === 401 || statusOf(error) === 403) throw error;
+    if (isRefused(error)) throw error;
     const { code, syscall } = error as NodeJS.ErrnoException;
     if (code === 'ENOENT') return { action: 'failed', name, bytes: 0, reason: 'the file disappeared before upload' };
     // A local file system error: the code says it all, the message would repeat the absolute path.
@@ -154,7 +154,7 @@ async function updateHeaders(
     );
     return { action: 'updated', name: remote.name, bytes: size };
   } catch (error) {
-    if (statusOf(error) === 401 || statusOf(error) === 403) throw error;
+    if (isRefused(error)) throw error;
     return { action: 'failed', name: remote.name, bytes: 0, reason: failureReason(error) };
   }
 }
