@@ -68,6 +68,8 @@ export interface Destination {
   label: string;
   /** The method used, for the log ('OIDC (GitHub)', 'SAS token', …). */
   method: string;
+  /** One request's time limit (see retrySettings). */
+  tryTimeoutMs: number;
 }
 
 export function connectContainer(auth: StorageAuth, containerName: string, options?: ClientOptions): Destination {
@@ -75,7 +77,7 @@ export function connectContainer(auth: StorageAuth, containerName: string, optio
   const service = serviceClient(auth, options ?? {});
   const container = service.getContainerClient(name);
   const label = container.url.replace(/\?.*$/, '');
-  return { container, label, method: methodName(auth) };
+  return { container, label, method: methodName(auth), tryTimeoutMs: retrySettings(options).tryTimeoutMs };
 }
 
 function serviceClient(auth: StorageAuth, options: ClientOptions): BlobServiceClient {

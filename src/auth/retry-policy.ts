@@ -1,4 +1,5 @@
 import type { HttpOperationResponse, RequestPolicy, RequestPolicyFactory, WebResource } from '@azure/storage-blob';
+import { backoffMs, sleep } from '../engine/backoff.js';
 
 export interface RetrySettings {
   /** Attempts per request, the first included. */
@@ -98,11 +99,6 @@ interface HeaderSource {
   headers: { get(name: string): string | undefined };
 }
 
-/** Exponential, with jitter so parallel uploads that failed together do not retry in lockstep. */
-export function backoffMs(attempt: number, baseDelayMs: number): number {
-  return baseDelayMs * 2 ** (attempt - 1) * (0.8 + Math.random() * 0.4);
-}
-
 /** The wait the service asked for, from `x-ms-retry-after-ms`, `retry-after-ms` or `Retry-After` (seconds or a date). */
 export function retryAfterMs(response: HeaderSource | undefined): number | undefined {
   if (!response?.headers) return undefined;
@@ -124,14 +120,4 @@ function timeoutError(tryTimeoutMs: number): Error {
 
 function abortError(): Error {
   return Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' });
-}
-
-function sleep(ms: number, signal?: { aborted: boolean; addEventListener(type: 'abort', f: () => void): void }) {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

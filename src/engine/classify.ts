@@ -9,6 +9,8 @@ interface HttpLikeError {
 }
 
 const NETWORK_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Connections that opened but kept breaking or stalling, even after retries. */
+const UNSTABLE_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED']);
 
 export const PERMISSION_HINT =
   'Check that the identity has a data-plane role such as "Storage Blob Data Contributor" on the account or container ' +
@@ -61,6 +63,12 @@ export function classifyFatal(error: unknown, what: string, destination: string)
     return new DestinationError(
       `Cannot reach ${destination} (${code}).`,
       'Check the account name or endpoint URL, DNS and the network path (private endpoint, proxy, firewall).',
+    );
+  }
+  if (code && UNSTABLE_CODES.has(code)) {
+    return new DestinationError(
+      `The connection to ${destination} kept failing while trying to ${what} (${reason}).`,
+      'Run again; if it persists, check the network path (proxy, firewall, VPN) or raise --timeout for a slow service.',
     );
   }
   if (code === 'InvalidResourceName' || code === 'OutOfRangeInput') {

@@ -1,9 +1,10 @@
-import type { BlobItem, ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
+import type { ListedBlob } from './list-parser.js';
+import { type ListLimits, listPage } from './list-request.js';
 import { relativeBlobName } from './names.js';
 import type { RemoteBlob } from './types.js';
 
-/** The service's largest listing page. */
-const PAGE_SIZE = 5000;
+export const DEFAULT_LIST_LIMITS: ListLimits = { tryTimeoutMs: 120_000, maxTries: 6 };
 
 /**
  * Lists every blob under the prefix (all pages), keyed by its name relative to the prefix. Directory stubs (ADLS
@@ -12,42 +13,27 @@ const PAGE_SIZE = 5000;
 export async function listRemote(
   container: ContainerClient,
   prefix: string,
-  onPage?: (count: number) => void,
+  limits: ListLimits = DEFAULT_LIST_LIMITS,
 ): Promise<Map<string, RemoteBlob>> {
   const blobs = new Map<string, RemoteBlob>();
-  const pages = container
-    .listBlobsFlat({ prefix: prefix ? `${prefix}/` : undefined, includeMetadata: true })
-    .byPage({ maxPageSize: PAGE_SIZE });
-  for await (const page of pages) {
-    for (const item of page.segment.blobItems) {
-      const remote = toRemoteBlob(item, prefix);
-      if (remote) blobs.set(remote.name, remote);
-    }
-    onPage?.(blobs.size);
-  }
+  const add = (blob: ListedBlob) => {
+    const remote = toRemoteBlob(blob, prefix);
+    if (remote) blobs.set(remote.name, remote);
+  };
+  let marker = '';
+  do marker = await listPage(container, prefix ? `${prefix}/` : undefined, marker, add, limits);
+  while (marker);
   return blobs;
 }
 
-export function isDirectoryStub(item: Pick<BlobItem, 'name' | 'metadata'>): boolean {
-  return item.name.endsWith('/') || item.metadata?.['hdi_isfolder']?.toLowerCase() === 'true';
+export function isDirectoryStub(blob: Pick<ListedBlob, 'name' | 'folderMarker'>): boolean {
+  return blob.name.endsWith('/') || blob.folderMarker?.toLowerCase() === 'true';
 }
 
-function toRemoteBlob(item: BlobItem, prefix: string): RemoteBlob | undefined {
-  if (isDirectoryStub(item)) return undefined;
-  const name = relativeBlobName(prefix, item.name);
+function toRemoteBlob(blob: ListedBlob, prefix: string): RemoteBlob | undefined {
+  if (isDirectoryStub(blob)) return undefined;
+  const name = relativeBlobName(prefix, blob.name);
   if (!name) return undefined;
-  const p = item.properties;
-  const md5 = p.contentMD5 && p.contentMD5.length ? Buffer.from(p.contentMD5).toString('base64') : undefined;
-  return {
-    name,
-    blobName: item.name,
-    size: p.contentLength ?? 0,
-    md5,
-    etag: p.etag,
-    contentType: p.contentType,
-    cacheControl: p.cacheControl,
-    contentEncoding: p.contentEncoding,
-    contentLanguage: p.contentLanguage,
-    contentDisposition: p.contentDisposition,
-  };
+  const { folderMarker: _, name: blobName, ...properties } = blob;
+  return { name, blobName, ...properties };
 }

@@ -6,7 +6,7 @@ import { HeaderResolver } from './headers.js';
 import { PathFilter } from './matcher.js';
 import { blobNameFor } from './names.js';
 import { diff, filesNeedingHash } from './plan.js';
-import { listRemote } from './remote.js';
+import { DEFAULT_LIST_LIMITS, listRemote } from './remote.js';
 import { checkSasGrants } from './sas-check.js';
 import { resolveSourceFolder, scanSource } from './scan.js';
 import { SummaryBuilder } from './summary.js';
@@ -20,6 +20,8 @@ export interface SyncTarget {
   container: ContainerClient;
   /** How to name the destination to a person: a URL with no secret in it. */
   label: string;
+  /** One request's time limit, which also bounds a stall in the listing's streamed answer (default 120 s). */
+  tryTimeoutMs?: number;
 }
 
 /**
@@ -34,7 +36,8 @@ export async function sync(options: SyncOptions, target: SyncTarget, events: Syn
   const filter = new PathFilter(options.include, options.exclude);
 
   // Listing runs while the folder is scanned (and small files hashed): both take seconds on large trees.
-  const listing = settled(listRemote(target.container, options.destinationPath));
+  const limits = { ...DEFAULT_LIST_LIMITS, tryTimeoutMs: target.tryTimeoutMs ?? DEFAULT_LIST_LIMITS.tryTimeoutMs };
+  const listing = settled(listRemote(target.container, options.destinationPath, limits));
   let listed = false;
   void listing.then(() => (listed = true));
 

@@ -142,3 +142,27 @@ describe('a credential that may list but not write', () => {
     );
   });
 });
+
+describe('a listing whose answers always break off', () => {
+  it('gives up after a few tries with exit 4 and the network hint, sending nothing else', async () => {
+    const proxy = await startFaultProxy(azurite.azurite.serviceUrl);
+    after(() => proxy.stop());
+    const container = await azurite.newContainer();
+    for (const name of ['extra.txt', 'a.txt']) await container.uploadBlockBlob(name, 'x', 1);
+    proxy.setRules([{ method: 'GET', query: /(^|&)comp=list(&|$)/, fault: { kind: 'cut-body' } }]);
+    const result = await runCli(
+      [makeTree({ 'a.txt': 'new', 'b.txt': 'b' }), '--container', container.containerName, '--delete-destination'],
+      { env: { AZURE_STORAGE_CONNECTION_STRING: connectionStringVia(proxy, azurite.azurite) } },
+    );
+    assert.equal(result.code, 4, result.stderr);
+    assert.match(
+      result.stderr,
+      /kept failing while trying to list the container \(.*broke off midway 6 times.*\)\. .*network path/,
+    );
+    assert.deepEqual(
+      proxy.requests.map((r) => r.method),
+      Array(6).fill('GET'),
+    );
+    assert.deepEqual([...(await blobState(container)).keys()].sort(), ['a.txt', 'extra.txt']);
+  });
+});

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { useAzurite } from '../support/azurite.js';
 import { runCli } from '../support/cli.js';
@@ -114,4 +116,30 @@ describe('faults that heal', () => {
       assert.deepEqual([jsonSummary(again).uploaded, jsonSummary(again).skipped], [0, files.size]);
     });
   }
+
+  it('asks again for a listing whose answer broke off or stalled midway, counting each blob once', async () => {
+    const source = siteTree();
+    const container = await azurite.newContainer();
+    assert.equal((await runThroughProxy(source, container.containerName)).code, 0);
+    writeFileSync(path.join(source, 'pages/0/page-0.html'), 'changed');
+    const LIST = /(^|&)comp=list(&|$)/;
+    proxy.setRules([
+      { method: 'GET', query: LIST, times: 1, fault: { kind: 'cut-body' } },
+      { method: 'GET', query: LIST, times: 1, fault: { kind: 'stall-body', ms: 2500 } },
+    ]);
+    const seen = proxy.requests.length;
+    const result = await runThroughProxy(source, container.containerName);
+    proxy.setRules([]);
+
+    const listings = proxy.requests.slice(seen).filter((request) => LIST.test(request.query));
+    assert.deepEqual(
+      listings.map((request) => request.fault ?? 'clean'),
+      ['cut-body', 'stall-body', 'clean'],
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const summary = jsonSummary(result);
+    const files = sourceState(source);
+    assert.deepEqual([summary.uploaded, summary.failed, summary.skipped], [1, 0, files.size - 1]);
+    await assertContainerMatches(container, files);
+  });
 });

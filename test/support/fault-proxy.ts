@@ -12,7 +12,11 @@ export type Fault =
   /** Forward (so the service applies the request), then drop the connection before the response is complete. */
   | { kind: 'reset-response' }
   /** Wait, then forward; with `afterUpstream`, forward first (the service applies it) and delay only the answer. */
-  | { kind: 'delay'; ms: number; afterUpstream?: boolean };
+  | { kind: 'delay'; ms: number; afterUpstream?: boolean }
+  /** Forward, send the status, headers and half the body, then drop the connection. */
+  | { kind: 'cut-body' }
+  /** Forward, send the status, headers and half the body, wait, then send the rest. */
+  | { kind: 'stall-body'; ms: number };
 
 export interface FaultRule {
   method?: string;
@@ -167,7 +171,19 @@ export async function startFaultProxy(upstreamServiceUrl: string, seed = 42): Pr
           if (fault?.kind === 'delay' && fault.afterUpstream) await sleep(fault.ms);
           if (res.socket?.destroyed) return settle('reset');
           res.writeHead(answer.statusCode ?? 502, answer.headers);
-          res.end(body);
+          if (fault?.kind === 'cut-body' || fault?.kind === 'stall-body') {
+            const half = Math.floor(body.length / 2);
+            await new Promise((resolve) => res.write(body.subarray(0, half), resolve));
+            if (fault.kind === 'cut-body') {
+              res.socket?.destroy();
+              return settle('reset');
+            }
+            await sleep(fault.ms);
+            if (res.socket?.destroyed) return settle('reset');
+            res.end(body.subarray(half));
+          } else {
+            res.end(body);
+          }
           settle(answer.statusCode);
         })();
       },

@@ -38,7 +38,7 @@ export async function runTask(env: NodeJS.ProcessEnv = process.env): Promise<num
     const events = taskEvents(options.dryRun);
     finishEvents = events.finish;
     const summary = {
-      ...(await sync(options, { container: target.container, label: destinationUrl }, events)),
+      ...(await sync(options, { ...target, label: destinationUrl }, events)),
       source,
     };
     events.finish();

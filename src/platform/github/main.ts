@@ -32,7 +32,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     const events = actionEvents(options.dryRun);
     finishEvents = events.finish;
     const summary = {
-      ...(await sync(options, { container: target.container, label: destinationUrl }, events)),
+      ...(await sync(options, { ...target, label: destinationUrl }, events)),
       source,
     };
     events.finish();

@@ -1,0 +1,76 @@
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import type { RemoteBlob } from './types.js';
+
+/**
+ * What the sync needs of one `<Blob>` of a List Blobs answer: its full name in the container, its properties, and the
+ * `hdi_isfolder` metadata value, which marks an ADLS directory stub.
+ */
+export type ListedBlob = Omit<RemoteBlob, 'blobName'> & { folderMarker?: string };
+
+type PropertyField = Exclude<keyof ListedBlob, 'name' | 'size' | 'folderMarker'>;
+const PROPERTY_FIELDS: Record<string, PropertyField> = {
+  'Content-MD5': 'md5',
+  Etag: 'etag',
+  'Content-Type': 'contentType',
+  'Cache-Control': 'cacheControl',
+  'Content-Encoding': 'contentEncoding',
+  'Content-Language': 'contentLanguage',
+  'Content-Disposition': 'contentDisposition',
+};
+
+/**
+ * Reads a List Blobs answer as it streams in, handing each blob over as soon as its element closes. The SDK instead
+ * builds a DOM of the whole page and maps it through its model (about 0.1 ms and 4 KB of garbage per blob); this keeps
+ * only the fields above. Elements are matched by their place (`Blob/Name`, `Blob/Properties/*`,
+ * `Blob/Metadata/hdi_isfolder`), since metadata keys may be named like properties.
+ */
+export class ListPageParser {
+  private readonly parser = new SaxesParser();
+  private readonly path: string[] = [];
+  private text = '';
+  private nameEncoded = false;
+  private blob: Partial<ListedBlob> = {};
+  private marker = '';
+
+  constructor(onBlob: (blob: ListedBlob) => void) {
+    this.parser.on('opentag', (tag: SaxesTagPlain) => {
+      this.path.push(tag.name);
+      this.text = '';
+      if (tag.name === 'Blob' && this.parentIs('Blobs')) this.blob = {};
+      if (tag.name === 'Name') this.nameEncoded = tag.attributes['Encoded'] === 'true';
+    });
+    this.parser.on('text', (text) => (this.text += text));
+    this.parser.on('closetag', () => {
+      const name = this.path.pop()!;
+      const parent = this.path.at(-1);
+      const grandparent = this.path.at(-2);
+      if (name === 'Blob' && parent === 'Blobs') {
+        if (this.blob.name !== undefined) onBlob({ size: 0, ...this.blob } as ListedBlob);
+      } else if (parent === 'Blob' && name === 'Name') {
+        this.blob.name = this.nameEncoded ? decodeURIComponent(this.text) : this.text;
+      } else if (parent === 'Properties' && grandparent === 'Blob') {
+        if (name === 'Content-Length') this.blob.size = Number(this.text);
+        else if (PROPERTY_FIELDS[name] && this.text !== '') this.blob[PROPERTY_FIELDS[name]] = this.text;
+      } else if (parent === 'Metadata' && grandparent === 'Blob' && name === 'hdi_isfolder') {
+        this.blob.folderMarker = this.text;
+      } else if (parent === 'EnumerationResults' && name === 'NextMarker') {
+        this.marker = this.text;
+      }
+      this.text = '';
+    });
+  }
+
+  write(chunk: string): void {
+    this.parser.write(chunk);
+  }
+
+  /** Ends the document (throwing if it was cut short) and returns the marker of the next page, '' when none. */
+  close(): string {
+    this.parser.close();
+    return this.marker;
+  }
+
+  private parentIs(name: string): boolean {
+    return this.path.at(-2) === name;
+  }
+}

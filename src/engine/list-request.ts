@@ -1,0 +1,149 @@
+import {
+  createPipelineRequest,
+  type PipelineRequest,
+  type PipelineResponse,
+  RestError,
+} from '@azure/core-rest-pipeline';
+import { ContainerClient } from '@azure/storage-blob';
+import { backoffMs, sleep } from './backoff.js';
+import { ListPageParser, type ListedBlob } from './list-parser.js';
+
+/** The service's largest listing page. */
+const PAGE_SIZE = 5000;
+
+export interface ListLimits {
+  /** How long the answer may go without a byte before the page is asked for again. */
+  tryTimeoutMs: number;
+  /** Attempts per page whose answer broke off after it began (the pipeline retries failures before that). */
+  maxTries: number;
+  /** Blobs per page; the service's largest unless a test wants many pages. */
+  pageSize?: number;
+}
+
+interface RequestSender {
+  sendRequest(request: PipelineRequest): Promise<PipelineResponse>;
+  /** The service version the SDK speaks, sent as `x-ms-version`. */
+  version: string;
+}
+
+/**
+ * The container's own request pipeline: its credential and signing, our retry policy, the SDK's user agent. The SDK
+ * keeps it protected, for subclasses; this subclass only reads it.
+ */
+class PipelineAccess extends ContainerClient {
+  static senderOf(container: ContainerClient): RequestSender {
+    return (container as PipelineAccess).storageClientContext;
+  }
+}
+
+/**
+ * Asks for one page of blobs under the prefix and hands each over as the answer streams in (see ListPageParser).
+ * The body is read here, outside the pipeline, so this retries an answer that breaks off or stalls midway; blobs are
+ * handed over only once their page is complete, so a retried page never counts a blob twice.
+ */
+export async function listPage(
+  container: ContainerClient,
+  prefix: string | undefined,
+  marker: string,
+  onBlob: (blob: ListedBlob) => void,
+  limits: ListLimits,
+): Promise<string> {
+  const sender = PipelineAccess.senderOf(container);
+  const url = pageUrl(container.url, prefix, marker, limits.pageSize ?? PAGE_SIZE);
+  for (let attempt = 1; ; attempt++) {
+    const blobs: ListedBlob[] = [];
+    const response = await sendListRequest(sender, url, limits);
+    try {
+      const next = await readPage(response, limits.tryTimeoutMs, (blob) => blobs.push(blob));
+      blobs.forEach(onBlob);
+      return next;
+    } catch (error) {
+      if (attempt >= limits.maxTries) throw brokeOff(error, attempt);
+      await sleep(backoffMs(attempt, 500));
+    }
+  }
+}
+
+function pageUrl(containerUrl: string, prefix: string | undefined, marker: string, pageSize: number): string {
+  const [base, sas] = containerUrl.split('?', 2) as [string, string | undefined];
+  const query = [
+    'restype=container',
+    'comp=list',
+    'include=metadata',
+    `maxresults=${pageSize}`,
+    ...(prefix ? [`prefix=${encodeURIComponent(prefix)}`] : []),
+    ...(marker ? [`marker=${encodeURIComponent(marker)}`] : []),
+  ];
+  return `${base}?${sas ? `${sas}&` : ''}${query.join('&')}`;
+}
+
+async function sendListRequest(sender: RequestSender, url: string, limits: ListLimits): Promise<PipelineResponse> {
+  // Plain http is the emulator's; the SDK allows it the same way (and its token policy still refuses to send a
+  // bearer token over it).
+  const request = createPipelineRequest({
+    url,
+    method: 'GET',
+    streamResponseStatusCodes: new Set([200]),
+    allowInsecureConnection: true,
+  });
+  request.headers.set('x-ms-version', sender.version);
+  const response = await sender.sendRequest(request);
+  if (response.status === 200 && response.readableStreamBody) return response;
+  throw serviceError(response, limits);
+}
+
+/** A refusal or a missing container, shaped like the SDK's errors so classify.ts reads it the same way. */
+function serviceError(response: PipelineResponse, limits: ListLimits): RestError {
+  const body = (response as { parsedBody?: { Code?: unknown; Message?: unknown } }).parsedBody;
+  const code = response.headers.get('x-ms-error-code') ?? (typeof body?.Code === 'string' ? body.Code : undefined);
+  const message =
+    typeof body?.Message === 'string'
+      ? body.Message
+      : response.status === 200
+        ? `The listing came without a body (tried ${limits.maxTries} times)`
+        : `The service answered ${response.status}`;
+  return new RestError(message, { code, statusCode: response.status, request: response.request, response });
+}
+
+async function readPage(
+  response: PipelineResponse,
+  stallMs: number,
+  onBlob: (blob: ListedBlob) => void,
+): Promise<string> {
+  const body = response.readableStreamBody as NodeJS.ReadableStream & { destroy(error?: Error): void };
+  const parser = new ListPageParser(onBlob);
+  let timer: NodeJS.Timeout | undefined;
+  const armStallTimer = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => body.destroy(stalled(stallMs)), stallMs);
+  };
+  body.setEncoding('utf8');
+  try {
+    armStallTimer();
+    for await (const chunk of body) {
+      armStallTimer();
+      parser.write(chunk as string);
+    }
+    return parser.close();
+  } catch (error) {
+    body.destroy();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The last failure, saying how often the page was asked for; its code (ECONNRESET, ETIMEDOUT…) is kept. */
+function brokeOff(error: unknown, attempts: number): Error {
+  const { message, code } = error as { message?: string; code?: unknown };
+  return Object.assign(
+    new Error(`the listing broke off midway ${attempts} times (last: ${message ?? String(error)})`),
+    {
+      code: typeof code === 'string' ? code : 'ECONNRESET',
+    },
+  );
+}
+
+function stalled(ms: number): Error {
+  return Object.assign(new Error(`the listing stalled: no data for ${ms / 1000} s`), { code: 'ETIMEDOUT' });
+}
