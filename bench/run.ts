@@ -15,6 +15,7 @@ import {
 import { DEV_ACCOUNT } from '../src/auth/destination.js';
 import { startCountingAzurite, type AzuriteMode, type CountingAzurite } from './azurite.js';
 import { DatasetFolder, datasets, type FileSpec } from './datasets.js';
+import { behindLatency } from './latency-proxy.js';
 import { gnuTimeMissing, measure } from './measure.js';
 import { markdownTable, summarize, type RunRecord } from './report.js';
 import {
@@ -36,6 +37,7 @@ const HELP = `npm run bench -- [options]
   --tool a,b           only these tools (${TOOLS.map((tool) => tool.id).join(', ')})
   --repeat N           runs per tool and scenario; medians are reported (default 3, 1 with --quick)
   --azurite MODE       memory (default) or disk: where Azurite keeps blobs
+  --latency MS         reach Azurite through a relay adding this round-trip time to every request (default 0)
   --data DIR           where data sets are generated (default: $TMPDIR/azure-blob-sync-bench)
   --no-build           use dist/cli/index.js as it is instead of rebuilding it first
   --cli FILE           bench this bundled CLI (e.g. a copy of dist/cli) instead of dist/cli/index.js; no build`;
@@ -52,6 +54,7 @@ const { values } = parseArgs({
     tool: { type: 'string' },
     repeat: { type: 'string' },
     azurite: { type: 'string' },
+    latency: { type: 'string' },
     data: { type: 'string' },
     'no-build': { type: 'boolean' },
     cli: { type: 'string' },
@@ -67,6 +70,9 @@ const repeat = Number(values.repeat ?? (quick ? 1 : 3));
 const mode = (values.azurite ?? 'memory') as AzuriteMode;
 if (!Number.isInteger(repeat) || repeat < 1)
   throw new Error(`--repeat must be a whole number ≥ 1, not "${values.repeat}"`);
+const latencyMs = Number(values.latency ?? 0);
+if (!Number.isFinite(latencyMs) || latencyMs < 0)
+  throw new Error(`--latency must be a number of milliseconds ≥ 0, not "${values.latency}"`);
 if (mode !== 'memory' && mode !== 'disk') throw new Error(`--azurite must be memory or disk, not "${values.azurite}"`);
 
 const allSets = datasets(quick).filter((set) => !(quick && set.id === 'many5k'));
@@ -159,7 +165,8 @@ interface SyncedContainer {
 const synced = new Map<string, SyncedContainer>();
 
 async function newContainer(folder: string): Promise<SyncedContainer> {
-  const azurite = await startCountingAzurite(mode);
+  const started = await startCountingAzurite(mode);
+  const azurite = latencyMs > 0 ? await behindLatency(started, latencyMs) : started;
   const container = `bench-${process.pid}-${++containerCounter}`;
   const context = {
     folder,
@@ -265,13 +272,13 @@ const machine = {
   cpuModel: os.cpus()[0]?.model,
   memoryGiB: Math.round(os.totalmem() / 2 ** 30),
   node: process.version,
-  azurite: `3.35.0 on loopback, ${mode === 'memory' ? 'in memory' : 'on disk'}`,
+  azurite: `3.35.0 on loopback, ${mode === 'memory' ? 'in memory' : 'on disk'}${latencyMs ? `, ${latencyMs} ms round trip added` : ''}`,
 };
 const output = {
   started: started.toISOString(),
   finished: new Date().toISOString(),
   machine,
-  options: { quick, repeat, azurite: mode, cli: values.cli },
+  options: { quick, repeat, azurite: mode, latencyMs, cli: values.cli },
   headCommit: spawnSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout?.trim(),
   datasets: allSets.map((set) => ({
     id: set.id,
