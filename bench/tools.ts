@@ -25,7 +25,7 @@ export function useCli(file: string): void {
   oursCli = path.resolve(file);
 }
 /** Files in flight for every syncing tool: our CLI's automatic value on this machine, given to the peers too. */
-export const TRANSFERS = 16;
+export const TRANSFERS = 64;
 
 export interface RunContext {
   folder: string;
