@@ -1,4 +1,5 @@
-import { hashFiles } from './hash.js';
+import { HashPool } from './hash-pool.js';
+import { hashFiles, hashWorkersFor } from './hash.js';
 import type { HashStats, LocalFile } from './types.js';
 
 /** Only small files are hashed before the listing says they are needed, and only this much of them. */
@@ -13,42 +14,75 @@ const EARLY_MAX_TOTAL_BYTES = 128 * 2 ** 20;
  */
 export class EarlyHashing {
   private running?: Promise<Map<LocalFile, string>>;
-  private stats: HashStats = { files: 0, bytes: 0, workers: 0, durationMs: 0 };
+  private readonly early = new Set<LocalFile>();
+  /** The early pass's workers, kept for what the listing then asks for: one start-up for both. */
+  private pool?: HashPool;
+  private files = 0;
+  private bytes = 0;
+  private workers = 0;
+  private readonly spans: [number, number][] = [];
 
   constructor(private readonly concurrency: number) {}
 
   start(files: readonly LocalFile[]): void {
-    const chosen: LocalFile[] = [];
     let bytes = 0;
     for (const file of files) {
       if (file.size > EARLY_MAX_FILE_BYTES || bytes + file.size > EARLY_MAX_TOTAL_BYTES) continue;
-      chosen.push(file);
+      this.early.add(file);
       bytes += file.size;
     }
-    if (chosen.length === 0) return;
-    this.running = hashFiles(chosen, this.concurrency, undefined, (stats) => this.add(stats));
+    if (this.early.size === 0) return;
+    const chosen = [...this.early];
+    const workers = hashWorkersFor(chosen);
+    if (workers > 0) this.pool = new HashPool(workers);
+    this.running = this.pass(chosen);
   }
 
-  /** Waits for the early hashes, then hashes what is still needed; one error map and one stats record for both. */
+  /**
+   * Hashes what the listing says is needed and the early pass did not take, at once and on the same workers, then
+   * waits for both; one error map and one stats record for both.
+   */
   async finish(needed: readonly LocalFile[], onDone?: (stats: HashStats) => void): Promise<Map<LocalFile, string>> {
-    const errors = new Map(await (this.running ?? Promise.resolve([])));
-    const rest = needed.filter((file) => file.md5 === undefined && !errors.has(file));
-    if (rest.length > 0) {
-      for (const [file, error] of await hashFiles(rest, this.concurrency, undefined, (stats) => this.add(stats))) {
-        errors.set(file, error);
-      }
+    const rest = needed.filter((file) => file.md5 === undefined && !this.early.has(file));
+    try {
+      const [earlyErrors, restErrors] = await Promise.all([
+        this.running ?? new Map<LocalFile, string>(),
+        rest.length > 0 ? this.pass(rest) : new Map<LocalFile, string>(),
+      ]);
+      if (this.files > 0) onDone?.(this.stats());
+      return new Map([...earlyErrors, ...restErrors]);
+    } finally {
+      await this.pool?.close();
     }
-    if (this.stats.files > 0) onDone?.(this.stats);
-    return errors;
   }
 
-  private add(stats: HashStats): void {
-    this.stats = {
-      files: this.stats.files + stats.files,
-      bytes: this.stats.bytes + stats.bytes,
-      workers: Math.max(this.stats.workers, stats.workers),
-      // Time spent hashing, not the listing it overlapped.
-      durationMs: this.stats.durationMs + stats.durationMs,
-    };
+  /** Stops the workers when the run ends before `finish` (the listing failed), so the process can exit. */
+  async cancel(): Promise<void> {
+    await this.pool?.close();
+  }
+
+  private pass(files: LocalFile[]): Promise<Map<LocalFile, string>> {
+    const started = performance.now();
+    return hashFiles(files, this.concurrency, {
+      pool: this.pool,
+      onDone: (stats) => {
+        this.files += stats.files;
+        this.bytes += stats.bytes;
+        this.workers = Math.max(this.workers, stats.workers);
+        this.spans.push([started, performance.now()]);
+      },
+    });
+  }
+
+  /** Time spent hashing (the two passes may overlap; the wait between them, for the listing, does not count). */
+  private stats(): HashStats {
+    const spans = [...this.spans].sort((a, b) => a[0] - b[0]);
+    let durationMs = 0;
+    let reached = -Infinity;
+    for (const [from, to] of spans) {
+      durationMs += Math.max(0, to - Math.max(from, reached));
+      reached = Math.max(reached, to);
+    }
+    return { files: this.files, bytes: this.bytes, workers: this.workers, durationMs };
   }
 }

@@ -33,6 +33,7 @@ export class HashPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 0;
+  private isClosed = false;
 
   constructor(readonly size: number) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
@@ -47,7 +48,13 @@ export class HashPool {
     });
   }
 
+  /** Set once `close()` was called: a batch that fails after that was cancelled, not lost to a dying worker. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   async close(): Promise<void> {
+    this.isClosed = true;
     const slots = this.slots.splice(0);
     for (const job of this.queue.splice(0)) job.reject(new Error('the hashing pool was closed'));
     await Promise.all(slots.map((slot) => slot.worker.terminate()));

@@ -35,24 +35,38 @@ export function hashWorkersFor(files: readonly LocalFile[]): number {
   return Math.max(1, Math.min(os.availableParallelism(), MAX_WORKERS, files.length));
 }
 
+export interface HashHooks {
+  onHashed?: (file: LocalFile) => void;
+  onDone?: (stats: HashStats) => void;
+  /** Workers already started (and closed) by the caller, so two phases of hashing share one start-up. */
+  pool?: HashPool;
+}
+
 /**
- * Fills in `md5` on each file, on worker threads when there is enough to hash (on the main thread otherwise, with
- * `concurrency` files at once). Errors are returned per file (file → error code) rather than thrown, so one
- * unreadable file does not stop the run.
+ * Fills in `md5` on each file, on worker threads when there is enough to hash or a pool is given (on the main thread
+ * otherwise, with `concurrency` files at once). Errors are returned per file (file → error code) rather than thrown,
+ * so one unreadable file does not stop the run.
  */
 export async function hashFiles(
   files: readonly LocalFile[],
   concurrency: number,
-  onHashed?: (file: LocalFile) => void,
-  onDone?: (stats: HashStats) => void,
+  hooks: HashHooks = {},
 ): Promise<Map<LocalFile, string>> {
   const started = performance.now();
-  const workers = hashWorkersFor(files);
+  const workers = hooks.pool?.size ?? hashWorkersFor(files);
   const errors = new Map<LocalFile, string>();
-  const record = { errors, onHashed };
-  if (workers === 0) await hashOnMainThread(files, concurrency, record);
-  else await hashOnWorkers(files, workers, concurrency, record);
-  onDone?.({
+  const record = { errors, onHashed: hooks.onHashed };
+  if (workers === 0) {
+    await hashOnMainThread(files, concurrency, record);
+  } else {
+    const pool = hooks.pool ?? new HashPool(workers);
+    try {
+      await hashOnWorkers(files, pool, concurrency, record);
+    } finally {
+      if (!hooks.pool) await pool.close();
+    }
+  }
+  hooks.onDone?.({
     files: files.length,
     bytes: files.reduce((sum, file) => sum + file.size, 0),
     workers,
@@ -84,35 +98,31 @@ async function hashOnMainThread(files: readonly LocalFile[], concurrency: number
 
 async function hashOnWorkers(
   files: readonly LocalFile[],
-  workers: number,
+  pool: HashPool,
   concurrency: number,
   record: Recorder,
 ): Promise<void> {
-  const pool = new HashPool(workers);
-  try {
-    await Promise.all(
-      batchesOf(files).map(async (batch) => {
-        let result;
-        try {
-          result = await pool.hash(batch.map((file) => file.path));
-        } catch {
-          // A worker died (not a file error: those come back per file); its files are hashed here instead.
-          return hashOnMainThread(batch, concurrency, record);
+  await Promise.all(
+    batchesOf(files).map(async (batch) => {
+      let result;
+      try {
+        result = await pool.hash(batch.map((file) => file.path));
+      } catch {
+        if (pool.closed) return batch.forEach((file) => record.errors.set(file, 'cancelled'));
+        // A worker died (not a file error: those come back per file); its files are hashed here instead.
+        return hashOnMainThread(batch, concurrency, record);
+      }
+      batch.forEach((file, i) => {
+        const md5 = result.md5s[i];
+        if (md5) {
+          file.md5 = md5;
+          record.onHashed?.(file);
+        } else {
+          record.errors.set(file, result.errors[i] ?? 'unknown error');
         }
-        batch.forEach((file, i) => {
-          const md5 = result.md5s[i];
-          if (md5) {
-            file.md5 = md5;
-            record.onHashed?.(file);
-          } else {
-            record.errors.set(file, result.errors[i] ?? 'unknown error');
-          }
-        });
-      }),
-    );
-  } finally {
-    await pool.close();
-  }
+      });
+    }),
+  );
 }
 
 /**

@@ -66,7 +66,10 @@ export async function sync(options: SyncOptions, target: SyncTarget, events: Syn
   if (!listed && options.compare === 'md5') hashing.start(scan.files);
 
   events.phase?.('list');
-  const remotes = await listOrCreate(options, target, events, await listing);
+  const remotes = await listOrCreate(options, target, events, await listing).catch(async (error: unknown) => {
+    await hashing.cancel();
+    throw error;
+  });
 
   events.phase?.('hash');
   const toHash = filesNeedingHash(scan.files, remotes, options.compare);

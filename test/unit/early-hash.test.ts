@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { EarlyHashing } from '../../src/engine/early-hash.js';
@@ -54,5 +55,24 @@ describe('hashing while the container is listed', () => {
     hashing.start([a!, gone]);
     const errors = await hashing.finish([a!, gone]);
     assert.deepEqual([...errors], [[gone, 'ENOENT']]);
+  });
+  it('hashes what the listing asks for on the early workers, and stops them when the run ends early', async () => {
+    const many: Record<string, Buffer | string> = { 'big.bin': pseudoRandomBytes(3 * 2 ** 20, 9) };
+    for (let i = 0; i < 600; i++) many[`small-${i}.txt`] = `small file ${i}`;
+    const root = makeTree(many);
+    const files = localFiles(root, many);
+    const [big, ...small] = files;
+    const hashing = new EarlyHashing(4);
+    hashing.start(files);
+    let stats: HashStats | undefined;
+    const errors = await hashing.finish([big!, small[0]!], (s) => (stats = s));
+    assert.equal(errors.size, 0);
+    assert.equal(big!.md5, md5Base64(many['big.bin']!));
+    assert.ok(small.every((file) => file.md5 === md5Base64(many[file.name]!)));
+    assert.deepEqual([stats?.files, stats?.workers], [601, Math.min(os.availableParallelism(), 4)]);
+
+    const cancelled = new EarlyHashing(4);
+    cancelled.start(localFiles(makeTree(many), many));
+    await cancelled.cancel(); // the test runner would wait forever on live workers
   });
 });

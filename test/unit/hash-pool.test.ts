@@ -24,12 +24,10 @@ function localFiles(root: string, names: string[]): LocalFile[] {
 async function hashWithStats(files: LocalFile[]) {
   let stats: HashStats | undefined;
   const hashed: string[] = [];
-  const errors = await hashFiles(
-    files,
-    4,
-    (file) => hashed.push(file.name),
-    (s) => (stats = s),
-  );
+  const errors = await hashFiles(files, 4, {
+    onHashed: (file) => hashed.push(file.name),
+    onDone: (s) => (stats = s),
+  });
   assert.ok(stats, 'the hash phase reports what it did');
   return { errors, stats, hashed };
 }
