@@ -36,7 +36,7 @@ export class ListPageParser {
     this.parser.on('opentag', (tag: SaxesTagPlain) => {
       this.path.push(tag.name);
       this.text = '';
-      if (tag.name === 'Blob' && this.parentIs('Blobs')) this.blob = {};
+      if (tag.name === 'Blob' && this.path.at(-2) === 'Blobs') this.blob = {};
       if (tag.name === 'Name') this.nameEncoded = tag.attributes['Encoded'] === 'true';
     });
     this.parser.on('text', (text) => (this.text += text));
@@ -68,9 +68,5 @@ export class ListPageParser {
   close(): string {
     this.parser.close();
     return this.marker;
-  }
-
-  private parentIs(name: string): boolean {
-    return this.path.at(-2) === name;
   }
 }

@@ -52,7 +52,7 @@ export async function listPage(
   const url = pageUrl(container.url, prefix, marker, limits.pageSize ?? PAGE_SIZE);
   for (let attempt = 1; ; attempt++) {
     const blobs: ListedBlob[] = [];
-    const response = await sendListRequest(sender, url, limits);
+    const response = await sendListRequest(sender, url);
     try {
       const next = await readPage(response, limits.tryTimeoutMs, (blob) => blobs.push(blob));
       blobs.forEach(onBlob);
@@ -77,7 +77,7 @@ function pageUrl(containerUrl: string, prefix: string | undefined, marker: strin
   return `${base}?${sas ? `${sas}&` : ''}${query.join('&')}`;
 }
 
-async function sendListRequest(sender: RequestSender, url: string, limits: ListLimits): Promise<PipelineResponse> {
+async function sendListRequest(sender: RequestSender, url: string): Promise<PipelineResponse> {
   // Plain http is the emulator's; the SDK allows it the same way (and its token policy still refuses to send a
   // bearer token over it).
   const request = createPipelineRequest({
@@ -89,19 +89,14 @@ async function sendListRequest(sender: RequestSender, url: string, limits: ListL
   request.headers.set('x-ms-version', sender.version);
   const response = await sender.sendRequest(request);
   if (response.status === 200 && response.readableStreamBody) return response;
-  throw serviceError(response, limits);
+  throw serviceError(response);
 }
 
 /** A refusal or a missing container, shaped like the SDK's errors so classify.ts reads it the same way. */
-function serviceError(response: PipelineResponse, limits: ListLimits): RestError {
+function serviceError(response: PipelineResponse): RestError {
   const body = (response as { parsedBody?: { Code?: unknown; Message?: unknown } }).parsedBody;
   const code = response.headers.get('x-ms-error-code') ?? (typeof body?.Code === 'string' ? body.Code : undefined);
-  const message =
-    typeof body?.Message === 'string'
-      ? body.Message
-      : response.status === 200
-        ? `The listing came without a body (tried ${limits.maxTries} times)`
-        : `The service answered ${response.status}`;
+  const message = typeof body?.Message === 'string' ? body.Message : `The service answered ${response.status}`;
   return new RestError(message, { code, statusCode: response.status, request: response.request, response });
 }
 

@@ -56,7 +56,7 @@ describe('hashing while the container is listed', () => {
     const errors = await hashing.finish([a!, gone]);
     assert.deepEqual([...errors], [[gone, 'ENOENT']]);
   });
-  it('hashes what the listing asks for on the early workers, and stops them when the run ends early', async () => {
+  it('hashes what the listing asks for alongside the early pass, as one phase, and stops the workers when the run ends early', async () => {
     const many: Record<string, Buffer | string> = { 'big.bin': pseudoRandomBytes(3 * 2 ** 20, 9) };
     for (let i = 0; i < 600; i++) many[`small-${i}.txt`] = `small file ${i}`;
     const root = makeTree(many);
