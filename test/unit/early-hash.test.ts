@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -13,6 +14,16 @@ function localFiles(root: string, files: Record<string, Buffer | string>): Local
     size: Buffer.byteLength(content),
     mtimeMs: 0,
   }));
+}
+
+/** The process's OS threads (Linux): each hashing worker is one, so a pool left running shows here. */
+function threadCount(): number {
+  return Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+}
+
+async function settlesTo(expected: number): Promise<number> {
+  for (let i = 0; i < 50 && threadCount() !== expected; i++) await new Promise((r) => setTimeout(r, 20));
+  return threadCount();
 }
 
 describe('hashing while the container is listed', () => {
@@ -65,14 +76,19 @@ describe('hashing while the container is listed', () => {
     const hashing = new EarlyHashing(4);
     hashing.start(files);
     let stats: HashStats | undefined;
-    const errors = await hashing.finish([big!, small[0]!], (s) => (stats = s));
+    let phases = 0;
+    const errors = await hashing.finish([big!, small[0]!], (s) => ((stats = s), phases++));
     assert.equal(errors.size, 0);
+    assert.equal(phases, 1);
     assert.equal(big!.md5, md5Base64(many['big.bin']!));
     assert.ok(small.every((file) => file.md5 === md5Base64(many[file.name]!)));
     assert.deepEqual([stats?.files, stats?.workers], [601, Math.min(os.availableParallelism(), 4)]);
 
+    const before = threadCount();
     const cancelled = new EarlyHashing(4);
     cancelled.start(localFiles(makeTree(many), many));
-    await cancelled.cancel(); // the test runner would wait forever on live workers
+    assert.ok(threadCount() > before, 'the early pass started workers');
+    await cancelled.cancel();
+    assert.equal(await settlesTo(before), before, 'cancel stopped every worker');
   });
 });
