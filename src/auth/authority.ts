@@ -1,3 +1,5 @@
+import { UsageError } from '../engine/errors.js';
+
 /** Entra hosts that instance discovery knows; any other authority (Azure Stack, private clouds) skips discovery. */
 const KNOWN_AUTHORITY_HOSTS = new Set([
   'login.microsoftonline.com',
@@ -15,4 +17,19 @@ export function isKnownAuthorityHost(authorityHost: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The origin of an Entra authority a user gave (`https://login.microsoftonline.us/`): the credential adds the tenant
+ * itself. It must be an https URL, since the identity library sends secrets to it.
+ */
+export function authorityOrigin(value: string, what: string, hint: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${what} "${value}" is not a URL.`, hint);
+  }
+  if (url.protocol !== 'https:') throw new UsageError(`${what} must use https:// (got ${value}).`, hint);
+  return url.origin;
 }

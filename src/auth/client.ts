@@ -8,7 +8,7 @@ import {
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
 import { UsageError } from '../engine/errors.js';
-import { validateContainerName } from '../engine/names.js';
+import { validateContainerName } from '../engine/plan/names.js';
 import { normalizeSas, parseConnectionString } from './destination.js';
 import { retryPolicyFactory, type RetrySettings } from './retry-policy.js';
 
@@ -56,7 +56,7 @@ export function parseTryTimeout(value: string | undefined): number | undefined {
   if (!Number.isFinite(seconds) || seconds <= 0) {
     throw new UsageError(
       `The timeout "${value}" is not a positive number of seconds.`,
-      'Give the seconds as a number, e.g. 60, to --timeout.',
+      (t) => `Give the seconds as a number, e.g. 60, to ${t.name('timeout')}.`,
     );
   }
   return Math.round(seconds * 1000);

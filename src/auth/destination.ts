@@ -1,5 +1,5 @@
 import { UsageError } from '../engine/errors.js';
-import { normalizeDestinationPath, validateContainerName } from '../engine/names.js';
+import { normalizeDestinationPath, validateContainerName } from '../engine/plan/names.js';
 
 /** A container URL taken apart: `https://acct.blob.core.windows.net/site/v2?sv=…` → service URL, container, path, SAS. */
 export interface ContainerUrl {
@@ -126,6 +126,15 @@ export function parseConnectionString(text: string): ConnectionStringParts {
   return { accountName, accountKey, sas, blobEndpoint: blobEndpoint.replace(/\/+$/, '') };
 }
 
+/** A connection string names its own account and endpoint: naming them again is ambiguous, so it is refused. */
+export function connectionStringWithEndpoint(): UsageError {
+  return new UsageError(
+    (t) =>
+      `The connection string already names the account and endpoint, so ${t.name('storageAccount')} and ${t.name('blobEndpoint')} must be left out.`,
+    (t) => `Remove ${t.name('storageAccount')} / ${t.name('blobEndpoint')}, or sign in with a SAS token instead.`,
+  );
+}
+
 /** The blob service URL for an account, or the explicit endpoint (sovereign clouds, private endpoints, emulators). */
 export function blobServiceUrl(storageAccount: string | undefined, blobEndpoint: string | undefined): string {
   if (blobEndpoint) {
@@ -153,6 +162,12 @@ export function blobServiceUrl(storageAccount: string | undefined, blobEndpoint:
     );
   }
   return `https://${storageAccount}.blob.core.windows.net`;
+}
+
+/** `https://acct.blob.core.windows.net` → acct; `http://127.0.0.1:10000/devstoreaccount1` → devstoreaccount1. */
+export function accountNameOf(serviceUrl: string): string {
+  const url = new URL(serviceUrl);
+  return url.pathname.split('/').filter(Boolean)[0] ?? url.hostname.split('.')[0] ?? '';
 }
 
 /** A SAS as users paste it: with or without the leading '?'. Checked enough to give a useful error. */

@@ -17,16 +17,70 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** An option as the engine names it (the keys of RawSyncOptions, the request timeout, where to sign in). */
+export type OptionKey =
+  | 'source'
+  | 'destinationPath'
+  | 'include'
+  | 'exclude'
+  | 'compare'
+  | 'deleteDestination'
+  | 'deleteThreshold'
+  | 'force'
+  | 'dryRun'
+  | 'concurrency'
+  | 'contentType'
+  | 'cacheControl'
+  | 'accessTier'
+  | 'createContainer'
+  | 'timeout'
+  | 'storageAccount'
+  | 'blobEndpoint';
+
+/**
+ * How an entry point writes an option in its own terms: the CLI `--delete-threshold`, the Action
+ * `delete-threshold:`, the task `deleteThreshold:`. Errors name options by key; each entry point renders them.
+ */
+export interface OptionTerms {
+  /** The option's name as a user types it (`--delete-threshold`, `` `delete-threshold` ``). */
+  name(key: OptionKey): string;
+  /** The option given a value, or a switch turned on when no value is given (`--force`, `` `force: true` ``). */
+  set(key: OptionKey, value?: string): string;
+}
+
+/** Text that may name options: rendered by each entry point in its own terms. */
+export type Wording = string | ((terms: OptionTerms) => string);
+
+/** The engine's own names (`deleteThreshold`), for messages read outside any entry point (tests, logs). */
+export const KEY_TERMS: OptionTerms = {
+  name: (key) => key,
+  set: (key, value) => (value === undefined ? key : `${key}=${value}`),
+};
+
 export abstract class SyncError extends Error {
   abstract readonly exitCode: ExitCode;
-  constructor(
-    message: string,
-    readonly hint?: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
+  private readonly wording: { message: Wording; hint?: Wording };
+
+  constructor(message: Wording, hint?: Wording, options?: ErrorOptions) {
+    super(render(message, KEY_TERMS), options);
     this.name = new.target.name;
+    this.wording = { message, hint };
   }
+
+  /** The hint in the engine's own terms. */
+  get hint(): string | undefined {
+    return this.wording.hint === undefined ? undefined : render(this.wording.hint, KEY_TERMS);
+  }
+
+  /** The message and hint as an entry point shows them. */
+  describe(terms: OptionTerms): { message: string; hint?: string } {
+    const { message, hint } = this.wording;
+    return { message: render(message, terms), hint: hint === undefined ? undefined : render(hint, terms) };
+  }
+}
+
+function render(text: Wording, terms: OptionTerms): string {
+  return typeof text === 'string' ? text : text(terms);
 }
 
 export class UsageError extends SyncError {
@@ -50,9 +104,14 @@ export class TransferError extends SyncError {
   readonly exitCode = ExitCode.partialFailure;
 }
 
-/** One line for a terminal or a log: the message, then the hint when there is one. */
-export function describeError(error: unknown): string {
-  if (error instanceof SyncError) return error.hint ? `${error.message} ${error.hint}` : error.message;
-  if (error instanceof Error) return error.message;
-  return String(error);
+/** Any error as an entry point shows it: message and hint in its terms; other errors by their message alone. */
+export function describeError(error: unknown, terms: OptionTerms = KEY_TERMS): { message: string; hint?: string } {
+  if (error instanceof SyncError) return error.describe(terms);
+  if (error instanceof Error) return { message: error.message };
+  return { message: String(error) };
+}
+
+/** The exit code an error stands for: its own, or 1 for an unexpected one. */
+export function exitCodeOf(error: unknown): ExitCode {
+  return error instanceof SyncError ? error.exitCode : ExitCode.partialFailure;
 }

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { UsageError } from './errors.js';
-import { parseHeaderRules } from './headers.js';
-import { normalizeDestinationPath } from './names.js';
+import { parseHeaderRules } from './plan/headers.js';
+import { normalizeDestinationPath } from './plan/names.js';
 import type { AccessTier, CompareMode, SyncOptions } from './types.js';
 
 /**

@@ -1,127 +1,93 @@
-import type { ContainerClient } from '@azure/storage-blob';
-import { classifyFatal, statusOf } from './classify.js';
-import { GuardError, UsageError } from './errors.js';
-import { EarlyHashing } from './early-hash.js';
-import { HeaderResolver } from './headers.js';
-import { PathFilter } from './matcher.js';
-import { blobNameFor } from './names.js';
-import { diff, filesNeedingHash } from './plan.js';
-import { DEFAULT_LIST_LIMITS, listRemote } from './remote.js';
-import { checkSasGrants } from './sas-check.js';
-import { resolveSourceFolder, scanSource } from './scan.js';
+import pLimit from 'p-limit';
+import { containerMissing } from './destination/classify.js';
+import type { SyncDestination } from './destination/destination.js';
+import { failureReason } from './failures.js';
+import { guardDeletes, guardEmptySource } from './guards/deletes.js';
+import { diff, filesNeedingHash } from './plan/diff.js';
+import { HeaderResolver } from './plan/headers.js';
+import { blobNameFor } from './plan/names.js';
+import { PathFilter } from './source/matcher.js';
+import type { SourceListing, SyncSource } from './source/source.js';
 import { SummaryBuilder } from './summary.js';
-import { deleteExtras, transferChanges } from './transfer.js';
-import type { LocalFile, Plan, RemoteBlob, SyncEvents, SyncOptions, SyncSummary } from './types.js';
+import { deleteExtras, transferChanges } from './transfer/transfer.js';
+import type { Plan, RemoteBlob, SourceEntry, SyncEvents, SyncOptions, SyncSummary } from './types.js';
 
-/** Files hashed at once when there are too few to start worker threads for (see hash.ts). */
-const HASH_CONCURRENCY = 8;
-
-export interface SyncTarget {
-  container: ContainerClient;
-  /** How to name the destination to a person: a URL with no secret in it. */
-  label: string;
-  /** One request's time limit, which also bounds a stall in the listing's streamed answer (default 120 s). */
-  tryTimeoutMs?: number;
+export interface SyncEnds<E extends SourceEntry> {
+  source: SyncSource<E>;
+  destination: SyncDestination;
 }
 
 /**
- * Makes the container (under `destinationPath`) match the source folder: scan, list, hash what must be compared,
- * plan, upload, then delete extras only if nothing failed. Per-file failures land in the summary; errors that make
- * the whole run pointless (bad input, refused credentials, an unreachable account, a tripped guard) are thrown.
+ * Makes the destination match the source, in phases: list both (at once), hash what must be compared, plan, guard,
+ * upload, then delete extras only if nothing failed. Per-file failures land in the summary; errors that make the
+ * whole run pointless (bad input, refused credentials, an unreachable account, a tripped guard) are thrown.
  */
-export async function sync(options: SyncOptions, target: SyncTarget, events: SyncEvents = {}): Promise<SyncSummary> {
+export async function sync<E extends SourceEntry>(
+  options: SyncOptions,
+  { source, destination }: SyncEnds<E>,
+  events: SyncEvents = {},
+): Promise<SyncSummary> {
   const summary = new SummaryBuilder();
-  const root = await resolveSourceFolder(options.source);
-  checkSasGrants(target.container.url, options);
+  destination.checkAccess({ write: !options.dryRun, delete: options.deleteDestination && !options.dryRun });
   const filter = new PathFilter(options.include, options.exclude);
+  try {
+    // The destination is listed while the source is (and small files hashed): both take seconds on large trees.
+    const listing = settled(destination.list());
+    let listed = false;
+    void listing.then(() => (listed = true));
 
-  // Listing runs while the folder is scanned (and small files hashed): both take seconds on large trees.
-  const limits = { ...DEFAULT_LIST_LIMITS, tryTimeoutMs: target.tryTimeoutMs ?? DEFAULT_LIST_LIMITS.tryTimeoutMs };
-  const listing = settled(listRemote(target.container, options.destinationPath, limits));
-  let listed = false;
-  void listing.then(() => (listed = true));
+    events.phase?.('scan');
+    const entries = await source.list(filter);
+    entries.warnings.forEach((warning) => events.warning?.(warning));
+    const emptyWarning = guardEmptySource(entries, options);
+    if (emptyWarning) events.warning?.(emptyWarning);
+    if (!listed && options.compare === 'md5') source.hashAhead?.(entries.entries);
 
-  events.phase?.('scan');
-  const scan = await scanSource(root, filter);
-  scan.warnings.forEach((w) => events.warning?.(w));
-  if (scan.files.length === 0 && scan.filteredOut > 0) {
-    throw new UsageError(
-      `None of the ${scan.filteredOut} files in "${options.source}" match the include/exclude patterns. Nothing was changed.`,
-      'Patterns match paths relative to the source folder, e.g. --include "**/*.html" (not "*.html" for files in subfolders).',
-    );
-  }
-  if (scan.files.length === 0) {
-    if (options.deleteDestination) {
-      throw new GuardError(
-        `The source "${options.source}" matched no files, so deleting would empty the destination. Nothing was changed.`,
-        'Check that the build produced output and that --include/--exclude are right; to really empty the destination, delete it with another tool.',
-      );
+    events.phase?.('list');
+    const remotes = await listedOrCreated(options, destination, events, await listing);
+
+    events.phase?.('hash');
+    const toHash = filesNeedingHash(entries.entries, remotes, options.compare);
+    const unreadable = await source.hash(toHash, (stats) => events.hashed?.(stats));
+    recordUnreadable(entries, unreadable, summary);
+
+    events.phase?.('plan');
+    const plan = planChanges(options, entries.entries, unreadable, remotes, filter);
+    events.plan?.(plan);
+    guardDeletes(plan, options);
+
+    const done = (deletesSkipped?: string) =>
+      summary.build({ source: source.label, destination: destination.label, dryRun: options.dryRun, deletesSkipped });
+    const blocked = () =>
+      `${summary.failedCount} file(s) failed, so none of the ${plan.delete.length} extra blob(s) ${options.dryRun ? 'would be' : 'were'} deleted.`;
+
+    if (options.dryRun) {
+      const unopenable = await probeUploads(source, plan, options.concurrency);
+      recordPlanned(plan, unopenable, summary);
+      return done(plan.delete.length > 0 && summary.failedCount > 0 ? blocked() : undefined);
     }
-    events.warning?.(
-      `The source "${options.source}" matched no files; check the path and the include/exclude patterns.`,
-    );
-  }
 
-  const hashing = new EarlyHashing(HASH_CONCURRENCY);
-  if (!listed && options.compare === 'md5') hashing.start(scan.files);
+    for (const item of plan.skip) {
+      const result = { action: 'skipped', name: item.local.name, bytes: item.local.size } as const;
+      summary.record(result);
+      events.file?.(result);
+    }
+    const context = { source, destination, options, events, summary };
+    events.phase?.('upload');
+    await transferChanges(context, plan);
 
-  events.phase?.('list');
-  const remotes = await listOrCreate(options, target, events, await listing).catch(async (error: unknown) => {
-    await hashing.cancel();
-    throw error;
-  });
-
-  events.phase?.('hash');
-  const toHash = filesNeedingHash(scan.files, remotes, options.compare);
-  const hashErrors = await hashing.finish(toHash, (stats) => events.hashed?.(stats));
-  const unreadable = new Set<LocalFile>(hashErrors.keys());
-
-  events.phase?.('plan');
-  const headers = new HeaderResolver(options.contentTypeRules, options.cacheControlRules);
-  const plan = diff(
-    scan.files.filter((file) => !unreadable.has(file)),
-    remotes,
-    {
-      compare: options.compare,
-      deleteDestination: options.deleteDestination,
-      blobName: (name) => blobNameFor(options.destinationPath, name),
-      headersFor: (name) => headers.resolve(name),
-      inScope: (name) => filter.matches(name),
-    },
-  );
-  events.plan?.(plan);
-  guardDeletes(plan, options);
-
-  const done = (deletesSkipped?: string) =>
-    summary.build({ source: root, destination: target.label, dryRun: options.dryRun, deletesSkipped });
-  if (options.dryRun) {
-    recordPlanned(plan, summary);
+    if (plan.delete.length === 0) return done();
+    if (summary.failedCount > 0) {
+      const reason = blocked();
+      events.warning?.(reason);
+      return done(reason);
+    }
+    events.phase?.('delete');
+    await deleteExtras(context, plan.delete);
     return done();
+  } finally {
+    await source.close();
   }
-
-  for (const problem of scan.problems)
-    summary.record({ action: 'failed', name: problem.name, bytes: 0, reason: problem.reason });
-  for (const [file, reason] of hashErrors)
-    summary.record({ action: 'failed', name: file.name, bytes: 0, reason: `cannot read: ${reason}` });
-  for (const item of plan.skip) {
-    const result = { action: 'skipped', name: item.local.name, bytes: item.local.size } as const;
-    summary.record(result);
-    events.file?.(result);
-  }
-
-  const context = { container: target.container, options, events, summary };
-  events.phase?.('upload');
-  await transferChanges(context, plan);
-
-  if (plan.delete.length === 0) return done();
-  if (summary.failedCount > 0) {
-    const reason = `${summary.failedCount} file(s) failed, so none of the ${plan.delete.length} extra blob(s) were deleted.`;
-    events.warning?.(reason);
-    return done(reason);
-  }
-  events.phase?.('delete');
-  await deleteExtras(context, plan.delete);
-  return done();
 }
 
 /** A promise that never rejects, so an error waits until the run is ready for it (and is never unhandled). */
@@ -132,44 +98,88 @@ function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknow
   );
 }
 
-async function listOrCreate(
+async function listedOrCreated(
   options: SyncOptions,
-  target: SyncTarget,
+  destination: SyncDestination,
   events: SyncEvents,
-  listing: { value: Map<string, RemoteBlob> } | { error: unknown },
+  listing: { value: Map<string, RemoteBlob> | undefined } | { error: unknown },
 ): Promise<Map<string, RemoteBlob>> {
-  if ('value' in listing) return listing.value;
-  const { error } = listing;
-  const missing = statusOf(error) === 404;
-  if (missing && options.createContainer) {
-    if (options.dryRun) {
-      events.warning?.(`The container does not exist yet; a real run would create it.`);
-    } else {
-      await target.container.createIfNotExists().catch((e: unknown) => {
-        throw classifyFatal(e, 'create the container', target.label) ?? e;
-      });
-    }
-    return new Map();
-  }
-  throw classifyFatal(error, 'list the container', target.label) ?? error;
+  if ('error' in listing) throw listing.error;
+  if (listing.value) return listing.value;
+  if (!options.createContainer) throw containerMissing(destination.label);
+  if (options.dryRun) events.warning?.(`The container does not exist yet; a real run would create it.`);
+  else await destination.createContainer();
+  return new Map();
 }
 
-function guardDeletes(plan: Plan, options: SyncOptions): void {
-  if (options.force || plan.delete.length === 0) return;
-  const share = plan.delete.length / plan.remoteInScope;
-  if (share > options.deleteThreshold) {
-    const percent = (n: number) => `${Math.round(n * 100)}%`;
-    throw new GuardError(
-      `Refusing to delete ${plan.delete.length} of the ${plan.remoteInScope} blobs in scope (${percent(share)}, more than the ${percent(options.deleteThreshold)} threshold). Nothing was changed.`,
-      'Check that the source folder is complete; if the deletes are intended, raise --delete-threshold or pass --force.',
-    );
-  }
+function planChanges<E extends SourceEntry>(
+  options: SyncOptions,
+  entries: readonly E[],
+  unreadable: ReadonlyMap<E, string>,
+  remotes: ReadonlyMap<string, RemoteBlob>,
+  filter: PathFilter,
+): Plan<E> {
+  const headers = new HeaderResolver(options.contentTypeRules, options.cacheControlRules);
+  return diff(
+    entries.filter((entry) => !unreadable.has(entry)),
+    remotes,
+    {
+      compare: options.compare,
+      deleteDestination: options.deleteDestination,
+      blobName: (name) => blobNameFor(options.destinationPath, name),
+      headersFor: (name) => headers.resolve(name),
+      inScope: (name) => filter.matches(name),
+    },
+  );
+}
+
+/** What the source could not read fails in a dry run as in a real one: either way, it would not arrive. */
+function recordUnreadable<E extends SourceEntry>(
+  listing: SourceListing<E>,
+  unreadable: ReadonlyMap<E, string>,
+  summary: SummaryBuilder,
+): void {
+  for (const problem of listing.problems)
+    summary.record({ action: 'failed', name: problem.name, bytes: 0, reason: problem.reason });
+  for (const [entry, reason] of unreadable)
+    summary.record({ action: 'failed', name: entry.name, bytes: 0, reason: `cannot read: ${reason}` });
+}
+
+/** A dry run opens what it would upload (and reads nothing), so a file a real run could not read fails here too. */
+async function probeUploads<E extends SourceEntry>(
+  source: SyncSource<E>,
+  plan: Plan<E>,
+  concurrency: number,
+): Promise<Map<E, string>> {
+  const limit = pLimit(concurrency);
+  const failed = new Map<E, string>();
+  await Promise.all(
+    plan.upload.map((item) =>
+      limit(async () => {
+        try {
+          await (await source.open(item.local)).close();
+        } catch (error) {
+          failed.set(item.local, failureReason(error));
+        }
+      }),
+    ),
+  );
+  return failed;
 }
 
 /** A dry run's summary counts what a real run would do. */
-function recordPlanned(plan: Plan, summary: SummaryBuilder): void {
-  for (const item of plan.upload) summary.record({ action: 'uploaded', name: item.local.name, bytes: item.local.size });
+function recordPlanned<E extends SourceEntry>(
+  plan: Plan<E>,
+  unopenable: ReadonlyMap<E, string>,
+  summary: SummaryBuilder,
+): void {
+  for (const item of plan.upload) {
+    const reason = unopenable.get(item.local);
+    if (reason) summary.record({ action: 'failed', name: item.local.name, bytes: 0, reason });
+    else summary.record({ action: 'uploaded', name: item.local.name, bytes: item.local.size });
+  }
   for (const item of plan.updateHeaders) summary.record({ action: 'updated', name: item.local.name, bytes: 0 });
   for (const item of plan.skip) summary.record({ action: 'skipped', name: item.local.name, bytes: 0 });
+  if (summary.failedCount > 0) return; // a real run would delete nothing
   for (const remote of plan.delete) summary.record({ action: 'deleted', name: remote.name, bytes: remote.size });
 }

@@ -10,7 +10,7 @@ export interface HeaderRule {
 }
 
 export interface SyncOptions {
-  /** The local folder to mirror. */
+  /** The local folder to mirror, as the user gave it. */
   source: string;
   /** Virtual folder inside the container ('' for the container root). Already normalised: no leading/trailing '/'. */
   destinationPath: string;
@@ -33,14 +33,18 @@ export interface SyncOptions {
   blockSize?: number;
 }
 
-/** A file found by the scan. `name` is its '/'-joined path relative to the source folder. */
-export interface LocalFile {
+/** One thing to sync, as a source lists it. `name` is its '/'-joined path relative to the source's root. */
+export interface SourceEntry {
   name: string;
-  path: string;
   size: number;
-  mtimeMs: number;
-  /** Base64 MD5, filled in only when the diff needs it. */
+  /** Base64 MD5 of the content, filled in only when the diff needs it (or known from the listing). */
   md5?: string;
+}
+
+/** A file found by the scan of a local folder. */
+export interface LocalFile extends SourceEntry {
+  path: string;
+  mtimeMs: number;
 }
 
 /** A blob found under the destination prefix. `name` is relative to the prefix. */
@@ -64,28 +68,28 @@ export interface DesiredHeaders {
 
 export type UploadReason = 'new' | 'changed' | 'always';
 
-export interface UploadItem {
-  local: LocalFile;
+export interface UploadItem<E extends SourceEntry = SourceEntry> {
+  local: E;
   blobName: string;
   headers: DesiredHeaders;
   reason: UploadReason;
 }
 
-export interface UpdateHeadersItem {
-  local: LocalFile;
+export interface UpdateHeadersItem<E extends SourceEntry = SourceEntry> {
+  local: E;
   remote: RemoteBlob;
   headers: DesiredHeaders;
 }
 
-export interface SkipItem {
-  local: LocalFile;
+export interface SkipItem<E extends SourceEntry = SourceEntry> {
+  local: E;
   remote: RemoteBlob;
 }
 
-export interface Plan {
-  upload: UploadItem[];
-  updateHeaders: UpdateHeadersItem[];
-  skip: SkipItem[];
+export interface Plan<E extends SourceEntry = SourceEntry> {
+  upload: UploadItem<E>[];
+  updateHeaders: UpdateHeadersItem<E>[];
+  skip: SkipItem<E>[];
   delete: RemoteBlob[];
   /** Remote blobs in scope (matched by include/exclude), the base for the delete threshold. */
   remoteInScope: number;

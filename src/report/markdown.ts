@@ -52,3 +52,11 @@ function escapeCell(text: string): string {
 function escapeCode(text: string): string {
   return escapeCell(text).replace(/`/g, "'");
 }
+
+/** The summary for a run that stopped before or while syncing. Multi-line hints are YAML, shown as a block to copy. */
+export function failureMarkdown(message: string, hint: string | undefined, title = 'Azure Blob sync'): string {
+  const quote = (text: string) => text.split('\n').map((line) => `> ${line}`);
+  const lines = [`### ${title}: ❌ failed`, '', ...quote(message)];
+  if (hint) lines.push('', '**How to fix:**', '', ...(hint.includes('\n') ? ['```', hint, '```'] : [hint]));
+  return `${lines.join('\n')}\n`;
+}

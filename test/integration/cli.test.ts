@@ -36,7 +36,8 @@ describe('CLI (bundled) against Azurite', () => {
     assert.equal(first.code, 0, first.stderr);
     const summary = JSON.parse(first.stdout);
     assert.deepEqual([summary.uploaded, summary.skipped, summary.failed], [2, 0, 0]);
-    assert.equal(summary.destination, container.url);
+    // The folder synced into, as the Action's and the task's destination-url name it.
+    assert.equal(summary.destination, `${container.url}/site`);
     assert.ok(!first.stdout.includes('sig='), 'no SAS in the JSON');
     assert.ok(!first.stderr.includes('sig='), 'no SAS in the log');
     const state = await blobState(container);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { resolveSyncOptions, type RawSyncOptions } from '../../src/engine/options.js';
-import { sync } from '../../src/engine/sync.js';
+import { syncFolder } from '../../src/engine/folder-sync.js';
 import type { FileResult, SyncEvents } from '../../src/engine/types.js';
 import { GuardError, UsageError } from '../../src/engine/errors.js';
 import { useAzurite } from '../support/azurite.js';
@@ -13,7 +13,7 @@ import { blobState, makeTree, md5Base64, pseudoRandomBytes, writeFile } from '..
 const azurite = useAzurite();
 
 function run(container: ContainerClient, raw: RawSyncOptions, events: SyncEvents = {}) {
-  return sync(resolveSyncOptions(raw), { container, label: container.url }, events);
+  return syncFolder(resolveSyncOptions(raw), { container, label: container.url }, events);
 }
 
 describe('sync against Azurite', () => {
@@ -167,7 +167,7 @@ describe('sync against Azurite', () => {
     const container = await azurite.newContainer();
     const content = pseudoRandomBytes(21 * 1024 * 1024 + 123);
     const source = makeTree({ 'big.bin': content });
-    const summary = await sync(
+    const summary = await syncFolder(
       { ...resolveSyncOptions({ source }), blockSize: 4 * 1024 * 1024 },
       { container, label: container.url },
     );

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/engine/errors.js';
-import { defaultContentType, HeaderResolver, parseHeaderRules } from '../../src/engine/headers.js';
+import { defaultContentType, HeaderResolver, parseHeaderRules } from '../../src/engine/plan/headers.js';
 
 describe('defaultContentType', () => {
   const expected: Record<string, string> = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PathFilter } from '../../src/engine/matcher.js';
+import { PathFilter } from '../../src/engine/source/matcher.js';
 
 describe('PathFilter', () => {
   it('includes everything, hidden files too, by default', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ByteBudget } from '../../src/engine/budget.js';
+import { ByteBudget } from '../../src/engine/transfer/budget.js';
 import { redact } from '../../src/engine/redact.js';
-import { chooseBlockSize, MAX_BLOCKS } from '../../src/engine/upload.js';
+import { chooseBlockSize, MAX_BLOCKS } from '../../src/engine/transfer/upload.js';
 
 describe('redact', () => {
   it('removes SAS signatures, account keys, bearer tokens and JWTs', () => {

@@ -1,9 +1,10 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import * as tl from 'azure-pipelines-task-lib/task.js';
 import type { StorageAuth } from '../../auth/client.js';
-import { blobServiceUrl } from '../../auth/destination.js';
+import { blobServiceUrl, connectionStringWithEndpoint } from '../../auth/destination.js';
 import { briefIdentityError } from '../../auth/identity-errors.js';
 import { AuthError, UsageError } from '../../engine/errors.js';
+import { secretParts } from '../secrets.js';
 import { cloudBlobServiceUrl } from './clouds.js';
 import type { AuthInputs } from './inputs.js';
 import { serviceConnectionLogin, type ServiceConnectionLogin } from './service-connection.js';
@@ -23,10 +24,7 @@ export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageA
         );
       }
       if (inputs.storageAccount || inputs.blobEndpoint) {
-        throw new UsageError(
-          'The connection string already names the account and endpoint, so storageAccount and blobEndpoint must be left out.',
-          'Remove storageAccount / blobEndpoint, or use authenticationType sasToken with them instead.',
-        );
+        throw connectionStringWithEndpoint();
       }
       return { kind: 'connection-string', connectionString: inputs.connectionString };
     case 'sasToken':
@@ -53,11 +51,7 @@ export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageA
 /** Masks the secret inputs, and the parts of them that could be logged on their own, before anything is printed. */
 export function maskSecretInputs(inputs: AuthInputs): void {
   for (const value of [inputs.sasToken, inputs.connectionString]) {
-    if (!value) continue;
-    maskSecret(value);
-    for (const match of value.matchAll(/(?:AccountKey|SharedAccessSignature|sig)=([^;&\s]+)/gi)) {
-      for (const part of new Set([match[1], safeDecode(match[1])])) if (part) maskSecret(part);
-    }
+    if (value) secretParts(value).forEach(maskSecret);
   }
 }
 
@@ -66,14 +60,6 @@ function maskSecret(value: string): void {
   for (const line of value.split(/\r?\n/)) {
     const trimmed = line.trim();
     if (trimmed && !/^-----(BEGIN|END) /.test(trimmed)) tl.setSecret(trimmed);
-  }
-}
-
-function safeDecode(text: string | undefined): string | undefined {
-  try {
-    return text && decodeURIComponent(text);
-  } catch {
-    return undefined;
   }
 }
 

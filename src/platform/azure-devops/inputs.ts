@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
 import { UsageError } from '../../engine/errors.js';
-import type { RawSyncOptions } from '../../engine/options.js';
+import type { RunRequest } from '../run.js';
 import { quietly } from './quiet.js';
 
 export const AUTHENTICATION_TYPES = ['serviceConnection', 'sasToken', 'connectionString'] as const;
@@ -18,12 +18,8 @@ export interface AuthInputs {
   connectionString: string;
 }
 
-export interface TaskInputs {
-  container: string;
-  /** Seconds one request may take before it is retried; empty for the default. */
-  timeout: string;
+export interface TaskInputs extends Omit<RunRequest, 'signIn'> {
   auth: AuthInputs;
-  sync: RawSyncOptions;
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   type TokenCredential,
 } from '@azure/identity';
 import * as tl from 'azure-pipelines-task-lib/task.js';
-import { DEFAULT_AUTHORITY_HOST, isKnownAuthorityHost } from '../../auth/authority.js';
+import { authorityOrigin, DEFAULT_AUTHORITY_HOST, isKnownAuthorityHost } from '../../auth/authority.js';
 import { pipelinesCredential } from '../../auth/federation.js';
 import { AuthError, UsageError } from '../../engine/errors.js';
 
@@ -135,19 +135,13 @@ function authorityHostFor(connectionId: string, env: NodeJS.ProcessEnv): string 
     tl.getEndpointDataParameter(connectionId, 'environmentAuthorityUrl', true);
   const configured = env.AZURE_AUTHORITY_HOST || fromConnection;
   if (!configured) return DEFAULT_AUTHORITY_HOST;
-  let url: URL;
-  try {
-    url = new URL(configured);
-  } catch {
-    throw new UsageError(
-      `The Entra authority "${configured}" is not a URL.`,
-      env.AZURE_AUTHORITY_HOST
-        ? 'Fix or remove the AZURE_AUTHORITY_HOST variable.'
-        : "Fix the service connection's environment (Active Directory authority).",
-    );
-  }
-  if (url.protocol !== 'https:') throw new UsageError(`The Entra authority must use https:// (got ${configured}).`);
-  return url.origin;
+  return authorityOrigin(
+    configured,
+    'The Entra authority',
+    env.AZURE_AUTHORITY_HOST
+      ? 'Fix or remove the AZURE_AUTHORITY_HOST variable.'
+      : "Fix the service connection's environment (Active Directory authority).",
+  );
 }
 
 /** The job's access token, which the agent hands every task through the system connection. */

@@ -1,16 +1,16 @@
 import path from 'node:path';
 import type { StorageAuth } from '../../auth/client.js';
-import { blobServiceUrl, parseContainerUrl } from '../../auth/destination.js';
+import { accountNameOf, blobServiceUrl, parseContainerUrl } from '../../auth/destination.js';
 import { UsageError } from '../../engine/errors.js';
 import { startAzurite, type RunningAzurite } from '../../emulator/azurite.js';
 import type { CliArgs } from './args.js';
 import { cliEntraCredential } from './entra.js';
 
 export interface CliDestination {
-  auth: StorageAuth;
+  /** The credential; for the emulator, known only once it started. */
+  auth: StorageAuth | 'emulator';
   container: string;
   destinationPath?: string;
-  emulator?: RunningAzurite;
 }
 
 const EMULATOR_CONTAINER = 'demo';
@@ -19,7 +19,7 @@ const EMULATOR_CONTAINER = 'demo';
  * Picks the destination and the credential, in this order: the emulator; a container URL (with its SAS, else an
  * account key, else Entra ID); a connection string; an account name or endpoint with a container.
  */
-export async function resolveCliDestination(args: CliArgs, env: NodeJS.ProcessEnv): Promise<CliDestination> {
+export function resolveCliDestination(args: CliArgs, env: NodeJS.ProcessEnv): CliDestination {
   const f = args.flags;
   const sasToken = f['sas-token'] ?? env.AZURE_STORAGE_SAS_TOKEN;
   const accountKey = f['account-key'] ?? env.AZURE_STORAGE_KEY;
@@ -27,13 +27,7 @@ export async function resolveCliDestination(args: CliArgs, env: NodeJS.ProcessEn
   if (f.emulator) {
     if (args.destinationUrl)
       throw new UsageError('--emulator takes no destination URL.', 'Use --container to name the container.');
-    const emulator = await startAzurite({ location: path.resolve(f['emulator-location'] ?? '.azurite') });
-    return {
-      auth: { kind: 'connection-string', connectionString: emulator.connectionString },
-      container: f.container ?? EMULATOR_CONTAINER,
-      destinationPath: f['destination-path'],
-      emulator,
-    };
+    return { auth: 'emulator', container: f.container ?? EMULATOR_CONTAINER, destinationPath: f['destination-path'] };
   }
 
   if (args.destinationUrl) {
@@ -51,7 +45,7 @@ export async function resolveCliDestination(args: CliArgs, env: NodeJS.ProcessEn
         destinationPath,
       };
     if (accountKey) {
-      const accountName = f['storage-account'] ?? accountFromUrl(url.serviceUrl);
+      const accountName = f['storage-account'] ?? accountNameOf(url.serviceUrl);
       return {
         auth: { kind: 'account-key', serviceUrl: url.serviceUrl, accountName, accountKey },
         container: url.container,
@@ -76,9 +70,14 @@ export async function resolveCliDestination(args: CliArgs, env: NodeJS.ProcessEn
   const auth: StorageAuth = sasToken
     ? { kind: 'sas', serviceUrl, sasToken }
     : accountKey
-      ? { kind: 'account-key', serviceUrl, accountName: f['storage-account'] ?? accountFromUrl(serviceUrl), accountKey }
+      ? { kind: 'account-key', serviceUrl, accountName: f['storage-account'] ?? accountNameOf(serviceUrl), accountKey }
       : entraAuth(serviceUrl, env);
   return { auth, container, destinationPath: f['destination-path'] };
+}
+
+/** Starts the local emulator (its data in --emulator-location) for an `--emulator` run. */
+export function startEmulator(args: CliArgs): Promise<RunningAzurite> {
+  return startAzurite({ location: path.resolve(args.flags['emulator-location'] ?? '.azurite') });
 }
 
 function entraAuth(serviceUrl: string, env: NodeJS.ProcessEnv): StorageAuth {
@@ -88,11 +87,4 @@ function entraAuth(serviceUrl: string, env: NodeJS.ProcessEnv): StorageAuth {
     credential: cliEntraCredential(env),
     method: 'Entra ID (DefaultAzureCredential)',
   };
-}
-
-/** `https://acct.blob.core.windows.net` → acct; `http://127.0.0.1:10000/devstoreaccount1` → devstoreaccount1. */
-function accountFromUrl(serviceUrl: string): string {
-  const url = new URL(serviceUrl);
-  const segment = url.pathname.split('/').filter(Boolean)[0];
-  return segment ?? url.hostname.split('.')[0] ?? '';
 }

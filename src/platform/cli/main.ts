@@ -1,68 +1,86 @@
-import { connectContainer, parseTryTimeout } from '../../auth/client.js';
-import { describeError, ExitCode, SyncError } from '../../engine/errors.js';
-import { resolveSyncOptions } from '../../engine/options.js';
-import { redact } from '../../engine/redact.js';
-import { resolveSourceFolder } from '../../engine/scan.js';
-import { sync } from '../../engine/sync.js';
-import type { Plan } from '../../engine/types.js';
+import type { RunningAzurite } from '../../emulator/azurite.js';
+import { ExitCode, type OptionKey, type OptionTerms } from '../../engine/errors.js';
+import { plannedChangeLines } from '../../report/lines.js';
 import { summaryText } from '../../report/text.js';
-import { helpText, parseCliArgs, rawSyncOptions } from './args.js';
-import { resolveCliDestination } from './destination.js';
+import { type EntryPoint, runEntryPoint } from '../run.js';
+import { kebabCase } from '../terms.js';
+import { type CliArgs, helpText, parseCliArgs, rawSyncOptions } from './args.js';
+import { resolveCliDestination, startEmulator } from './destination.js';
 import { terminalEvents } from './terminal.js';
 
 declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
 
+/** Flags: `--delete-threshold`, `--force`, `--include "**\/*.html"`. */
+const CLI_TERMS: OptionTerms = {
+  name: (key: OptionKey) => `--${kebabCase(key)}`,
+  set: (key: OptionKey, value?: string) => `--${kebabCase(key)}${value === undefined ? '' : ` ${value}`}`,
+};
+
 /** Runs the CLI and returns its exit code. Never throws. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let stopEmulator: (() => Promise<void>) | undefined;
+  let args: CliArgs;
   try {
-    const args = parseCliArgs(argv);
-    if (args.flags.help) {
-      process.stdout.write(`${helpText(VERSION)}\n`);
-      return ExitCode.ok;
-    }
-    if (args.flags.version) {
-      process.stdout.write(`${VERSION}\n`);
-      return ExitCode.ok;
-    }
-    const json = args.flags.json ?? false;
-    const log = json ? process.stderr : process.stdout;
-    // The source is checked before anything starts or connects.
-    if (args.source) await resolveSourceFolder(args.source);
-    const destination = await resolveCliDestination(args, env);
-    stopEmulator = destination.emulator?.stop;
-    const options = resolveSyncOptions(rawSyncOptions(args, destination.destinationPath));
-    const tryTimeoutMs = parseTryTimeout(args.flags.timeout);
-    const target = connectContainer(destination.auth, destination.container, { tryTimeoutMs });
-    if (destination.emulator) log.write(`Started the Azurite emulator at ${destination.emulator.serviceUrl}\n`);
-    if (!args.flags.quiet) log.write(`Syncing ${options.source} -> ${target.label} (${target.method})\n`);
-
-    const events = terminalEvents({
-      log,
-      tty: Boolean((log as NodeJS.WriteStream).isTTY) && !env.CI,
-      verbose: args.flags.verbose ?? false,
-      quiet: args.flags.quiet ?? false,
-    });
-    if (options.dryRun) events.plan = (plan) => printPlan(plan, log);
-    const summary = await sync(options, target, events);
-    events.finish();
-    if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    else log.write(`${summaryText(summary).join('\n')}\n`);
-    return summary.failed > 0 ? ExitCode.partialFailure : ExitCode.ok;
+    args = parseCliArgs(argv);
   } catch (error) {
-    process.stderr.write(`azure-blob-sync: error: ${redact(describeError(error))}\n`);
-    if (!(error instanceof SyncError) && env.AZURE_BLOB_SYNC_DEBUG && error instanceof Error) {
-      process.stderr.write(`${redact(error.stack ?? '')}\n`);
-    }
-    return error instanceof SyncError ? error.exitCode : ExitCode.partialFailure;
-  } finally {
-    await stopEmulator?.();
+    return runEntryPoint(cliEntryPoint(undefined, env, error));
   }
+  if (args.flags.help) {
+    process.stdout.write(`${helpText(VERSION)}\n`);
+    return ExitCode.ok;
+  }
+  if (args.flags.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return ExitCode.ok;
+  }
+  return runEntryPoint(cliEntryPoint(args, env));
 }
 
-function printPlan(plan: Plan, log: NodeJS.WritableStream): void {
-  for (const item of plan.upload) log.write(`would upload  ${item.local.name} (${item.reason})\n`);
-  for (const item of plan.updateHeaders) log.write(`would update  ${item.local.name} (headers)\n`);
-  for (const remote of plan.delete) log.write(`would delete  ${remote.name}\n`);
+/** The command line's own: flags, an optional emulator, a terminal log (stderr when stdout carries JSON). */
+function cliEntryPoint(args: CliArgs | undefined, env: NodeJS.ProcessEnv, parseError?: unknown): EntryPoint {
+  const flags = args?.flags ?? {};
+  const log = flags.json ? process.stderr : process.stdout;
+  let emulator: RunningAzurite | undefined;
+  return {
+    terms: CLI_TERMS,
+    read() {
+      if (!args) throw parseError;
+      const destination = resolveCliDestination(args, env);
+      return {
+        sync: rawSyncOptions(args, destination.destinationPath),
+        container: destination.container,
+        timeout: flags.timeout,
+        async signIn() {
+          if (destination.auth !== 'emulator') return destination.auth;
+          emulator = await startEmulator(args);
+          log.write(`Started the Azurite emulator at ${emulator.serviceUrl}\n`);
+          return { kind: 'connection-string', connectionString: emulator.connectionString };
+        },
+      };
+    },
+    info(line) {
+      if (!flags.quiet) log.write(`${line}\n`);
+    },
+    events(options) {
+      const events = terminalEvents({
+        log,
+        tty: Boolean((log as NodeJS.WriteStream).isTTY) && !env.CI,
+        verbose: flags.verbose ?? false,
+        quiet: flags.quiet ?? false,
+      });
+      if (options.dryRun) events.plan = (plan) => plannedChangeLines(plan).forEach((line) => log.write(`${line}\n`));
+      return events;
+    },
+    publish(summary) {
+      if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else log.write(`${summaryText(summary).join('\n')}\n`);
+    },
+    fail({ message, hint, stack }) {
+      process.stderr.write(`azure-blob-sync: error: ${hint ? `${message} ${hint}` : message}\n`);
+      if (stack && env.AZURE_BLOB_SYNC_DEBUG) process.stderr.write(`${stack}\n`);
+    },
+    close: async () => {
+      await emulator?.stop();
+    },
+  };
 }

@@ -1,10 +1,12 @@
 import * as core from '@actions/core';
 import type { StorageAuth } from '../../auth/client.js';
-import { blobServiceUrl } from '../../auth/destination.js';
+import { authorityOrigin } from '../../auth/authority.js';
+import { accountNameOf, blobServiceUrl, connectionStringWithEndpoint } from '../../auth/destination.js';
 import { AuthError, UsageError } from '../../engine/errors.js';
 import { type AuthInputs, SECRET_INPUTS } from './inputs.js';
 import { githubOidcCredential } from './oidc.js';
 import { minimalWorkflow } from './workflow-example.js';
+import { secretParts } from '../secrets.js';
 
 /**
  * Picks how to sign in. Explicit inputs win: client-id/tenant-id (OIDC), sas-token, connection-string or
@@ -26,10 +28,7 @@ export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageA
 
   if (inputs.connectionString) {
     if (inputs.storageAccount || inputs.blobEndpoint) {
-      throw new UsageError(
-        'The connection string already names the account and endpoint, so storage-account and blob-endpoint must be left out.',
-        'Remove storage-account / blob-endpoint, or use sas-token or account-key with them instead.',
-      );
+      throw connectionStringWithEndpoint();
     }
     return { kind: 'connection-string', connectionString: inputs.connectionString };
   }
@@ -41,7 +40,7 @@ export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageA
     return {
       kind: 'account-key',
       serviceUrl: url,
-      accountName: inputs.storageAccount || accountFromServiceUrl(url),
+      accountName: inputs.storageAccount || accountNameOf(url),
       accountKey: inputs.accountKey,
     };
   }
@@ -77,33 +76,14 @@ export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageA
 /** Every secret input, and the parts of it that could be logged on their own, masked before anything is printed. */
 export function maskSecrets(env: NodeJS.ProcessEnv): void {
   for (const value of SECRET_INPUTS.map((name) => core.getInput(name))) {
-    if (!value) continue;
-    core.setSecret(value);
-    for (const match of value.matchAll(/(?:AccountKey|SharedAccessSignature|sig)=([^;&\s]+)/gi)) {
-      for (const part of new Set([match[1], safeDecode(match[1])])) if (part) core.setSecret(part);
-    }
+    if (value) secretParts(value).forEach((part) => core.setSecret(part));
   }
   // The runner masks its own request token; masking it again costs nothing and survives a runner bug.
   if (env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) core.setSecret(env.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
 }
 
-/** A SAS signature is URL-encoded in the token but may be logged decoded. */
-function safeDecode(text: string | undefined): string | undefined {
-  try {
-    return text && decodeURIComponent(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function serviceUrl(inputs: AuthInputs): string {
   return blobServiceUrl(inputs.storageAccount || undefined, inputs.blobEndpoint || undefined);
-}
-
-/** `https://acct.blob.core.windows.net` → acct; `http://127.0.0.1:10000/devstoreaccount1` → devstoreaccount1. */
-function accountFromServiceUrl(serviceUrl: string): string {
-  const url = new URL(serviceUrl);
-  return url.pathname.split('/').filter(Boolean)[0] ?? url.hostname.split('.')[0] ?? '';
 }
 
 /** GUIDs, or a tenant's domain name (contoso.onmicrosoft.com); anything else is a copy-paste slip. */
@@ -120,19 +100,11 @@ function checkIdentifier(name: 'client-id' | 'tenant-id', value: string): void {
 
 function checkAuthorityHost(value: string): string | undefined {
   if (!value) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(
-      `The authority host "${value}" is not a URL.`,
-      'Give e.g. https://login.microsoftonline.us, or leave it empty for the public cloud.',
-    );
-  }
-  if (url.protocol !== 'https:') {
-    throw new UsageError(`The authority host must use https:// (got ${url.protocol}).`);
-  }
-  return url.origin;
+  return authorityOrigin(
+    value,
+    'The authority host',
+    'Give e.g. https://login.microsoftonline.us, or leave it empty for the public cloud.',
+  );
 }
 
 /** Without `id-token: write` the runner does not expose the ID-token endpoint at all. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as core from '@actions/core';
 import { UsageError } from '../../engine/errors.js';
-import type { RawSyncOptions } from '../../engine/options.js';
+import type { RunRequest } from '../run.js';
 
 /** The inputs that say where to sync and how to sign in (everything but the sync options). */
 export interface AuthInputs {
@@ -16,12 +16,8 @@ export interface AuthInputs {
   accountKey: string;
 }
 
-export interface ActionInputs {
-  container: string;
-  /** Seconds one request may take before it is retried; empty for the default. */
-  timeout: string;
+export interface ActionInputs extends Omit<RunRequest, 'signIn'> {
   auth: AuthInputs;
-  sync: RawSyncOptions;
 }
 
 /** Inputs that carry a secret; masked before anything else is read or logged. */

@@ -1,6 +1,6 @@
 import { HashPool } from './hash-pool.js';
 import { hashFiles, hashWorkersFor } from './hash.js';
-import type { HashStats, LocalFile } from './types.js';
+import type { HashStats, LocalFile } from '../types.js';
 
 /** Only small files are hashed before the listing says they are needed, and only this much of them. */
 const EARLY_MAX_FILE_BYTES = 2 ** 20;

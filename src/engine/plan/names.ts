@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 /** The service's limit on a blob name, in characters. */
 export const MAX_BLOB_NAME_LENGTH = 1024;

@@ -1,5 +1,5 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import type { RemoteBlob } from './types.js';
+import type { RemoteBlob } from '../types.js';
 
 /**
  * What the sync needs of one `<Blob>` of a List Blobs answer: its full name in the container, its properties, and the

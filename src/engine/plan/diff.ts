@@ -1,4 +1,4 @@
-import type { CompareMode, DesiredHeaders, LocalFile, Plan, RemoteBlob, UploadReason } from './types.js';
+import type { CompareMode, DesiredHeaders, Plan, RemoteBlob, SourceEntry, UploadReason } from '../types.js';
 
 export interface DiffOptions {
   compare: CompareMode;
@@ -15,11 +15,11 @@ export interface DiffOptions {
  * Which local files must be hashed before the diff: only those whose blob exists with an MD5 and the same size.
  * Everything else is decided without reading the file (a new or resized file is uploaded, and hashed as it streams).
  */
-export function filesNeedingHash(
-  locals: readonly LocalFile[],
+export function filesNeedingHash<E extends SourceEntry>(
+  locals: readonly E[],
   remotes: ReadonlyMap<string, RemoteBlob>,
   compare: CompareMode,
-): LocalFile[] {
+): E[] {
   if (compare !== 'md5') return [];
   return locals.filter((local) => {
     const remote = remotes.get(local.name);
@@ -28,12 +28,12 @@ export function filesNeedingHash(
 }
 
 /** The pure diff: what to upload, what only needs its headers set, what is already there, what to delete. */
-export function diff(
-  locals: readonly LocalFile[],
+export function diff<E extends SourceEntry>(
+  locals: readonly E[],
   remotes: ReadonlyMap<string, RemoteBlob>,
   options: DiffOptions,
-): Plan {
-  const plan: Plan = { upload: [], updateHeaders: [], skip: [], delete: [], remoteInScope: 0 };
+): Plan<E> {
+  const plan: Plan<E> = { upload: [], updateHeaders: [], skip: [], delete: [], remoteInScope: 0 };
   const localNames = new Set<string>();
 
   for (const local of locals) {
@@ -59,7 +59,7 @@ export function diff(
 }
 
 function uploadReason(
-  local: LocalFile,
+  local: SourceEntry,
   remote: RemoteBlob | undefined,
   compare: CompareMode,
 ): UploadReason | undefined {

@@ -1,5 +1,4 @@
-import { AuthError } from './errors.js';
-import type { SyncOptions } from './types.js';
+import { AuthError } from '../errors.js';
 
 const PERMISSION_NAMES: Record<string, string> = { l: 'list (l)', w: 'write (w)', d: 'delete (d)' };
 
@@ -7,7 +6,7 @@ const PERMISSION_NAMES: Record<string, string> = { l: 'list (l)', w: 'write (w)'
  * Reads what a SAS in the container URL allows and refuses up front what it cannot do, before anything is sent:
  * otherwise an expired token or a missing `d` shows up only after the uploads, half-way through a mirror.
  */
-export function checkSasGrants(containerUrl: string, options: Pick<SyncOptions, 'dryRun' | 'deleteDestination'>) {
+export function checkSasGrants(containerUrl: string, needs: { write: boolean; delete: boolean }): void {
   const query = new URL(containerUrl).searchParams;
   if (!query.has('sig')) return;
   const expiry = query.get('se');
@@ -33,14 +32,10 @@ export function checkSasGrants(containerUrl: string, options: Pick<SyncOptions, 
   }
   const granted = query.get('sp');
   if (granted === null) return;
-  const needed = [
-    'l',
-    ...(options.dryRun ? [] : ['w']),
-    ...(options.deleteDestination && !options.dryRun ? ['d'] : []),
-  ];
+  const needed = ['l', ...(needs.write ? ['w'] : []), ...(needs.delete ? ['d'] : [])];
   const missing = needed.filter((p) => !granted.includes(p));
   if (missing.length > 0) {
-    const suggested = options.deleteDestination ? 'rwdl' : 'rwl';
+    const suggested = needs.delete ? 'rwdl' : 'rwl';
     throw new AuthError(
       `The SAS token grants "${granted}" but this sync also needs ${missing.map((p) => PERMISSION_NAMES[p]).join(' and ')}. Nothing was changed.`,
       `Generate a SAS with sp=${suggested}, e.g. az storage container generate-sas --permissions ${suggested}.`,

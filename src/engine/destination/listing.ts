@@ -1,8 +1,8 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ListedBlob } from './list-parser.js';
 import { type ListLimits, listPage } from './list-request.js';
-import { relativeBlobName } from './names.js';
-import type { RemoteBlob } from './types.js';
+import { relativeBlobName } from '../plan/names.js';
+import type { RemoteBlob } from '../types.js';
 
 export const DEFAULT_LIST_LIMITS: ListLimits = { tryTimeoutMs: 120_000, maxTries: 6 };
 

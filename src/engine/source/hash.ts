@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import pLimit from 'p-limit';
 import { HashPool } from './hash-pool.js';
-import type { HashStats, LocalFile } from './types.js';
+import type { HashStats, LocalFile } from '../types.js';
 
 /**
  * Below both of these, starting workers costs more than it saves. Measured on 2 cores: a worker starts in 50-100 ms;

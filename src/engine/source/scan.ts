@@ -1,9 +1,9 @@
 import { promises as fs, type Dirent, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import type { PathFilter } from './matcher.js';
-import type { Failure, LocalFile } from './types.js';
+import type { Failure, LocalFile } from '../types.js';
 
 export interface ScanResult {
   files: LocalFile[];
@@ -37,7 +37,7 @@ export async function resolveSourceFolder(source: string): Promise<string> {
   if (!stats.isDirectory()) {
     throw new UsageError(
       `The source "${source}" is a file, not a folder.`,
-      'Give the folder that contains it; use --include to pick single files.',
+      (t) => `Give the folder that contains it; use ${t.name('include')} to pick single files.`,
     );
   }
   try {

@@ -5,7 +5,7 @@ import {
   RestError,
 } from '@azure/core-rest-pipeline';
 import { ContainerClient } from '@azure/storage-blob';
-import { backoffMs, sleep } from './backoff.js';
+import { backoffMs, sleep } from '../backoff.js';
 import { ListPageParser, type ListedBlob } from './list-parser.js';
 
 /** The service's largest listing page. */

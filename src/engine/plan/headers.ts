@@ -1,7 +1,7 @@
 import mime from 'mime-types';
 import { Minimatch } from 'minimatch';
-import { UsageError } from './errors.js';
-import type { DesiredHeaders, HeaderRule } from './types.js';
+import { UsageError } from '../errors.js';
+import type { DesiredHeaders, HeaderRule } from '../types.js';
 
 const FALLBACK_CONTENT_TYPE = 'application/octet-stream';
 

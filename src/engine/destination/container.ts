@@ -1,0 +1,109 @@
+import type { BlobHTTPHeaders, ContainerClient } from '@azure/storage-blob';
+import type { RemoteBlob } from '../types.js';
+import { statusOf } from '../failures.js';
+import { classifyFatal } from './classify.js';
+import type { DeleteOutcome, StoredHeaders, SyncDestination, WriteOptions } from './destination.js';
+import { DEFAULT_LIST_LIMITS, listRemote } from './listing.js';
+import { checkSasGrants } from './sas-check.js';
+
+export interface ContainerTarget {
+  container: ContainerClient;
+  /** How to name the destination to a person: a URL with no secret in it. */
+  label: string;
+  /** One request's time limit, which also bounds a stall in the listing's streamed answer (default 120 s). */
+  tryTimeoutMs?: number;
+}
+
+/** A folder (`destinationPath`) of a blob container, through `@azure/storage-blob`. */
+export class ContainerDestination implements SyncDestination {
+  readonly label: string;
+  private readonly container: ContainerClient;
+  private readonly tryTimeoutMs: number;
+
+  constructor(
+    target: ContainerTarget,
+    private readonly destinationPath: string,
+  ) {
+    this.container = target.container;
+    this.label = target.label;
+    this.tryTimeoutMs = target.tryTimeoutMs ?? DEFAULT_LIST_LIMITS.tryTimeoutMs;
+  }
+
+  checkAccess(needs: { write: boolean; delete: boolean }): void {
+    checkSasGrants(this.container.url, needs);
+  }
+
+  async list(): Promise<Map<string, RemoteBlob> | undefined> {
+    const limits = { ...DEFAULT_LIST_LIMITS, tryTimeoutMs: this.tryTimeoutMs };
+    try {
+      return await listRemote(this.container, this.destinationPath, limits);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw classifyFatal(error, 'list the container', this.label) ?? error;
+    }
+  }
+
+  async createContainer(): Promise<void> {
+    await this.container.createIfNotExists().catch((error: unknown) => {
+      throw classifyFatal(error, 'create the container', this.label) ?? error;
+    });
+  }
+
+  async put(blobName: string, body: Buffer, headers: StoredHeaders, options: WriteOptions = {}): Promise<void> {
+    await this.container.getBlockBlobClient(blobName).upload(body, body.length, {
+      blobHTTPHeaders: httpHeaders(headers),
+      tier: options.tier,
+      abortSignal: options.abortSignal,
+    });
+  }
+
+  async stage(blobName: string, blockId: string, body: Buffer, options: WriteOptions = {}): Promise<void> {
+    await this.container
+      .getBlockBlobClient(blobName)
+      .stageBlock(blockId, body, body.length, { abortSignal: options.abortSignal });
+  }
+
+  async commit(
+    blobName: string,
+    blockIds: readonly string[],
+    headers: StoredHeaders,
+    options: WriteOptions = {},
+  ): Promise<void> {
+    await this.container.getBlockBlobClient(blobName).commitBlockList([...blockIds], {
+      blobHTTPHeaders: httpHeaders(headers),
+      tier: options.tier,
+      abortSignal: options.abortSignal,
+    });
+  }
+
+  async setHeaders(blob: RemoteBlob, headers: StoredHeaders): Promise<void> {
+    await this.container
+      .getBlobClient(blob.blobName)
+      .setHTTPHeaders(httpHeaders(headers), { conditions: blob.etag ? { ifMatch: blob.etag } : undefined });
+  }
+
+  async deleteIfUnchanged(blob: RemoteBlob): Promise<DeleteOutcome> {
+    try {
+      await this.container.getBlobClient(blob.blobName).delete({
+        deleteSnapshots: 'include',
+        conditions: blob.etag ? { ifMatch: blob.etag } : undefined,
+      });
+      return 'deleted';
+    } catch (error) {
+      if (statusOf(error) === 404) return 'absent';
+      if (statusOf(error) === 412) return 'changed';
+      throw error;
+    }
+  }
+}
+
+function httpHeaders(headers: StoredHeaders): BlobHTTPHeaders {
+  return {
+    blobContentType: headers.contentType,
+    blobCacheControl: headers.cacheControl,
+    blobContentEncoding: headers.contentEncoding,
+    blobContentLanguage: headers.contentLanguage,
+    blobContentDisposition: headers.contentDisposition,
+    blobContentMD5: headers.md5 ? Buffer.from(headers.md5, 'base64') : undefined,
+  };
+}

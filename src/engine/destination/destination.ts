@@ -1,0 +1,45 @@
+import type { AccessTier, RemoteBlob } from '../types.js';
+
+/** Every header the sync writes on a blob. Headers left undefined are stored empty. */
+export interface StoredHeaders {
+  contentType: string;
+  cacheControl?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  contentDisposition?: string;
+  /** Base64 MD5 of the stored bytes; the service keeps it and lists it. */
+  md5?: string;
+}
+
+export interface WriteOptions {
+  tier?: AccessTier;
+  abortSignal?: AbortSignal;
+}
+
+/** What became of a delete that may only remove the blob that was listed. */
+export type DeleteOutcome = 'deleted' | 'absent' | 'changed';
+
+/**
+ * Where a sync writes: a folder of a container, seen through the few operations the engine needs. Blob names are
+ * full names (destination path included); listed blobs carry both. Failures are the service's errors, which the
+ * engine reads by status code (401/403 stop the run; anything else fails one file).
+ */
+export interface SyncDestination {
+  /** How to name the destination to a person: a URL with no secret in it. */
+  readonly label: string;
+  /** Refuses up front what the credential cannot do (an expired SAS, a missing permission), before anything is sent. */
+  checkAccess(needs: { write: boolean; delete: boolean }): void;
+  /** Every blob under the destination path, by relative name; undefined when the container does not exist. */
+  list(): Promise<Map<string, RemoteBlob> | undefined>;
+  createContainer(): Promise<void>;
+  /** Writes a whole blob in one request. */
+  put(blobName: string, body: Buffer, headers: StoredHeaders, options?: WriteOptions): Promise<void>;
+  /** Stages one block of a blob written in parts; nothing is visible until `commit`. */
+  stage(blobName: string, blockId: string, body: Buffer, options?: WriteOptions): Promise<void>;
+  /** Makes the staged blocks, in this order, the blob's content. */
+  commit(blobName: string, blockIds: readonly string[], headers: StoredHeaders, options?: WriteOptions): Promise<void>;
+  /** Replaces a listed blob's headers, only if it is still the blob that was listed. */
+  setHeaders(blob: RemoteBlob, headers: StoredHeaders): Promise<void>;
+  /** Deletes a listed blob, only if it is still the blob that was listed. */
+  deleteIfUnchanged(blob: RemoteBlob): Promise<DeleteOutcome>;
+}

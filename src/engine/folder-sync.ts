@@ -1,0 +1,14 @@
+import { ContainerDestination, type ContainerTarget } from './destination/container.js';
+import { LocalFolderSource } from './source/local-folder.js';
+import { sync } from './sync.js';
+import type { SyncEvents, SyncOptions, SyncSummary } from './types.js';
+
+/** The sync every entry point runs today: a local folder into a folder of a container. */
+export async function syncFolder(
+  options: SyncOptions,
+  target: ContainerTarget,
+  events: SyncEvents = {},
+): Promise<SyncSummary> {
+  const source = await LocalFolderSource.open(options.source);
+  return sync(options, { source, destination: new ContainerDestination(target, options.destinationPath) }, events);
+}

@@ -1,0 +1,104 @@
+import { promises as fs, type Stats } from 'node:fs';
+import { TransferError } from '../errors.js';
+import type { HashStats, LocalFile } from '../types.js';
+import { EarlyHashing } from './early-hash.js';
+import type { PathFilter } from './matcher.js';
+import { resolveSourceFolder, scanSource } from './scan.js';
+import type { EntryReader, SourceListing, SyncSource } from './source.js';
+
+/** Files hashed at once when there are too few to start worker threads for (see hash.ts). */
+const HASH_CONCURRENCY = 8;
+
+/** A local folder as a sync's source: scanned on the main thread, hashed on worker threads, files read once. */
+export class LocalFolderSource implements SyncSource<LocalFile> {
+  private readonly hashing = new EarlyHashing(HASH_CONCURRENCY);
+
+  private constructor(readonly label: string) {}
+
+  /** Checks the folder (it exists, is a folder, can be read) and returns the source; a UsageError says what to fix. */
+  static async open(folder: string): Promise<LocalFolderSource> {
+    return new LocalFolderSource(await resolveSourceFolder(folder));
+  }
+
+  async list(filter: PathFilter): Promise<SourceListing<LocalFile>> {
+    const scan = await scanSource(this.label, filter);
+    return { entries: scan.files, problems: scan.problems, warnings: scan.warnings, filteredOut: scan.filteredOut };
+  }
+
+  hashAhead(entries: readonly LocalFile[]): void {
+    this.hashing.start(entries);
+  }
+
+  hash(entries: readonly LocalFile[], onDone?: (stats: HashStats) => void): Promise<Map<LocalFile, string>> {
+    return this.hashing.finish(entries, onDone);
+  }
+
+  async open(file: LocalFile): Promise<EntryReader> {
+    try {
+      const handle = await fs.open(file.path, 'r');
+      return new FileReader(file.path, handle, await handle.stat());
+    } catch (error) {
+      throw readFailure(error, 'the file disappeared before upload');
+    }
+  }
+
+  close(): Promise<void> {
+    return this.hashing.cancel();
+  }
+}
+
+/** One open file, checked again after reading: if it changed meanwhile, the upload must not claim sync. */
+class FileReader implements EntryReader {
+  constructor(
+    private readonly path: string,
+    private readonly handle: fs.FileHandle,
+    private readonly before: Stats,
+  ) {}
+
+  get size(): number {
+    return this.before.size;
+  }
+
+  async read(length: number, position: number): Promise<Buffer> {
+    const buffer = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await this.handle.read(buffer, filled, length - filled, position + filled));
+      } catch (error) {
+        throw readFailure(error, 'the file disappeared while it was being uploaded');
+      }
+      if (bytesRead === 0)
+        throw new TransferError('the file shrank while it was being uploaded; nothing was committed');
+      filled += bytesRead;
+    }
+    return buffer;
+  }
+
+  /** The file must still be the one we started reading: same inode, size and modification time. */
+  async verifyUnchanged(outcome = 'nothing was committed'): Promise<void> {
+    let after: Stats;
+    try {
+      after = await fs.stat(this.path);
+    } catch {
+      throw new TransferError(`the file disappeared while it was being uploaded; ${outcome}`);
+    }
+    const { before } = this;
+    if (after.ino !== before.ino || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+      throw new TransferError(`the file changed while it was being uploaded; ${outcome}`);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** A file system error as one short reason: the code says it all, the message would repeat the absolute path. */
+function readFailure(error: unknown, whenMissing: string): unknown {
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  if (code === 'ENOENT') return new TransferError(whenMissing);
+  if (syscall && code) return new TransferError(`cannot read: ${code}`);
+  return error;
+}

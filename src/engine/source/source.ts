@@ -1,0 +1,40 @@
+import type { Failure, HashStats, SourceEntry } from '../types.js';
+import type { PathFilter } from './matcher.js';
+
+/** What a source holds: the entries that take part, and what could not be read. */
+export interface SourceListing<E extends SourceEntry> {
+  /** In code-unit order of their names, the order the service lists blobs in. */
+  entries: E[];
+  /** Entries that exist but could not be read: reported as failed, and they block deletes. */
+  problems: Failure[];
+  warnings: string[];
+  /** Entries the include/exclude patterns left out. */
+  filteredOut: number;
+}
+
+/** An entry's content, opened for one upload. */
+export interface EntryReader {
+  readonly size: number;
+  /** Exactly `length` bytes from `position`; fails with a TransferError when the entry shrank. */
+  read(length: number, position: number): Promise<Buffer>;
+  /** Fails with a TransferError (ending in `outcome`) when the entry changed since it was opened. */
+  verifyUnchanged(outcome?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Where a sync reads from. The engine lists entries (size, and MD5 where the source knows it), asks for the MD5s the
+ * diff needs, and opens the content of what it uploads; it never touches a file system or a service itself.
+ */
+export interface SyncSource<E extends SourceEntry = SourceEntry> {
+  /** How to name the source to a person (a path or a URL with no secret in it). */
+  readonly label: string;
+  list(filter: PathFilter): Promise<SourceListing<E>>;
+  /** Starts computing MD5s that will probably be needed, while the destination is still being listed. */
+  hashAhead?(entries: readonly E[]): void;
+  /** Makes sure each entry carries its MD5; returns the entries that could not be read, with why. */
+  hash(entries: readonly E[], onDone?: (stats: HashStats) => void): Promise<Map<E, string>>;
+  open(entry: E): Promise<EntryReader>;
+  /** Stops background work (hashing threads) when the run ends early; safe to call twice. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,81 @@
+import { connectContainer, parseTryTimeout, type StorageAuth } from '../auth/client.js';
+import { ContainerDestination } from '../engine/destination/container.js';
+import { describeError, ExitCode, exitCodeOf, type OptionTerms, SyncError } from '../engine/errors.js';
+import { type RawSyncOptions, resolveSyncOptions } from '../engine/options.js';
+import { redact } from '../engine/redact.js';
+import { LocalFolderSource } from '../engine/source/local-folder.js';
+import { sync } from '../engine/sync.js';
+import type { SyncEvents, SyncOptions, SyncSummary } from '../engine/types.js';
+import { relativeToWorkspace } from '../report/lines.js';
+
+/** The engine's events as an entry point shows them, and `finish` to close what is open (a group, a bar). */
+export type RunEvents = SyncEvents & { finish(): void };
+
+/** What an entry point read from its inputs: the sync's options, where to, and how to sign in. */
+export interface RunRequest {
+  sync: RawSyncOptions;
+  container: string;
+  /** Seconds one request may take before it is retried; empty for the default. */
+  timeout?: string;
+  /** Signs in; called once every input was checked, so an input mistake never costs a sign-in. */
+  signIn(): StorageAuth | Promise<StorageAuth>;
+}
+
+/** A run's failure, in the entry point's own terms and with every secret redacted. */
+export interface RunFailure {
+  message: string;
+  hint?: string;
+  /** The stack of an unexpected error (not one of the engine's typed errors), redacted, for debug output. */
+  stack?: string;
+}
+
+/** What is truly an entry point's own: its inputs, its terms, its log idioms and how it publishes a result. */
+export interface EntryPoint {
+  /** How this entry point names options in messages (`--force`, `` `force: true` ``). */
+  readonly terms: OptionTerms;
+  /** The folder relative source paths are shown from (the checkout), if any. */
+  readonly workspace?: string;
+  /** Masks every secret with the platform's call, then reads the inputs. */
+  read(): RunRequest | Promise<RunRequest>;
+  info(line: string): void;
+  events(options: SyncOptions): RunEvents;
+  /** Outputs, the job summary and the step's result; the exit code follows from the summary. */
+  publish(summary: SyncSummary): void | Promise<void>;
+  fail(failure: RunFailure): void | Promise<void>;
+  /** Stops what the entry point started (an emulator). */
+  close?(): Promise<void>;
+}
+
+/**
+ * The one run loop of the CLI, the Action and the task: mask and read inputs, resolve and check the options, sign
+ * in, sync, publish. Returns the exit code (see ExitCode); never throws.
+ */
+export async function runEntryPoint(entry: EntryPoint): Promise<number> {
+  let events: RunEvents | undefined;
+  try {
+    const request = await entry.read();
+    const options = resolveSyncOptions(request.sync);
+    // Input mistakes are reported before any sign-in is attempted.
+    const source = await LocalFolderSource.open(options.source);
+    const tryTimeoutMs = parseTryTimeout(request.timeout);
+    const target = connectContainer(await request.signIn(), request.container, { tryTimeoutMs });
+    const destinationUrl = options.destinationPath ? `${target.label}/${options.destinationPath}` : target.label;
+    const sourceLabel = relativeToWorkspace(source.label, entry.workspace);
+    entry.info(`Syncing ${sourceLabel} -> ${destinationUrl} (${target.method})${options.dryRun ? ', dry run' : ''}`);
+
+    events = entry.events(options);
+    const destination = new ContainerDestination({ ...target, label: destinationUrl }, options.destinationPath);
+    const summary = { ...(await sync(options, { source, destination }, events)), source: sourceLabel };
+    events.finish();
+    await entry.publish(summary);
+    return summary.failed > 0 ? ExitCode.partialFailure : ExitCode.ok;
+  } catch (error) {
+    events?.finish();
+    const { message, hint } = describeError(error, entry.terms);
+    const stack = !(error instanceof SyncError) && error instanceof Error ? redact(error.stack ?? '') : undefined;
+    await entry.fail({ message: redact(message), hint: hint === undefined ? undefined : redact(hint), stack });
+    return exitCodeOf(error);
+  } finally {
+    await entry.close?.();
+  }
+}

@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import type { DeleteOutcome, StoredHeaders, SyncDestination } from '../../src/engine/destination/destination.js';
+import { TransferError } from '../../src/engine/errors.js';
+import type { PathFilter } from '../../src/engine/source/matcher.js';
+import type { EntryReader, SourceListing, SyncSource } from '../../src/engine/source/source.js';
+import type { RemoteBlob, SourceEntry } from '../../src/engine/types.js';
+
+export const md5 = (body: Buffer | string) => createHash('md5').update(body).digest('base64');
+
+/**
+ * A source held in memory: content by name, or an error text for an entry that cannot be read. `changeWhileOpen`
+ * names entries whose content moves on after they are opened (as a file rewritten mid-upload).
+ */
+export class MemorySource implements SyncSource {
+  readonly label = 'memory:source';
+  readonly opened: string[] = [];
+  readonly changeWhileOpen = new Set<string>();
+  private readonly content = new Map<string, Buffer | Error>();
+
+  constructor(files: Record<string, string | Buffer | Error>) {
+    for (const [name, value] of Object.entries(files))
+      this.content.set(name, typeof value === 'string' ? Buffer.from(value) : value);
+  }
+
+  async list(filter: PathFilter): Promise<SourceListing<SourceEntry>> {
+    const names = [...this.content.keys()].sort();
+    const entries = names
+      .filter((name) => filter.matches(name))
+      .map((name) => ({ name, size: sizeOf(this.content.get(name)!) }));
+    return { entries, problems: [], warnings: [], filteredOut: names.length - entries.length };
+  }
+
+  async hash(entries: readonly SourceEntry[]): Promise<Map<SourceEntry, string>> {
+    const errors = new Map<SourceEntry, string>();
+    for (const entry of entries) {
+      const value = this.content.get(entry.name)!;
+      if (value instanceof Error) errors.set(entry, value.message);
+      else entry.md5 = md5(value);
+    }
+    return errors;
+  }
+
+  async open(entry: SourceEntry): Promise<EntryReader> {
+    this.opened.push(entry.name);
+    const value = this.content.get(entry.name)!;
+    if (value instanceof Error) throw new TransferError(`cannot read: ${value.message}`);
+    const changes = this.changeWhileOpen.has(entry.name);
+    return {
+      size: value.length,
+      read: async (length, position) => Buffer.from(value.subarray(position, position + length)),
+      verifyUnchanged: async (outcome = 'nothing was committed') => {
+        if (changes) throw new TransferError(`the file changed while it was being uploaded; ${outcome}`);
+      },
+      close: async () => {},
+    };
+  }
+
+  async close(): Promise<void> {}
+}
+
+function sizeOf(value: Buffer | Error): number {
+  return value instanceof Error ? 0 : value.length;
+}
+
+export interface StoredBlob {
+  content: Buffer;
+  headers: StoredHeaders;
+  etag: string;
+}
+
+/** An operation the destination was asked for, in the order the calls started. */
+export interface Operation {
+  op: 'list' | 'create' | 'put' | 'stage' | 'commit' | 'setHeaders' | 'delete';
+  blobName?: string;
+  /** When the call finished, in the order calls finished (undefined while in flight or when it failed). */
+  finished?: number;
+}
+
+/** A service-shaped error, read by status code as the storage SDK's RestError is. */
+export function serviceError(statusCode: number, message = `the service answered ${statusCode}`): Error {
+  return Object.assign(new Error(message), { statusCode });
+}
+
+/**
+ * A destination held in memory with the service's rules: etags change on every write, conditional calls fail with
+ * 412 when the blob moved on, blocks are invisible until committed. `fault` injects an error into a chosen call;
+ * `beforeCall` runs before each call (to change a blob behind the engine's back); every call is recorded.
+ */
+export class MemoryDestination implements SyncDestination {
+  readonly label = 'memory:destination';
+  readonly blobs = new Map<string, StoredBlob>();
+  readonly operations: Operation[] = [];
+  exists = true;
+  fault?: (op: Operation['op'], blobName?: string) => Error | undefined;
+  beforeCall?: (op: Operation['op'], blobName?: string) => void;
+  private readonly staged = new Map<string, Buffer>();
+  private version = 0;
+  private finishedCount = 0;
+
+  constructor(private readonly prefix = '') {}
+
+  /** Puts a blob in place as another tool would, outside the sync. */
+  seed(blobName: string, content: string, headers: Partial<StoredHeaders> = {}): void {
+    const body = Buffer.from(content);
+    this.blobs.set(blobName, {
+      content: body,
+      headers: { contentType: 'text/plain', md5: md5(body), ...headers },
+      etag: this.nextEtag(),
+    });
+  }
+
+  checkAccess(): void {}
+
+  async list(): Promise<Map<string, RemoteBlob> | undefined> {
+    return this.call('list', undefined, () => {
+      if (!this.exists) return undefined;
+      const listed = new Map<string, RemoteBlob>();
+      for (const [blobName, blob] of [...this.blobs].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const name = this.prefix ? blobName.slice(this.prefix.length + 1) : blobName;
+        if (this.prefix && !blobName.startsWith(`${this.prefix}/`)) continue;
+        listed.set(name, {
+          name,
+          blobName,
+          size: blob.content.length,
+          etag: blob.etag,
+          ...remoteHeaders(blob.headers),
+        });
+      }
+      return listed;
+    });
+  }
+
+  async createContainer(): Promise<void> {
+    return this.call('create', undefined, () => {
+      this.exists = true;
+    });
+  }
+
+  async put(blobName: string, body: Buffer, headers: StoredHeaders): Promise<void> {
+    return this.call('put', blobName, () => this.store(blobName, Buffer.from(body), headers));
+  }
+
+  async stage(blobName: string, blockId: string, body: Buffer): Promise<void> {
+    return this.call('stage', blobName, () => {
+      this.staged.set(`${blobName}\n${blockId}`, Buffer.from(body));
+    });
+  }
+
+  async commit(blobName: string, blockIds: readonly string[], headers: StoredHeaders): Promise<void> {
+    return this.call('commit', blobName, () => {
+      const parts = blockIds.map((id) => this.staged.get(`${blobName}\n${id}`));
+      if (parts.some((part) => !part)) throw serviceError(400, 'InvalidBlockList');
+      this.store(blobName, Buffer.concat(parts as Buffer[]), headers);
+    });
+  }
+
+  async setHeaders(blob: RemoteBlob, headers: StoredHeaders): Promise<void> {
+    return this.call('setHeaders', blob.blobName, () => {
+      const stored = this.blobs.get(blob.blobName);
+      if (!stored) throw serviceError(404, 'BlobNotFound');
+      if (blob.etag && stored.etag !== blob.etag) throw serviceError(412, 'ConditionNotMet');
+      stored.headers = { ...headers };
+      stored.etag = this.nextEtag();
+    });
+  }
+
+  async deleteIfUnchanged(blob: RemoteBlob): Promise<DeleteOutcome> {
+    return this.call('delete', blob.blobName, () => {
+      const stored = this.blobs.get(blob.blobName);
+      if (!stored) return 'absent';
+      if (blob.etag && stored.etag !== blob.etag) return 'changed';
+      this.blobs.delete(blob.blobName);
+      return 'deleted';
+    });
+  }
+
+  /** The calls of one kind, in the order they started. */
+  calls(op: Operation['op']): Operation[] {
+    return this.operations.filter((operation) => operation.op === op);
+  }
+
+  private async call<T>(op: Operation['op'], blobName: string | undefined, work: () => T): Promise<T> {
+    const operation: Operation = { op, blobName };
+    this.operations.push(operation);
+    this.beforeCall?.(op, blobName);
+    // A turn of the event loop, so calls in flight overlap as they do over a network.
+    await new Promise((resolve) => setImmediate(resolve));
+    const fault = this.fault?.(op, blobName);
+    if (fault) throw fault;
+    const result = work();
+    operation.finished = ++this.finishedCount;
+    return result;
+  }
+
+  private store(blobName: string, content: Buffer, headers: StoredHeaders): void {
+    this.blobs.set(blobName, { content, headers: { ...headers }, etag: this.nextEtag() });
+  }
+
+  private nextEtag(): string {
+    return `"0x${(++this.version).toString(16)}"`;
+  }
+}
+
+function remoteHeaders(headers: StoredHeaders): Omit<RemoteBlob, 'name' | 'blobName' | 'size' | 'etag'> {
+  return {
+    md5: headers.md5,
+    contentType: headers.contentType,
+    cacheControl: headers.cacheControl,
+    contentEncoding: headers.contentEncoding,
+    contentLanguage: headers.contentLanguage,
+    contentDisposition: headers.contentDisposition,
+  };
+}
