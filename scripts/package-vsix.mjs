@@ -1,5 +1,7 @@
-// Packages the Azure DevOps extension (.vsix) with tfx-cli: the task folder holds task.json and the committed bundle
-// from dist/azure-devops (with its package.json, which makes the agent's `node dist/index.js` load it as ESM).
+// Packages the Azure DevOps extension (.vsix) with tfx-cli. The repository root is the task as the agent runs it
+// (task.json, icon.png, and the handlers' target dist/azure-devops/index.js with its package.json, which makes node
+// load it as ESM); the extension's task folder `azure-blob-sync` holds exactly those, with task.json stamped with
+// the package version, and none of the repository's other files.
 // Versions come from package.json. Usage: node scripts/package-vsix.mjs [--output <file.vsix>] [--publisher <id>]
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,15 +25,17 @@ if (!existsSync(path.join(bundle, 'index.js'))) {
 
 const stage = mkdtempSync(path.join(os.tmpdir(), 'abs-vsix-'));
 try {
+  // The folder name is the contribution's `name` in vss-extension.json (and the folder the agent unpacks).
   const taskDir = path.join(stage, 'azure-blob-sync');
-  // The task folder as committed (task.json, icon.png); task.json is then rewritten with the package version.
-  cpSync(path.join(root, 'tasks/azure-blob-sync'), taskDir, { recursive: true });
-  cpSync(path.join(root, 'images'), path.join(stage, 'images'), { recursive: true });
+  mkdirSync(taskDir);
   const [major, minor, patch] = version.split(/[.-]/).map(Number);
-  const task = JSON.parse(readFileSync(path.join(root, 'tasks/azure-blob-sync/task.json'), 'utf8'));
+  const task = JSON.parse(readFileSync(path.join(root, 'task.json'), 'utf8'));
   task.version = { Major: major, Minor: minor, Patch: patch };
   writeFileSync(path.join(taskDir, 'task.json'), `${JSON.stringify(task, null, 2)}\n`);
-  cpSync(bundle, path.join(taskDir, 'dist'), { recursive: true });
+  cpSync(path.join(root, 'icon.png'), path.join(taskDir, 'icon.png'));
+  // Same relative path as in the repository, so the handlers' target resolves in both.
+  cpSync(bundle, path.join(taskDir, 'dist/azure-devops'), { recursive: true });
+  cpSync(path.join(root, 'images'), path.join(stage, 'images'), { recursive: true });
   writeFileSync(path.join(stage, 'vss-extension.json'), JSON.stringify({ ...manifest, version, publisher }, null, 2));
   cpSync(path.join(root, 'README.md'), path.join(stage, 'overview.md'));
   mkdirSync(path.dirname(output), { recursive: true });

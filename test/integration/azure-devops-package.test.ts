@@ -5,12 +5,13 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import JSZip from 'jszip';
 import { useAzurite } from '../support/azurite.js';
-import { runTask } from '../support/azure-devops-task.js';
+import { bundleNodeHandler, runTask } from '../support/azure-devops-task.js';
 import { ROOT } from '../support/cli.js';
 import { blobState, makeTree, tempDir } from '../support/files.js';
 
 const azurite = useAzurite();
 const TASK_FOLDER = 'azure-blob-sync';
+const { handler } = bundleNodeHandler();
 
 describe('Azure DevOps extension package (npm run package:vsix)', () => {
   // Created here, not in the hook: a temp folder registers its own cleanup with the enclosing suite.
@@ -42,24 +43,40 @@ describe('Azure DevOps extension package (npm run package:vsix)', () => {
     assert.ok(names.includes(`${TASK_FOLDER}/task.json`));
     // The agent shows the task's icon.png in the task picker; the marketplace shows the extension icon.
     assert.ok(names.includes(`${TASK_FOLDER}/icon.png`));
+    const icon = await zip.file(`${TASK_FOLDER}/icon.png`)?.async('nodebuffer');
+    assert.ok(icon?.equals(readFileSync(path.join(ROOT, 'icon.png'))), 'icon.png is the committed one');
     assert.ok(names.includes('images/extension-icon.png'));
-    for (const file of readdirSync(path.join(ROOT, 'dist/azure-devops'))) {
-      const packaged = await zip.file(`${TASK_FOLDER}/dist/${file}`)?.async('nodebuffer');
+    const bundleFiles = readdirSync(path.join(ROOT, 'dist/azure-devops'));
+    for (const file of bundleFiles) {
+      const packaged = await zip.file(`${TASK_FOLDER}/dist/azure-devops/${file}`)?.async('nodebuffer');
       assert.ok(packaged, `${file} is packaged`);
       assert.ok(
         packaged.equals(readFileSync(path.join(ROOT, 'dist/azure-devops', file))),
         `${file} is the committed one`,
       );
     }
-    assert.deepEqual(JSON.parse((await zip.file(`${TASK_FOLDER}/dist/package.json`)?.async('string')) ?? '{}'), {
-      type: 'module',
-    });
+    // The task folder holds what the task needs and nothing else from the repository (no src/, no other bundle).
+    assert.deepEqual(
+      names.filter((name) => name.startsWith(`${TASK_FOLDER}/`) && !zip.files[name]!.dir).sort(),
+      [
+        ...bundleFiles.map((file) => `${TASK_FOLDER}/dist/azure-devops/${file}`),
+        `${TASK_FOLDER}/icon.png`,
+        `${TASK_FOLDER}/task.json`,
+      ].sort(),
+    );
+    assert.deepEqual(
+      JSON.parse((await zip.file(`${TASK_FOLDER}/dist/azure-devops/package.json`)?.async('string')) ?? '{}'),
+      { type: 'module' },
+    );
 
     const task = JSON.parse((await zip.file(`${TASK_FOLDER}/task.json`)?.async('string')) ?? '{}');
     const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     assert.equal(`${task.version.Major}.${task.version.Minor}.${task.version.Patch}`, version);
-    for (const handler of ['Node20_1', 'Node24']) {
-      assert.ok(zip.file(`${TASK_FOLDER}/${task.execution[handler].target}`), `${handler} target is packaged`);
+    // The root task.json as committed, only its version stamped.
+    const committed = JSON.parse(readFileSync(path.join(ROOT, 'task.json'), 'utf8'));
+    assert.deepEqual({ ...task, version: committed.version }, committed);
+    for (const name of ['Node20_1', 'Node24']) {
+      assert.ok(zip.file(`${TASK_FOLDER}/${task.execution[name].target}`), `${name} target is packaged`);
     }
 
     const vsixManifest = (await zip.file('extension.vsixmanifest')?.async('string')) ?? '';
@@ -74,9 +91,13 @@ describe('Azure DevOps extension package (npm run package:vsix)', () => {
   });
 
   it("runs from the packaged task folder: the task's own error when inputs are missing", async () => {
+    // Started as the agent does: the packaged task.json's handler target, resolved in the unpacked task folder.
     const run = await runTask(
       {},
-      { workingDirectory: makeTree({ 'a.txt': 'a' }), bundle: path.join(extracted, TASK_FOLDER, 'dist/index.js') },
+      {
+        workingDirectory: makeTree({ 'a.txt': 'a' }),
+        agent: { handler, taskFolder: path.join(extracted, TASK_FOLDER) },
+      },
     );
     assert.equal(run.stderr, '', 'no module-loading error');
     assert.equal(run.result?.result, 'Failed', run.stdout);
@@ -94,7 +115,7 @@ describe('Azure DevOps extension package (npm run package:vsix)', () => {
       },
       {
         workingDirectory: makeTree({ 'site/index.html': '<p>hi</p>', 'site/app.js': 'x' }),
-        bundle: path.join(extracted, TASK_FOLDER, 'dist/index.js'),
+        agent: { handler, taskFolder: path.join(extracted, TASK_FOLDER) },
       },
     );
     assert.equal(run.result?.result, 'Succeeded', run.stdout + run.stderr);
@@ -105,13 +126,12 @@ describe('Azure DevOps extension package (npm run package:vsix)', () => {
     // The packaging script treats tfx's task.json warnings as errors; prove it with a broken copy of the repository
     // layout (same script, task.json pointing at a file that is not there).
     const copy = tempDir('abs-vsix-broken-');
-    for (const file of ['package.json', 'vss-extension.json', 'README.md']) {
+    for (const file of ['package.json', 'vss-extension.json', 'README.md', 'icon.png']) {
       writeFileSync(path.join(copy, file), readFileSync(path.join(ROOT, file)));
     }
-    const task = JSON.parse(readFileSync(path.join(ROOT, 'tasks/azure-blob-sync/task.json'), 'utf8'));
+    const task = JSON.parse(readFileSync(path.join(ROOT, 'task.json'), 'utf8'));
     task.execution.Node24.target = 'dist/missing.js';
-    mkdirSync(path.join(copy, 'tasks/azure-blob-sync'), { recursive: true });
-    writeFileSync(path.join(copy, 'tasks/azure-blob-sync/task.json'), JSON.stringify(task));
+    writeFileSync(path.join(copy, 'task.json'), JSON.stringify(task));
     cpSync(path.join(ROOT, 'images'), path.join(copy, 'images'), { recursive: true });
     mkdirSync(path.join(copy, 'scripts'));
     writeFileSync(

@@ -302,7 +302,7 @@ describe('Azure DevOps task (bundled) behind the agent proxy', () => {
 });
 
 describe("the README's Azure Pipelines examples", () => {
-  const task = JSON.parse(readFileSync(path.join(ROOT, 'tasks/azure-blob-sync/task.json'), 'utf8'));
+  const task = JSON.parse(readFileSync(path.join(ROOT, 'task.json'), 'utf8'));
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const steps = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
     .map((m) => parse(m[1]!))

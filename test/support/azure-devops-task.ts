@@ -1,10 +1,23 @@
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { commandFromString, type TaskCommand } from 'azure-pipelines-task-lib/taskcommand.js';
-import { ROOT, runNode, type ProcessResult } from './cli.js';
+import { BUNDLE_NODE, ROOT, runNode, type ProcessResult } from './cli.js';
 
 export const TASK_BUNDLE = path.join(ROOT, 'dist/azure-devops/index.js');
+
+/** The Node handlers task.json declares; the agent picks one and runs its `target` with its own node of that major. */
+export type NodeHandler = 'Node20_1' | 'Node24';
+
+/**
+ * The version of the node that runs the bundles in this test run (`BUNDLE_NODE`), and the handler an agent runs
+ * with a node of that major: Node24 on Node 24 and later, else Node20_1.
+ */
+export function bundleNodeHandler(): { version: string; handler: NodeHandler } {
+  const version = execFileSync(BUNDLE_NODE, ['--version'], { encoding: 'utf8' }).trim();
+  return { version, handler: Number(/^v(\d+)\./.exec(version)?.[1]) >= 24 ? 'Node24' : 'Node20_1' };
+}
 
 /** A service connection as the agent hands it to a task. */
 export interface TaskEndpoint {
@@ -27,6 +40,14 @@ export interface TaskRunOptions {
   env?: NodeJS.ProcessEnv;
   /** Run another copy of the bundle (e.g. the one inside the packaged extension). */
   bundle?: string;
+  /**
+   * Start the task the way the agent does instead of naming the bundle: read `task.json` in the task folder (the
+   * repository root by default, which is a runnable task as committed), take `execution.<handler>.target`, resolve
+   * it against the task folder, and pass the defaults task.json declares for the inputs the step leaves out.
+   */
+  agent?: { handler: NodeHandler; taskFolder?: string };
+  /** Called with the task's process once it runs. */
+  onStart?(child: ChildProcess): void;
 }
 
 export interface TaskRun extends ProcessResult {
@@ -55,6 +76,13 @@ export const SYSTEM_ACCESS_TOKEN = 'fake-system-access-token-7b3c9e';
  * variables, and a fresh Agent.TempDirectory.
  */
 export async function runTask(inputs: Record<string, string>, options: TaskRunOptions): Promise<TaskRun> {
+  let script = options.bundle ?? TASK_BUNDLE;
+  if (options.agent) {
+    if (options.bundle) throw new Error('runTask: pass either bundle or agent');
+    const handler = agentHandler(options.agent.handler, options.agent.taskFolder ?? ROOT);
+    script = handler.target;
+    inputs = { ...handler.defaults, ...inputs };
+  }
   const agentTemp = mkdtempSync(path.join(os.tmpdir(), 'abs-agent-'));
   try {
     const env: NodeJS.ProcessEnv = {
@@ -74,11 +102,27 @@ export async function runTask(inputs: Record<string, string>, options: TaskRunOp
     };
     for (const [name, value] of Object.entries(inputs))
       env[`INPUT_${name.replace(/[. ]/g, '_').toUpperCase()}`] = value;
-    const result = await runNode(options.bundle ?? TASK_BUNDLE, [], { env, cwd: options.workingDirectory });
+    // The agent's Node handler starts `node "<target>"` in System.DefaultWorkingDirectory when the handler names no
+    // workingDirectory (ours does not).
+    const result = await runNode(script, [], { env, cwd: options.workingDirectory, onStart: options.onStart });
     return { ...result, ...parseCommands(result.stdout) };
   } finally {
     rmSync(agentTemp, { recursive: true, force: true });
   }
+}
+
+/** What the agent reads from task.json before it starts a Node handler: the target's full path, the inputs' defaults. */
+function agentHandler(handler: NodeHandler, taskFolder: string): { target: string; defaults: Record<string, string> } {
+  const task = JSON.parse(readFileSync(path.join(taskFolder, 'task.json'), 'utf8'));
+  const relative: unknown = task.execution?.[handler]?.target;
+  if (typeof relative !== 'string' || !relative) throw new Error(`task.json in ${taskFolder} has no ${handler} target`);
+  const target = path.resolve(taskFolder, relative);
+  // The agent checks the file exists before it starts node (and fails the step if not).
+  if (!existsSync(target)) throw new Error(`${handler} target ${relative} is not in ${taskFolder}`);
+  const defaults = Object.fromEntries(
+    (task.inputs as { name: string; defaultValue?: string }[]).map((i) => [i.name, (i.defaultValue ?? '').trim()]),
+  );
+  return { target, defaults };
 }
 
 function endpointEnv(endpoint: TaskEndpoint): NodeJS.ProcessEnv {

@@ -6,6 +6,13 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI_BUNDLE = path.join(ROOT, 'dist/cli/index.js');
 
+/**
+ * The node binary that runs the bundles: `ABS_BUNDLE_NODE` when set (`npm test` runs the Action and task tests a
+ * second time with it pointing at Node 24, the runtime action.yml and the task's Node24 handler ask for), else the
+ * node running the tests.
+ */
+export const BUNDLE_NODE = process.env.ABS_BUNDLE_NODE || process.execPath;
+
 export interface ProcessResult {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -30,7 +37,7 @@ export interface RunOptions {
 /** Runs a bundled entry point as its own process, as a user, runner or agent would, and captures its output. */
 export function runNode(script: string, args: string[], options: RunOptions = {}): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
+    const child = spawn(BUNDLE_NODE, [script, ...args], {
       cwd: options.cwd ?? ROOT,
       // A clean environment: no inherited credentials or CI flags leak into the run under test.
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },

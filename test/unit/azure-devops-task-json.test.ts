@@ -19,7 +19,7 @@ interface TaskInput {
 }
 
 const readJson = (file: string) => JSON.parse(readFileSync(path.join(ROOT, file), 'utf8'));
-const task = readJson('tasks/azure-blob-sync/task.json');
+const task = readJson('task.json');
 const inputs: TaskInput[] = task.inputs;
 const input = (name: string) => inputs.find((i) => i.name === name);
 
@@ -46,10 +46,11 @@ describe('task.json', () => {
     assert.equal(task.category, 'Deploy');
     assert.deepEqual(Object.keys(task.execution).sort(), ['Node20_1', 'Node24']);
     for (const handler of Object.values<{ target: string }>(task.execution)) {
-      // The packaged task folder holds the bundle under dist/ (see scripts/package-vsix.mjs).
-      assert.equal(handler.target, 'dist/index.js');
+      // The committed bundle, so the repository root is a runnable task (the .vsix keeps the same layout).
+      assert.equal(handler.target, 'dist/azure-devops/index.js');
+      assert.ok(existsSync(path.join(ROOT, handler.target)), 'the bundle is built');
     }
-    assert.ok(existsSync(path.join(ROOT, 'dist/azure-devops/index.js')), 'the bundle is built');
+    assert.ok(existsSync(path.join(ROOT, 'icon.png')), 'the task icon sits beside task.json');
     const { version } = readJson('package.json');
     assert.equal(`${task.version.Major}.${task.version.Minor}.${task.version.Patch}`, version);
     assert.equal(readJson('vss-extension.json').version, version);
