@@ -13,7 +13,7 @@ for (const entry of entries) {
   if (!entry.isFile()) continue;
   const full = path.join(entry.parentPath ?? entry.path, entry.name);
   const stats = await stat(full);
-  files.push({ name: full, path: full, size: stats.size, mtimeMs: stats.mtimeMs });
+  files.push({ name: full, path: full, size: stats.size });
 }
 const started = process.hrtime.bigint();
 const errors = await hashFiles(files, 8);

@@ -43,8 +43,8 @@ export interface SourceEntry {
 
 /** A file found by the scan of a local folder. */
 export interface LocalFile extends SourceEntry {
-  path: string;
-  mtimeMs: number;
+  /** Its absolute path. */
+  readonly path: string;
 }
 
 /** A blob found under the destination prefix. `name` is relative to the prefix. */

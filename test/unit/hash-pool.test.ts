@@ -17,7 +17,7 @@ function localFiles(root: string, names: string[]): LocalFile[] {
     } catch {
       // a missing file keeps size 0: hashing must report it, not the test
     }
-    return { name, path: full, size, mtimeMs: 0 };
+    return { name, path: full, size };
   });
 }
 
@@ -116,7 +116,7 @@ describe('hashFiles', () => {
 
   it('starts workers only when there is enough to hash', () => {
     const files = (count: number, size: number) =>
-      Array.from({ length: count }, (_, i) => ({ name: `${i}`, path: `${i}`, size, mtimeMs: 0 }));
+      Array.from({ length: count }, (_, i) => ({ name: `${i}`, path: `${i}`, size }));
     assert.equal(hashWorkersFor([]), 0);
     assert.equal(hashWorkersFor(files(10, 1000)), 0);
     assert.equal(hashWorkersFor(files(400, 4000)), 0);

@@ -7,7 +7,6 @@ const local = (name: string, size: number, md5?: string): LocalFile => ({
   name,
   path: `/src/${name}`,
   size,
-  mtimeMs: 0,
   md5,
 });
 const remote = (name: string, size: number, md5?: string, extra: Partial<RemoteBlob> = {}): RemoteBlob => ({

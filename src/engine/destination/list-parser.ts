@@ -1,4 +1,5 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { flatCopy } from '../strings.js';
 import type { RemoteBlob } from '../types.js';
 
 /**
@@ -47,10 +48,11 @@ export class ListPageParser {
       if (name === 'Blob' && parent === 'Blobs') {
         if (this.blob.name !== undefined) onBlob({ size: 0, ...this.blob } as ListedBlob);
       } else if (parent === 'Blob' && name === 'Name') {
-        this.blob.name = this.nameEncoded ? decodeURIComponent(this.text) : this.text;
+        this.blob.name = this.nameEncoded ? decodeURIComponent(this.text) : flatCopy(this.text);
       } else if (parent === 'Properties' && grandparent === 'Blob') {
         if (name === 'Content-Length') this.blob.size = Number(this.text);
-        else if (PROPERTY_FIELDS[name] && this.text !== '') this.blob[PROPERTY_FIELDS[name]] = this.text;
+        else if (PROPERTY_FIELDS[name] && this.text !== '')
+          this.blob[PROPERTY_FIELDS[name]] = this.value(name, this.text);
       } else if (parent === 'Metadata' && grandparent === 'Blob' && name === 'hdi_isfolder') {
         this.blob.folderMarker = this.text;
       } else if (parent === 'EnumerationResults' && name === 'NextMarker') {
@@ -58,6 +60,19 @@ export class ListPageParser {
       }
       this.text = '';
     });
+  }
+
+  /** Header values repeat across a container (every page has the same few types): one copy of each is kept. */
+  private readonly seen = new Map<string, string>();
+
+  private value(field: string, text: string): string {
+    if (field === 'Content-MD5' || field === 'Etag') return flatCopy(text);
+    let kept = this.seen.get(text);
+    if (kept === undefined) {
+      kept = text;
+      if (this.seen.size < 4096) this.seen.set(text, text);
+    }
+    return kept;
   }
 
   write(chunk: string): void {

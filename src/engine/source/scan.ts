@@ -2,6 +2,7 @@ import { promises as fs, type Dirent, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
+import { flatCopy } from '../strings.js';
 import type { PathFilter } from './matcher.js';
 import type { Failure, LocalFile } from '../types.js';
 
@@ -92,7 +93,7 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
         }
         subfolders.push(walk(full, rel, new Set(ancestors).add(id)));
       } else if (stats.isFile()) {
-        if (filter.matches(rel)) result.files.push({ name: rel, path: full, size: stats.size, mtimeMs: stats.mtimeMs });
+        if (filter.matches(rel)) result.files.push(new ScannedFile(root, flatCopy(rel), stats.size));
         else result.filteredOut++;
       }
     }
@@ -105,6 +106,24 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
   result.problems.sort((a, b) => compareNames(a.name, b.name));
   result.warnings.sort();
   return result;
+}
+
+/**
+ * A file the scan found. Its absolute path is derived when it is read (hashed or uploaded, once or twice), instead of
+ * each of a million files keeping its own copy of the root's text.
+ */
+class ScannedFile implements LocalFile {
+  md5?: string;
+
+  constructor(
+    private readonly root: string,
+    readonly name: string,
+    readonly size: number,
+  ) {}
+
+  get path(): string {
+    return path.join(this.root, this.name);
+  }
 }
 
 /** Code-unit order, the same order the service lists blobs in. */
