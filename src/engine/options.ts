@@ -2,6 +2,7 @@ import os from 'node:os';
 import { UsageError } from './errors.js';
 import { parseHeaderRules } from './plan/headers.js';
 import { normalizeDestinationPath } from './plan/names.js';
+import { parseShard } from './plan/shard.js';
 import type { AccessTier, CompareMode, SyncOptions } from './types.js';
 
 /**
@@ -23,6 +24,8 @@ export interface RawSyncOptions {
   cacheControl?: string[];
   accessTier?: string;
   createContainer?: boolean;
+  /** `K/N`: this job's part of a sync spread over N jobs. */
+  shard?: string;
 }
 
 export const DEFAULTS = {
@@ -50,6 +53,7 @@ export function resolveSyncOptions(raw: RawSyncOptions): SyncOptions {
     cacheControlRules: parseHeaderRules(raw.cacheControl ?? [], 'cache-control'),
     accessTier: parseAccessTier(raw.accessTier),
     createContainer: raw.createContainer ?? false,
+    shard: parseShard(raw.shard),
   };
 }
 

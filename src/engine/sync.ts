@@ -6,6 +6,7 @@ import { guardDeletes, guardEmptySource } from './guards/deletes.js';
 import { diff, filesNeedingHash } from './plan/diff.js';
 import { HeaderResolver } from './plan/headers.js';
 import { blobNameFor } from './plan/names.js';
+import { inShard, type Shard } from './plan/shard.js';
 import { PathFilter } from './source/matcher.js';
 import type { SourceListing, SyncSource } from './source/source.js';
 import { SummaryBuilder } from './summary.js';
@@ -37,9 +38,9 @@ export async function sync<E extends SourceEntry>(
     void listing.then(() => (listed = true));
 
     events.phase?.('scan');
-    const entries = await source.list(filter);
+    const entries = ownShard(await source.list(filter), options.shard);
     entries.warnings.forEach((warning) => events.warning?.(warning));
-    const emptyWarning = guardEmptySource(entries, options);
+    const emptyWarning = guardEmptySource(entries.whole, options);
     if (emptyWarning) events.warning?.(emptyWarning);
     if (!listed && options.compare === 'md5') source.hashAhead?.(entries.entries);
 
@@ -128,9 +129,26 @@ function planChanges<E extends SourceEntry>(
       deleteDestination: options.deleteDestination,
       blobName: (name) => blobNameFor(options.destinationPath, name),
       headersFor: (name) => headers.resolve(name),
-      inScope: (name) => filter.matches(name),
+      inScope: (name) => filter.matches(name) && inShard(name, options.shard),
     },
   );
+}
+
+/**
+ * The part of the source this run handles: with a shard, only its names (a folder that cannot be read concerns every
+ * shard, so it stays). `whole` is the listing as it was, for the guards that judge the source as a whole.
+ */
+function ownShard<E extends SourceEntry>(
+  listing: SourceListing<E>,
+  shard: Shard | undefined,
+): SourceListing<E> & { whole: SourceListing<E> } {
+  if (!shard) return { ...listing, whole: listing };
+  return {
+    ...listing,
+    entries: listing.entries.filter((entry) => inShard(entry.name, shard)),
+    problems: listing.problems.filter((problem) => problem.name.endsWith('/') || inShard(problem.name, shard)),
+    whole: listing,
+  };
 }
 
 /** What the source could not read fails in a dry run as in a real one: either way, it would not arrive. */

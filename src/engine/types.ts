@@ -1,5 +1,7 @@
 /** Plain data shared by the engine's stages. Nothing here knows about a platform. */
 
+import type { Shard } from './plan/shard.js';
+
 export type CompareMode = 'md5' | 'size' | 'none';
 export type AccessTier = 'Hot' | 'Cool' | 'Cold' | 'Archive';
 
@@ -31,6 +33,8 @@ export interface SyncOptions {
   createContainer: boolean;
   /** Block size for large files in bytes; chosen per file when absent. */
   blockSize?: number;
+  /** Only the names of this shard take part (files and extra blobs); the whole sync when absent. */
+  shard?: Shard;
 }
 
 /** One thing to sync, as a source lists it. `name` is its '/'-joined path relative to the source's root. */

@@ -306,6 +306,8 @@ describe("the README's Azure Pipelines examples", () => {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const steps = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
     .map((m) => parse(m[1]!))
+    // Steps of a pipeline, or of each of its jobs.
+    .flatMap((pipeline) => [pipeline, ...(Array.isArray(pipeline?.jobs) ? pipeline.jobs : [])])
     .flatMap((pipeline) => (Array.isArray(pipeline?.steps) ? pipeline.steps : []))
     .filter((step: { task?: string }) => step.task === `${task.name}@${task.version.Major}`)
     .map((step: { inputs: Record<string, unknown> }) => step.inputs);
@@ -328,7 +330,7 @@ describe("the README's Azure Pipelines examples", () => {
   }
 
   it('has a static-site and a release-folder pipeline using the service connection', () => {
-    assert.equal(steps.length, 2);
+    assert.ok(steps.length >= 2, `steps: ${steps.length}`);
     for (const inputs of steps) assert.ok(inputs.azureSubscription && inputs.storageAccount);
   });
 
@@ -373,6 +375,33 @@ describe("the README's Azure Pipelines examples", () => {
     assert.equal(state.get('v1.2.0/app-1.2.0.zip')?.cacheControl, 'public, max-age=31536000, immutable');
     const properties = await container.getBlobClient('v1.2.0/app-1.2.0.zip').getProperties();
     assert.equal(properties.accessTier, 'Cool');
+  });
+
+  it('runs the sliced (shard: auto) step as written: its slices together make the mirror', async () => {
+    const step = steps.find((inputs: Record<string, unknown>) => inputs.shard === 'auto');
+    assert.ok(step, 'the README has a sliced pipeline');
+    const container = await azurite.newContainer();
+    const files = Object.fromEntries(Array.from({ length: 24 }, (_, i) => [`site/page-${i}.html`, `<p>${i}</p>`]));
+    const workspace = makeTree(files);
+    const inputs = agentInputs(step, { 'Pipeline.Workspace': workspace });
+    for (let position = 1; position <= 4; position++) {
+      const run = await runTask(
+        { ...inputs, containerName: container.containerName },
+        {
+          workingDirectory: workspace,
+          env: { SYSTEM_JOBPOSITIONINPHASE: String(position), SYSTEM_TOTALJOBSINPHASE: '4' },
+        },
+      );
+      assert.equal(run.result?.result, 'Succeeded', explain(run));
+      assert.ok(Number(run.outputs.uploaded) < 24, `slice ${position} uploaded only its part`);
+    }
+    const state = await blobState(container);
+    assert.deepEqual(
+      [...state.keys()].sort(),
+      Object.keys(files)
+        .map((n) => n.replace(/^site\//, ''))
+        .sort(),
+    );
   });
 });
 

@@ -77,6 +77,7 @@ describe('task.json', () => {
       'force',
       'include',
       'sasToken',
+      'shard',
       'sourcePath',
       'storageAccount',
       'timeout',

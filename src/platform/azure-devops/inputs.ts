@@ -57,6 +57,7 @@ export function readTaskInputs(): TaskInputs {
       cacheControl: lines('cacheControl'),
       accessTier: text('accessTier') || undefined,
       createContainer: booleanInput('createContainer'),
+      shard: shardInput(),
     },
   };
 }
@@ -101,4 +102,21 @@ function booleanInput(name: string): boolean | undefined {
   if (/^true$/i.test(value)) return true;
   if (/^false$/i.test(value)) return false;
   throw new UsageError(`The input "${name}" must be true or false, not "${value}".`, `Write \`${name}: true\`.`);
+}
+
+/**
+ * `auto` is the job's slice of a `parallel: N` job: System.JobPositionInPhase (1-based) of System.TotalJobsInPhase.
+ */
+function shardInput(): string | undefined {
+  const value = text('shard');
+  if (value.toLowerCase() !== 'auto') return value || undefined;
+  const position = tl.getVariable('System.JobPositionInPhase');
+  const total = tl.getVariable('System.TotalJobsInPhase');
+  if (!position || !total) {
+    throw new UsageError(
+      'shard is auto, but this job is not sliced (System.JobPositionInPhase and System.TotalJobsInPhase are not set).',
+      'Give the job `strategy: parallel: N`, or write the shard as K/N.',
+    );
+  }
+  return `${position}/${total}`;
 }
