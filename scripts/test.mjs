@@ -1,5 +1,7 @@
 // Runs every test file under test/ (or the files/folders given) with Node's test runner, TypeScript through tsx.
-// Node 20's runner does not expand globs itself. Three passes, the runner always on the node running this script:
+// Node 20's runner does not expand globs itself. First, when a selected test runs a bundle, the bundles in dist/ not
+// built from the sources here now are rebuilt (scripts/bundle-inputs.mjs; after `npm run build` nothing is).
+// Then three passes, the runner always on the node running this script:
 //   1. every test but the load test;
 //   2. the tests that run the Action and task bundles (dist/github, dist/azure-devops) again, the bundles on Node 24
 //      (ABS_BUNDLE_NODE, see test/support/cli.ts): the runtime action.yml (`node24`) and task.json's Node24 handler
@@ -10,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { staleBundles } from './bundle-inputs.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -53,6 +56,35 @@ function node24() {
   return { binary, version };
 }
 
+const WHY = {
+  changed: 'dist/ is older than src/ (its inputs changed since it was built)',
+  unrecorded: 'dist/ has no record of what it was built from (not built here since npm ci)',
+  missing: 'a bundle is missing from dist/',
+  edited: 'dist/ is not what the last build wrote (checked out or edited since)',
+};
+
+/** Rebuilds the bundles that are not built from what is here now (when a test is about to run one). */
+function freshBundles(needed) {
+  const stale = staleBundles(root);
+  if (stale.length === 0) return;
+  if (!needed) {
+    console.log(`dist/ is not fresh (${stale.map((s) => s.name).join(', ')}); no selected test runs it: not rebuilt`);
+    return;
+  }
+  for (const [reason, why] of Object.entries(WHY)) {
+    const names = stale.filter((s) => s.reason === reason).map((s) => s.name);
+    if (names.length) console.log(`${why}: rebuilding ${names.join(', ')}`);
+  }
+  const started = Date.now();
+  const names = stale.map((s) => s.name);
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), ...names], { stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error('The build failed: no test ran.');
+    process.exit(1);
+  }
+  console.log(`Rebuilt ${names.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
 const targets = process.argv.slice(2);
 const files = (targets.length ? targets : ['test']).flatMap(collect).sort();
 const isLoad = (file) => file.split(path.sep).includes('load');
@@ -60,6 +92,9 @@ const isLoad = (file) => file.split(path.sep).includes('load');
 const runsActionOrTask = (file) =>
   /from '\.\.\/support\/(github-action|azure-devops-task)\.js'/.test(readFileSync(file, 'utf8'));
 const bundleTests = files.filter((file) => !isLoad(file) && runsActionOrTask(file));
+// The helpers in test/support that start a bundle (runCli, runAction, runTask) or check it is there.
+const usesBundles = (file) =>
+  /from '\.\.\/support\/(cli|github-action|azure-devops-task)\.js'/.test(readFileSync(file, 'utf8'));
 
 let node24Pass;
 if (bundleTests.length) {
@@ -69,6 +104,8 @@ if (bundleTests.length) {
     process.exit(1);
   }
 }
+
+freshBundles(files.some(usesBundles));
 
 // Passes 1 and 3 run the bundles on ABS_BUNDLE_NODE when the caller set it, else on this node.
 const bundleNode = process.env.ABS_BUNDLE_NODE || `this node (${process.version})`;
