@@ -4,6 +4,7 @@ import type { SyncDestination } from './destination/destination.js';
 import { failureReason } from './failures.js';
 import { guardDeletes, guardEmptySource } from './guards/deletes.js';
 import { diff, filesNeedingHash } from './plan/diff.js';
+import { splitCollisions } from './plan/collisions.js';
 import { HeaderResolver } from './plan/headers.js';
 import { blobNameFor } from './plan/names.js';
 import { PathFilter } from './source/matcher.js';
@@ -37,7 +38,7 @@ export async function sync<E extends SourceEntry>(
     void listing.then(() => (listed = true));
 
     events.phase?.('scan');
-    const entries = await source.list(filter);
+    const entries = distinctNames(await source.list(filter), summary, events);
     entries.warnings.forEach((warning) => events.warning?.(warning));
     const emptyWarning = guardEmptySource(entries, options);
     if (emptyWarning) events.warning?.(emptyWarning);
@@ -131,6 +132,28 @@ function planChanges<E extends SourceEntry>(
       inScope: (name) => filter.matches(name),
     },
   );
+}
+
+/**
+ * The listing with one entry per blob name. Entries the service stores under another name are said so (in detail),
+ * and entries whose blob name another entry already takes fail, which also keeps every delete from running.
+ */
+function distinctNames<E extends SourceEntry>(
+  listing: SourceListing<E>,
+  summary: SummaryBuilder,
+  events: SyncEvents,
+): SourceListing<E> {
+  for (const entry of listing.entries) {
+    if (entry.sourceName !== undefined)
+      events.detail?.(`${entry.sourceName}: stored as "${entry.name}" (the service turns "\\" into "/")`);
+  }
+  const { entries, collisions } = splitCollisions(listing.entries);
+  for (const failure of collisions) {
+    const result = { action: 'failed', name: failure.name, bytes: 0, reason: failure.reason } as const;
+    summary.record(result);
+    events.file?.(result);
+  }
+  return { ...listing, entries };
 }
 
 /** What the source could not read fails in a dry run as in a real one: either way, it would not arrive. */

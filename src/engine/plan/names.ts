@@ -19,6 +19,14 @@ export function normalizeDestinationPath(input: string | undefined): string {
   return segments.join('/');
 }
 
+/**
+ * The name the service stores for a local relative name: it turns every '\' into '/' (Azure does, and Azurite with
+ * it), so `docs\guide.txt` is the blob `docs/guide.txt`. Only POSIX names can hold a backslash.
+ */
+export function serviceName(localName: string): string {
+  return localName.replace(/\\/g, '/');
+}
+
 export function blobNameFor(prefix: string, relativeName: string): string {
   return prefix ? `${prefix}/${relativeName}` : relativeName;
 }
@@ -35,6 +43,10 @@ export function blobNameProblem(blobName: string): string | undefined {
     return `the blob name is ${blobName.length} characters long; the service allows ${MAX_BLOB_NAME_LENGTH}`;
   }
   if (/[.]$/.test(blobName)) return 'the service strips a trailing "." from blob names, so it would not round-trip';
+  // Only a local name ending in '\' gets here: the service stored it as a folder marker, which lists as no file.
+  if (blobName.endsWith('/')) {
+    return 'the service turns "\\" into "/", and a blob name ending in "/" is a folder marker, so it would not round-trip';
+  }
   return undefined;
 }
 

@@ -2,6 +2,7 @@ import { promises as fs, type Dirent, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
+import { serviceName } from '../plan/names.js';
 import type { PathFilter } from './matcher.js';
 import type { Failure, LocalFile } from '../types.js';
 
@@ -70,6 +71,8 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
     const subfolders: Promise<void>[] = [];
     for (const entry of entries) {
       const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
+      // Patterns and the diff see the name the service stores (a '\\' in a POSIX name becomes '/').
+      const name = serviceName(rel);
       const full = path.join(dir, entry.name);
       let stats: Stats;
       try {
@@ -84,7 +87,7 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
         continue;
       }
       if (stats.isDirectory()) {
-        if (filter.excludesFolder(rel)) continue;
+        if (filter.excludesFolder(name)) continue;
         const id = `${stats.dev}:${stats.ino}`;
         if (ancestors.has(id)) {
           result.warnings.push(`${rel}: not followed, the symbolic link loops back to a parent folder`);
@@ -92,8 +95,12 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
         }
         subfolders.push(walk(full, rel, new Set(ancestors).add(id)));
       } else if (stats.isFile()) {
-        if (filter.matches(rel)) result.files.push({ name: rel, path: full, size: stats.size, mtimeMs: stats.mtimeMs });
-        else result.filteredOut++;
+        if (!filter.matches(name)) result.filteredOut++;
+        else {
+          const file: LocalFile = { name, path: full, size: stats.size, mtimeMs: stats.mtimeMs };
+          if (name !== rel) file.sourceName = rel;
+          result.files.push(file);
+        }
       }
     }
     await Promise.all(subfolders);

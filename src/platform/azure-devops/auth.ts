@@ -3,6 +3,7 @@ import * as tl from 'azure-pipelines-task-lib/task.js';
 import type { StorageAuth } from '../../auth/client.js';
 import { blobServiceUrl, connectionStringWithEndpoint } from '../../auth/destination.js';
 import { briefIdentityError } from '../../auth/identity-errors.js';
+import { refuseEntraOverHttp } from '../../auth/plain-http.js';
 import { AuthError, UsageError } from '../../engine/errors.js';
 import { secretParts } from '../secrets.js';
 import { cloudBlobServiceUrl } from './clouds.js';
@@ -38,9 +39,14 @@ export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageA
     case 'serviceConnection': {
       const login = serviceConnectionLogin(inputs.serviceConnection, env);
       login.secrets.forEach(maskSecret);
+      const url = serviceUrl(inputs, login.environment);
+      refuseEntraOverHttp(
+        url,
+        'set `authenticationType: connectionString` (or `sasToken`) with the secret in a variable, or use the https endpoint.',
+      );
       return {
         kind: 'token',
-        serviceUrl: serviceUrl(inputs, login.environment),
+        serviceUrl: url,
         credential: explainedCredential(login),
         method: login.method,
       };

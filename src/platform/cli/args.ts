@@ -47,7 +47,10 @@ export const FLAGS = {
   'create-container': { type: 'boolean', help: 'Create the container if it does not exist.' },
   timeout: { type: 'string', help: 'Seconds one request may take before it is retried (default 120).' },
   json: { type: 'boolean', help: 'Print the summary as JSON on stdout (logs go to stderr).' },
-  verbose: { type: 'boolean', help: 'Also list unchanged (skipped) files, and how the local hashing ran.' },
+  verbose: {
+    type: 'boolean',
+    help: 'Also list unchanged (skipped) files, how the local hashing ran, and names the service stores differently.',
+  },
   quiet: { type: 'boolean', help: 'Print only the summary and errors.' },
   help: { type: 'boolean', short: 'h', help: 'Show this help.' },
   version: { type: 'boolean', help: 'Show the version.' },
