@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { refuseUnexpanded } from '../unexpanded.js';
 
 /** The service's limit on a blob name, in characters. */
 export const MAX_BLOB_NAME_LENGTH = 1024;
@@ -8,6 +9,8 @@ export const MAX_BLOB_NAME_LENGTH = 1024;
  * Rejects '.' and '..' segments, which would silently escape or alias the folder.
  */
 export function normalizeDestinationPath(input: string | undefined): string {
+  // `$(Build.BuildNumber)` left as written would become a folder of that very name.
+  refuseUnexpanded('The destination path', input);
   const segments = (input ?? '').replace(/\\/g, '/').split('/').filter(Boolean);
   const bad = segments.find((s) => s === '.' || s === '..');
   if (bad) {
@@ -29,6 +32,14 @@ export function serviceName(localName: string): string {
 
 export function blobNameFor(prefix: string, relativeName: string): string {
   return prefix ? `${prefix}/${relativeName}` : relativeName;
+}
+
+/**
+ * A blob name (or virtual folder) as a URL path, each segment percent-encoded as the storage SDK encodes blob URLs:
+ * `my site/v 1` is `my%20site/v%201`, so a URL built from it is valid and names the same blobs.
+ */
+export function urlPath(name: string): string {
+  return name.split('/').map(encodeURIComponent).join('/');
 }
 
 /** The blob name relative to the prefix, or undefined when the blob lies outside it. */
@@ -56,6 +67,7 @@ export function validateContainerName(name: string | undefined): string {
   if (!name) {
     throw new UsageError('No container was given.', 'Name the container to sync into (3-63 characters: a-z, 0-9, -).');
   }
+  refuseUnexpanded('The container name', name);
   if (name !== '$web' && name !== '$root' && !CONTAINER_NAME.test(name)) {
     throw new UsageError(
       `"${name}" is not a valid container name.`,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
 import { serviceName } from '../plan/names.js';
+import { explainMissingSource } from './source-path.js';
 import type { PathFilter } from './matcher.js';
 import type { Failure, LocalFile } from '../types.js';
 
@@ -28,6 +29,8 @@ export async function resolveSourceFolder(source: string): Promise<string> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
+      const explained = explainMissingSource(source);
+      if (explained) throw explained;
       throw new UsageError(
         `The source folder "${source}" does not exist.`,
         'Check the path (it is resolved from the current directory) and that the build step produced it.',

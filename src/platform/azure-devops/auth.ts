@@ -32,7 +32,7 @@ export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageA
       if (!inputs.sasToken) {
         throw new UsageError(
           'authenticationType is sasToken, but sasToken is empty.',
-          'Set `sasToken: $(storageSasToken)` from a secret variable (r, w, l permissions, plus d for deletes), or use the service connection (no secret).',
+          'Set `sasToken: $(storageSasToken)` from a secret variable (w and l permissions, plus d for deletes), or use the service connection (no secret).',
         );
       }
       return { kind: 'sas', serviceUrl: serviceUrl(inputs), sasToken: inputs.sasToken };
