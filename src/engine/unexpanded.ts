@@ -38,7 +38,7 @@ export function findUnexpanded(value: string, shellStyle: boolean): Unexpanded |
   if (shell) {
     return {
       text: shell[0],
-      why: 'an environment variable no shell expanded (step inputs are passed as written)',
+      why: 'an environment variable no shell expanded (step inputs are passed as written), or the folder is missing',
       fix: 'Write ${{ env.NAME }} or ${{ github.workspace }} in a GitHub workflow, $(NAME) in Azure Pipelines, or a path relative to the checkout.',
     };
   }

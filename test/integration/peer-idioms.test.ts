@@ -145,7 +145,7 @@ describe('a variable the pipeline never expanded says so, instead of "does not e
       ],
       [
         '$GITHUB_WORKSPACE/dist',
-        /holds \$GITHUB_WORKSPACE, an environment variable no shell expanded \(step inputs are passed as written\)\.\s+Write \$\{\{ env\.NAME \}\} or \$\{\{ github\.workspace \}\}/,
+        /holds \$GITHUB_WORKSPACE, an environment variable no shell expanded \(step inputs are passed as written\), or the folder is missing\.\s+Write \$\{\{ env\.NAME \}\} or \$\{\{ github\.workspace \}\}/,
       ],
     ];
     for (const [source, message] of cases) {

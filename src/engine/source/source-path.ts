@@ -19,8 +19,11 @@ export interface SourcePath {
 export function interpretSourcePath(source: string): SourcePath {
   const match = CONTENTS_GLOB.exec(source);
   if (!match || existsSync(source)) return { folder: source };
-  const folder = source.slice(0, match.index + match[1]!.length);
-  return { folder: folder || '.', contentsGlob: source };
+  // Without its separator, so `dist\*` is `dist` on POSIX too; `/*` is the root, `C:\*` the drive's root.
+  const folder = source.slice(0, match.index);
+  const separator = match[1]!;
+  const root = folder === '' ? separator || '.' : /^[A-Za-z]:$/.test(folder) ? `${folder}${separator}` : folder;
+  return { folder: root, contentsGlob: source };
 }
 
 /**
