@@ -10,6 +10,7 @@ import {
 import { UsageError } from '../engine/errors.js';
 import { validateContainerName } from '../engine/plan/names.js';
 import { normalizeSas, parseConnectionString } from './destination.js';
+import { refuseEntraOverHttp } from './plain-http.js';
 import { retryPolicyFactory, type RetrySettings } from './retry-policy.js';
 
 /** How to reach the account. Entry points decide which; this module only builds the client. */
@@ -106,6 +107,8 @@ function serviceClient(auth: StorageAuth, options: ClientOptions): BlobServiceCl
       return new BlobServiceClient(auth.serviceUrl, pipelineFor(key, options));
     }
     case 'token':
+      // Each entry point refuses this earlier in its own terms; this keeps any other path from a token over http.
+      refuseEntraOverHttp(auth.serviceUrl, 'give one of them instead of signing in with Entra ID.');
       return new BlobServiceClient(auth.serviceUrl, pipelineFor(auth.credential, options));
   }
 }

@@ -1,5 +1,6 @@
 import { UsageError } from '../engine/errors.js';
 import { normalizeDestinationPath, validateContainerName } from '../engine/plan/names.js';
+import { refuseUnexpanded } from '../engine/unexpanded.js';
 
 /** A container URL taken apart: `https://acct.blob.core.windows.net/site/v2?sv=…` → service URL, container, path, SAS. */
 export interface ContainerUrl {
@@ -137,6 +138,8 @@ export function connectionStringWithEndpoint(): UsageError {
 
 /** The blob service URL for an account, or the explicit endpoint (sovereign clouds, private endpoints, emulators). */
 export function blobServiceUrl(storageAccount: string | undefined, blobEndpoint: string | undefined): string {
+  refuseUnexpanded('The blob endpoint', blobEndpoint);
+  refuseUnexpanded('The storage account', storageAccount);
   if (blobEndpoint) {
     try {
       const url = new URL(blobEndpoint);
@@ -176,7 +179,7 @@ export function normalizeSas(sas: string): string {
   if (!/(^|&)sig=/.test(token)) {
     throw new UsageError(
       'The SAS token has no signature (sig=).',
-      'Paste the whole token, e.g. sv=2022-11-02&ss=b&srt=co&sp=rwdl&se=...&sig=....',
+      'Paste the whole token, e.g. sv=2022-11-02&ss=b&srt=co&sp=wdl&se=...&sig=....',
     );
   }
   return token;

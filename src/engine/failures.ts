@@ -11,7 +11,7 @@ interface HttpLikeError {
 
 export const PERMISSION_HINT =
   'Check that the identity has a data-plane role such as "Storage Blob Data Contributor" on the account or container ' +
-  '(Owner/Contributor are not enough), that a SAS grants r, w, l (and d for deletes) and has not expired, that the ' +
+  '(Owner/Contributor are not enough), that a SAS grants w and l (and d for deletes) and has not expired, that the ' +
   "machine's clock is right, and that the storage firewall admits this runner.";
 
 /** The service's error code (e.g. `AuthorizationPermissionMismatch`), when the error carries one. */

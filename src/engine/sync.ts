@@ -4,6 +4,7 @@ import type { SyncDestination } from './destination/destination.js';
 import { failureReason } from './failures.js';
 import { guardDeletes, guardEmptySource } from './guards/deletes.js';
 import { diff, filesNeedingHash } from './plan/diff.js';
+import { splitCollisions } from './plan/collisions.js';
 import { HeaderResolver } from './plan/headers.js';
 import { blobNameFor } from './plan/names.js';
 import { inShard, type Shard } from './plan/shard.js';
@@ -38,7 +39,7 @@ export async function sync<E extends SourceEntry>(
     void listing.then(() => (listed = true));
 
     events.phase?.('scan');
-    const entries = ownShard(await source.list(filter), options.shard);
+    const entries = distinctNames(ownShard(await source.list(filter), options.shard), summary, events);
     entries.warnings.forEach((warning) => events.warning?.(warning));
     const emptyWarning = guardEmptySource(entries.whole, options);
     if (emptyWarning) events.warning?.(emptyWarning);
@@ -149,6 +150,28 @@ function ownShard<E extends SourceEntry>(
     problems: listing.problems.filter((problem) => problem.name.endsWith('/') || inShard(problem.name, shard)),
     whole: listing,
   };
+}
+
+/**
+ * The listing with one entry per blob name. Entries the service stores under another name are said so (in detail),
+ * and entries whose blob name another entry already takes fail, which also keeps every delete from running.
+ */
+function distinctNames<E extends SourceEntry, L extends SourceListing<E>>(
+  listing: L,
+  summary: SummaryBuilder,
+  events: SyncEvents,
+): L {
+  for (const entry of listing.entries) {
+    if (entry.sourceName !== undefined)
+      events.detail?.(`${entry.sourceName}: stored as "${entry.name}" (the service turns "\\" into "/")`);
+  }
+  const { entries, collisions } = splitCollisions(listing.entries);
+  for (const failure of collisions) {
+    const result = { action: 'failed', name: failure.name, bytes: 0, reason: failure.reason } as const;
+    summary.record(result);
+    events.file?.(result);
+  }
+  return { ...listing, entries };
 }
 
 /** What the source could not read fails in a dry run as in a real one: either way, it would not arrive. */

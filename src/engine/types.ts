@@ -40,6 +40,8 @@ export interface SyncOptions {
 /** One thing to sync, as a source lists it. `name` is its '/'-joined path relative to the source's root. */
 export interface SourceEntry {
   name: string;
+  /** The entry's own name, when the service stores it under another (`docs\guide.txt` as `docs/guide.txt`). */
+  sourceName?: string;
   size: number;
   /** Base64 MD5 of the content, filled in only when the diff needs it (or known from the listing). */
   md5?: string;
@@ -125,6 +127,8 @@ export interface SyncEvents {
   file?(result: FileResult): void;
   progress?(progress: Progress): void;
   warning?(message: string): void;
+  /** A detail worth knowing when looking closely: shown with --verbose or debug logging. */
+  detail?(message: string): void;
   /** The hash phase finished: how much it read, and on how many worker threads. */
   hashed?(stats: HashStats): void;
 }

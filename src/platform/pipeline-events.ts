@@ -53,6 +53,9 @@ export function pipelineEvents(log: PipelineLog, dryRun: boolean, clock: () => n
     warning(message: string) {
       log.warning(message);
     },
+    detail(message: string) {
+      log.debug(message);
+    },
     progress(progress: Progress) {
       if (progress.total === 0) return;
       const now = clock();

@@ -2,6 +2,7 @@ import { connectContainer, parseTryTimeout, type StorageAuth } from '../auth/cli
 import { ContainerDestination } from '../engine/destination/container.js';
 import { describeError, ExitCode, exitCodeOf, type OptionTerms, SyncError } from '../engine/errors.js';
 import { type RawSyncOptions, resolveSyncOptions } from '../engine/options.js';
+import { urlPath } from '../engine/plan/names.js';
 import { redact } from '../engine/redact.js';
 import { LocalFolderSource } from '../engine/source/local-folder.js';
 import { sync } from '../engine/sync.js';
@@ -59,8 +60,17 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
     const source = await LocalFolderSource.open(options.source);
     const tryTimeoutMs = parseTryTimeout(request.timeout);
     const target = connectContainer(await request.signIn(), request.container, { tryTimeoutMs });
-    const destinationUrl = options.destinationPath ? `${target.label}/${options.destinationPath}` : target.label;
+    // A valid URL everywhere it is shown (log, outputs, summary, JSON): the container part is the SDK's, encoded.
+    const destinationUrl = options.destinationPath
+      ? `${target.label}/${urlPath(options.destinationPath)}`
+      : target.label;
     const sourceLabel = relativeToWorkspace(source.label, entry.workspace);
+    if (source.contentsGlob) {
+      const given = relativeToWorkspace(source.contentsGlob, entry.workspace);
+      entry.info(
+        `The source "${given}" is read as the folder ${sourceLabel}: a source is always a folder's whole contents, subfolders included.`,
+      );
+    }
     entry.info(`Syncing ${sourceLabel} -> ${destinationUrl} (${target.method})${options.dryRun ? ', dry run' : ''}`);
 
     events = entry.events(options);

@@ -87,13 +87,15 @@ describe('bad input changes nothing and says how to fix it', () => {
     {
       label: 'a SAS without write permission',
       code: ExitCode.auth,
-      message: /SAS token grants "rl" but this sync also needs write \(w\)\. Nothing was changed\..*sp=rwl/,
+      message:
+        /SAS token grants "rl" but this sync also needs write \(w\)\. Nothing was changed\..*sp=wl, e\.g\. az storage container generate-sas --permissions wl\./,
       args: (c) => [source(), url(c, sas(c.containerName, 'rl'))],
     },
     {
       label: 'a SAS without delete permission',
       code: ExitCode.auth,
-      message: /SAS token grants "rwl" but this sync also needs delete \(d\)\. Nothing was changed\..*sp=rwdl/,
+      message:
+        /SAS token grants "rwl" but this sync also needs delete \(d\)\. Nothing was changed\..*sp=wdl, e\.g\. az storage container generate-sas --permissions wdl\./,
       args: (c) => [source(), url(c, sas(c.containerName, 'rwl')), '--delete-destination'],
     },
     {

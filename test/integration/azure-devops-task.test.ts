@@ -11,6 +11,7 @@ import { useAzurite } from '../support/azurite.js';
 import { parse } from 'yaml';
 import { findLeaks, runTask, type TaskRun } from '../support/azure-devops-task.js';
 import { ROOT } from '../support/cli.js';
+import { COMING_FROM, readmeWithout } from '../support/readme.js';
 import { blobState, makeTree, md5Base64 } from '../support/files.js';
 import { startFakeProxy } from '../support/fake-proxy.js';
 
@@ -303,7 +304,8 @@ describe('Azure DevOps task (bundled) behind the agent proxy', () => {
 
 describe("the README's Azure Pipelines examples", () => {
   const task = JSON.parse(readFileSync(path.join(ROOT, 'task.json'), 'utf8'));
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  // The pipelines of "Coming from…" are run by coming-from.test.ts.
+  const readme = readmeWithout(COMING_FROM);
   const steps = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
     .map((m) => parse(m[1]!))
     // Steps of a pipeline, or of each of its jobs.
@@ -312,14 +314,17 @@ describe("the README's Azure Pipelines examples", () => {
     .filter((step: { task?: string }) => step.task === `${task.name}@${task.version.Major}`)
     .map((step: { inputs: Record<string, unknown> }) => step.inputs);
 
-  /** What the agent does before a task starts: `$(Variable)` macros expanded, every value a string. */
+  /**
+   * What the agent does before a task starts: `$(Variable)` macros expanded (one whose variable is not defined is
+   * left as written), every value a string.
+   */
   function agentInputs(inputs: Record<string, unknown>, variables: Record<string, string>): Record<string, string> {
     const names = new Set(
       task.inputs.flatMap((i: { name: string; aliases?: string[] }) => [i.name, ...(i.aliases ?? [])]),
     );
     for (const name of Object.keys(inputs)) assert.ok(names.has(name), `task.json declares the input ${name}`);
     const expand = (value: unknown) =>
-      String(value).replace(/\$\(([\w.]+)\)/g, (_, name: string) => variables[name] ?? '');
+      String(value).replace(/\$\(([\w.]+)\)/g, (macro, name: string) => variables[name] ?? macro);
     // Sign in to the emulator instead of through the service connection; everything else runs as written.
     const { azureSubscription: _connection, storageAccount: _account, ...rest } = inputs;
     return {

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   ContainerSASPermissions,
@@ -8,9 +6,9 @@ import {
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
 import { useAzurite } from '../support/azurite.js';
-import { ROOT } from '../support/cli.js';
 import { blobState, makeTree, md5Base64 } from '../support/files.js';
 import { findLeaks, runAction } from '../support/github-action.js';
+import { COMING_FROM, readmeWithout } from '../support/readme.js';
 import { parse } from 'yaml';
 
 const azurite = useAzurite();
@@ -168,13 +166,13 @@ describe('GitHub Action (bundled) against Azurite', () => {
     assert.equal(run.code, 3, run.stdout);
     assert.equal(run.errors.length, 1, run.stdout);
     assert.match(run.errors[0]!, /SAS token grants "rl" but this sync also needs write \(w\)\. Nothing was changed\./);
-    assert.match(run.errors[0]!, /az storage container generate-sas --permissions rwl/);
+    assert.match(run.errors[0]!, /az storage container generate-sas --permissions wl\./);
     assert.match(run.summary, /❌ failed/);
     assert.deepEqual(findLeaks(run, [new URLSearchParams(sas).get('sig')!]), []);
   });
 
   it("runs the README's static-site step as written (OIDC inputs swapped for the emulator)", async () => {
-    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const readme = readmeWithout(COMING_FROM);
     const workflows = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!));
     const step = workflows
       .flatMap((w) => Object.values<{ steps?: { uses?: string; with?: object }[] }>(w?.jobs ?? {}))
@@ -261,10 +259,14 @@ describe('GitHub Action: how it explains what is missing or wrong', () => {
   });
 
   it('says the id-token permission is missing when OIDC is chosen without the runner variables', async () => {
-    const run = await runAction(base, {
-      workspace: workspace(),
-      env: { AZURE_CLIENT_ID: '11111111-2222-3333-4444-555555555555', AZURE_TENANT_ID: 'contoso.onmicrosoft.com' },
-    });
+    // An https endpoint: over http, Entra ID sign-in is refused before the permission matters.
+    const run = await runAction(
+      { ...base, 'blob-endpoint': 'https://127.0.0.1:9/devstoreaccount1' },
+      {
+        workspace: workspace(),
+        env: { AZURE_CLIENT_ID: '11111111-2222-3333-4444-555555555555', AZURE_TENANT_ID: 'contoso.onmicrosoft.com' },
+      },
+    );
     assert.equal(run.code, 3, run.stdout);
     assert.match(
       run.errors[0]!,

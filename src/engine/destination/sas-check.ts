@@ -3,6 +3,14 @@ import { AuthError } from '../errors.js';
 const PERMISSION_NAMES: Record<string, string> = { l: 'list (l)', w: 'write (w)', d: 'delete (d)' };
 
 /**
+ * The least a sync's SAS needs, in the service's order: write (which creates blobs too, so `c` is not needed) and
+ * list, plus delete for deletes. Read is never needed: the listing carries every MD5 and header the diff compares.
+ */
+export function leastPermissions(needs: { delete: boolean }): string {
+  return needs.delete ? 'wdl' : 'wl';
+}
+
+/**
  * Reads what a SAS in the container URL allows and refuses up front what it cannot do, before anything is sent:
  * otherwise an expired token or a missing `d` shows up only after the uploads, half-way through a mirror.
  */
@@ -13,7 +21,7 @@ export function checkSasGrants(containerUrl: string, needs: { write: boolean; de
   if (expiry && Date.parse(expiry) <= Date.now()) {
     throw new AuthError(
       `The SAS token expired at ${expiry} (se=).`,
-      'Generate a new one with a later expiry, e.g. az storage container generate-sas --permissions rwdl --expiry <date>.',
+      `Generate a new one with a later expiry, e.g. az storage container generate-sas --permissions ${leastPermissions(needs)} --expiry <date>.`,
     );
   }
   const services = query.get('ss');
@@ -35,7 +43,7 @@ export function checkSasGrants(containerUrl: string, needs: { write: boolean; de
   const needed = ['l', ...(needs.write ? ['w'] : []), ...(needs.delete ? ['d'] : [])];
   const missing = needed.filter((p) => !granted.includes(p));
   if (missing.length > 0) {
-    const suggested = needs.delete ? 'rwdl' : 'rwl';
+    const suggested = leastPermissions(needs);
     throw new AuthError(
       `The SAS token grants "${granted}" but this sync also needs ${missing.map((p) => PERMISSION_NAMES[p]).join(' and ')}. Nothing was changed.`,
       `Generate a SAS with sp=${suggested}, e.g. az storage container generate-sas --permissions ${suggested}.`,

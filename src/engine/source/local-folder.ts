@@ -4,6 +4,7 @@ import type { HashStats, LocalFile } from '../types.js';
 import { EarlyHashing } from './early-hash.js';
 import type { PathFilter } from './matcher.js';
 import { resolveSourceFolder, scanSource } from './scan.js';
+import { interpretSourcePath } from './source-path.js';
 import type { EntryReader, SourceListing, SyncSource } from './source.js';
 
 /** Files hashed at once when there are too few to start worker threads for (see hash.ts). */
@@ -13,11 +14,19 @@ const HASH_CONCURRENCY = 8;
 export class LocalFolderSource implements SyncSource<LocalFile> {
   private readonly hashing = new EarlyHashing(HASH_CONCURRENCY);
 
-  private constructor(readonly label: string) {}
+  private constructor(
+    readonly label: string,
+    /** The source as given, when it was a contents glob (`dist/*`) read as its folder. */
+    readonly contentsGlob?: string,
+  ) {}
 
-  /** Checks the folder (it exists, is a folder, can be read) and returns the source; a UsageError says what to fix. */
-  static async open(folder: string): Promise<LocalFolderSource> {
-    return new LocalFolderSource(await resolveSourceFolder(folder));
+  /**
+   * Checks the folder (it exists, is a folder, can be read) and returns the source; a UsageError says what to fix.
+   * `dist/*` and `dist/**` (AzCopy's and Azure File Copy's "the folder's contents") are the folder `dist`.
+   */
+  static async open(source: string): Promise<LocalFolderSource> {
+    const { folder, contentsGlob } = interpretSourcePath(source);
+    return new LocalFolderSource(await resolveSourceFolder(folder), contentsGlob);
   }
 
   async list(filter: PathFilter): Promise<SourceListing<LocalFile>> {

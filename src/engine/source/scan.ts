@@ -2,7 +2,9 @@ import { promises as fs, type Dirent, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
+import { serviceName } from '../plan/names.js';
 import { flatCopy } from '../strings.js';
+import { explainMissingSource } from './source-path.js';
 import type { PathFilter } from './matcher.js';
 import type { Failure, LocalFile } from '../types.js';
 
@@ -28,6 +30,8 @@ export async function resolveSourceFolder(source: string): Promise<string> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
+      const explained = explainMissingSource(source);
+      if (explained) throw explained;
       throw new UsageError(
         `The source folder "${source}" does not exist.`,
         'Check the path (it is resolved from the current directory) and that the build step produced it.',
@@ -71,6 +75,8 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
     const subfolders: Promise<void>[] = [];
     for (const entry of entries) {
       const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
+      // Patterns and the diff see the name the service stores (a '\\' in a POSIX name becomes '/').
+      const name = serviceName(rel);
       const full = path.join(dir, entry.name);
       let stats: Stats;
       try {
@@ -85,7 +91,7 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
         continue;
       }
       if (stats.isDirectory()) {
-        if (filter.excludesFolder(rel)) continue;
+        if (filter.excludesFolder(name)) continue;
         const id = `${stats.dev}:${stats.ino}`;
         if (ancestors.has(id)) {
           result.warnings.push(`${rel}: not followed, the symbolic link loops back to a parent folder`);
@@ -93,8 +99,8 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
         }
         subfolders.push(walk(full, rel, new Set(ancestors).add(id)));
       } else if (stats.isFile()) {
-        if (filter.matches(rel)) result.files.push(new ScannedFile(root, flatCopy(rel), stats.size));
-        else result.filteredOut++;
+        if (!filter.matches(name)) result.filteredOut++;
+        else result.files.push(new ScannedFile(root, flatCopy(name), stats.size, name !== rel ? rel : undefined));
       }
     }
     await Promise.all(subfolders);
@@ -119,10 +125,12 @@ class ScannedFile implements LocalFile {
     private readonly root: string,
     readonly name: string,
     readonly size: number,
+    /** The file's own name when the service stores it under another (`a\\b` as `a/b`). */
+    readonly sourceName?: string,
   ) {}
 
   get path(): string {
-    return path.join(this.root, this.name);
+    return path.join(this.root, this.sourceName ?? this.name);
   }
 }
 

@@ -105,7 +105,8 @@ async function uploadOne<E extends SourceEntry>(
 ): Promise<FileResult> {
   const name = item.local.name;
   const problem = blobNameProblem(item.blobName);
-  if (problem) return { action: 'failed', name, bytes: 0, reason: problem };
+  // Named as the file is, so it can be found and renamed (`trail\` rather than the `trail/` it would become).
+  if (problem) return { action: 'failed', name: item.local.sourceName ?? name, bytes: 0, reason: problem };
   try {
     const reader = await context.source.open(item.local);
     try {

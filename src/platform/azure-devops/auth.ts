@@ -3,6 +3,7 @@ import * as tl from 'azure-pipelines-task-lib/task.js';
 import type { StorageAuth } from '../../auth/client.js';
 import { blobServiceUrl, connectionStringWithEndpoint } from '../../auth/destination.js';
 import { briefIdentityError } from '../../auth/identity-errors.js';
+import { refuseEntraOverHttp } from '../../auth/plain-http.js';
 import { AuthError, UsageError } from '../../engine/errors.js';
 import { secretParts } from '../secrets.js';
 import { cloudBlobServiceUrl } from './clouds.js';
@@ -31,16 +32,21 @@ export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageA
       if (!inputs.sasToken) {
         throw new UsageError(
           'authenticationType is sasToken, but sasToken is empty.',
-          'Set `sasToken: $(storageSasToken)` from a secret variable (r, w, l permissions, plus d for deletes), or use the service connection (no secret).',
+          'Set `sasToken: $(storageSasToken)` from a secret variable (w and l permissions, plus d for deletes), or use the service connection (no secret).',
         );
       }
       return { kind: 'sas', serviceUrl: serviceUrl(inputs), sasToken: inputs.sasToken };
     case 'serviceConnection': {
       const login = serviceConnectionLogin(inputs.serviceConnection, env);
       login.secrets.forEach(maskSecret);
+      const url = serviceUrl(inputs, login.environment);
+      refuseEntraOverHttp(
+        url,
+        'set `authenticationType: connectionString` (or `sasToken`) with the secret in a variable, or use the https endpoint.',
+      );
       return {
         kind: 'token',
-        serviceUrl: serviceUrl(inputs, login.environment),
+        serviceUrl: url,
         credential: explainedCredential(login),
         method: login.method,
       };

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../engine/errors.js';
 import type { RawSyncOptions } from '../../engine/options.js';
@@ -16,7 +18,7 @@ export const FLAGS = {
   },
   'blob-endpoint': { type: 'string', help: 'Blob service URL (sovereign clouds, private endpoints, emulators).' },
   'account-key': { type: 'string', help: 'Account key (default: $AZURE_STORAGE_KEY). Prefer Entra ID or a SAS.' },
-  'sas-token': { type: 'string', help: 'SAS token (default: $AZURE_STORAGE_SAS_TOKEN); needs r,w,l (+d to delete).' },
+  'sas-token': { type: 'string', help: 'SAS token (default: $AZURE_STORAGE_SAS_TOKEN); needs w,l (+d to delete).' },
   emulator: { type: 'boolean', help: 'Start a local Azurite emulator and sync into it (no Azure account needed).' },
   'emulator-location': { type: 'string', help: 'Folder where the emulator keeps its data (default: ./.azurite).' },
   include: { type: 'string', multiple: true, help: 'Only files matching this glob (repeatable; e.g. "**/*.html").' },
@@ -48,7 +50,10 @@ export const FLAGS = {
   timeout: { type: 'string', help: 'Seconds one request may take before it is retried (default 120).' },
   shard: { type: 'string', help: "K/N: only this job's part of a sync spread over N jobs (by a hash of each name)." },
   json: { type: 'boolean', help: 'Print the summary as JSON on stdout (logs go to stderr).' },
-  verbose: { type: 'boolean', help: 'Also list unchanged (skipped) files, and how the local hashing ran.' },
+  verbose: {
+    type: 'boolean',
+    help: 'Also list unchanged (skipped) files, how the local hashing ran, and names the service stores differently.',
+  },
   quiet: { type: 'boolean', help: 'Print only the summary and errors.' },
   help: { type: 'boolean', short: 'h', help: 'Show this help.' },
   version: { type: 'boolean', help: 'Show the version.' },
@@ -82,6 +87,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
   } catch (error) {
     throw new UsageError(`${(error as Error).message.split('\n')[0]}`, 'Run with --help to see the flags.');
   }
+  const expanded = shellExpandedSource(parsed.positionals);
+  if (expanded) throw expanded;
   const [source, destinationUrl, ...extra] = parsed.positionals;
   if (extra.length > 0) {
     throw new UsageError(
@@ -90,6 +97,23 @@ export function parseCliArgs(argv: string[]): CliArgs {
     );
   }
   return { source, destinationUrl, flags: parsed.values as FlagValues };
+}
+
+/**
+ * `azure-blob-sync dist/* <url>` without quotes: the shell replaced `dist/*` with the paths it matches, so several
+ * sources arrive (or a path where the URL belongs). Said plainly, with the form that works.
+ */
+function shellExpandedSource(positionals: readonly string[]): UsageError | undefined {
+  const isUrl = (text: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+  const last = positionals.at(-1);
+  const paths = last !== undefined && isUrl(last) ? positionals.slice(0, -1) : positionals;
+  if (paths.length < 2 || paths.some(isUrl) || !paths.every((p) => existsSync(p))) return undefined;
+  const parent = path.dirname(paths[0]!);
+  const shown = paths.length > 2 ? `${paths[0]}, ${paths[1]}, …` : paths.join(', ');
+  return new UsageError(
+    `Got ${paths.length} source paths (${shown}): the shell expanded a pattern such as ${path.join(parent, '*')} into what it matches.`,
+    `Give the folder itself, e.g. azure-blob-sync ${parent} <destination>: its whole contents are synced, subfolders included (or quote the pattern).`,
+  );
 }
 
 export function rawSyncOptions(args: CliArgs, destinationPath: string | undefined): RawSyncOptions {
@@ -129,7 +153,8 @@ export function helpText(version: string): string {
     'Files are compared by content (MD5), so fresh checkouts upload nothing that is unchanged. Blobs outside the',
     'destination path are never touched; deletes run only with --delete-destination, only after every upload',
     'succeeded, and never when the source is empty. Without a SAS, key or connection string, the CLI signs in with',
-    'Entra ID (environment, workload identity, managed identity, Azure CLI).',
+    "Entra ID (environment, workload identity, managed identity, Azure CLI). The source is always a folder's whole",
+    'contents: "dist/*" and "dist/**" (AzCopy\'s way of saying so) mean dist.',
     '',
     'Flags:',
     ...flagLines,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { StorageAuth } from '../../auth/client.js';
 import { accountNameOf, blobServiceUrl, parseContainerUrl } from '../../auth/destination.js';
+import { refuseEntraOverHttp } from '../../auth/plain-http.js';
 import { UsageError } from '../../engine/errors.js';
 import { startAzurite, type RunningAzurite } from '../../emulator/azurite.js';
 import type { CliArgs } from './args.js';
@@ -81,6 +82,10 @@ export function startEmulator(args: CliArgs): Promise<RunningAzurite> {
 }
 
 function entraAuth(serviceUrl: string, env: NodeJS.ProcessEnv): StorageAuth {
+  refuseEntraOverHttp(
+    serviceUrl,
+    'pass --connection-string, --account-key or a SAS (in the URL or with --sas-token), or use the https endpoint.',
+  );
   return {
     kind: 'token',
     serviceUrl,

@@ -43,6 +43,9 @@ export function terminalEvents(options: TerminalOptions): SyncEvents & { finish(
     warning(message: string) {
       line(`warning: ${message}`);
     },
+    detail(message: string) {
+      if (options.verbose && !options.quiet) line(message);
+    },
     progress(progress: Progress) {
       if (options.quiet || progress.total === 0) return;
       const now = Date.now();

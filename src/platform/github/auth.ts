@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import type { StorageAuth } from '../../auth/client.js';
 import { authorityOrigin } from '../../auth/authority.js';
 import { accountNameOf, blobServiceUrl, connectionStringWithEndpoint } from '../../auth/destination.js';
+import { refuseEntraOverHttp } from '../../auth/plain-http.js';
 import { AuthError, UsageError } from '../../engine/errors.js';
 import { type AuthInputs, SECRET_INPUTS } from './inputs.js';
 import { githubOidcCredential } from './oidc.js';
@@ -63,6 +64,10 @@ export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageA
   checkIdentifier('client-id', clientId);
   checkIdentifier('tenant-id', tenantId);
   const url = serviceUrl(inputs);
+  refuseEntraOverHttp(
+    url,
+    'pass `connection-string`, `account-key` or `sas-token` from a secret, or use the https endpoint.',
+  );
   requireIdTokenPermission(env);
   const authorityHost = checkAuthorityHost(inputs.authorityHost || env.AZURE_AUTHORITY_HOST || '');
   return {

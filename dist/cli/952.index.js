@@ -1,8 +1,8 @@
-export const id = 632;
-export const ids = [632];
+export const id = 952;
+export const ids = [952];
 export const modules = {
 
-/***/ 2900:
+/***/ 9732:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 /*jshint node:true */
@@ -50,14 +50,14 @@ bufferEq.restore = function() {
 
 /***/ }),
 
-/***/ 2101:
+/***/ 325:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-var Buffer = (__webpack_require__(8178).Buffer);
+var Buffer = (__webpack_require__(3058).Buffer);
 
-var getParamBytesForAlg = __webpack_require__(3636);
+var getParamBytesForAlg = __webpack_require__(5028);
 
 var MAX_OCTET = 0x80,
 	CLASS_UNIVERSAL = 0,
@@ -244,7 +244,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3636:
+/***/ 5028:
 /***/ ((module) => {
 
 
@@ -274,10 +274,10 @@ module.exports = getParamBytesForAlg;
 
 /***/ }),
 
-/***/ 3759:
+/***/ 2047:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var jws = __webpack_require__(4428);
+var jws = __webpack_require__(3324);
 
 module.exports = function (jwt, options) {
   options = options || {};
@@ -311,22 +311,22 @@ module.exports = function (jwt, options) {
 
 /***/ }),
 
-/***/ 3845:
+/***/ 9653:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 module.exports = {
-  decode: __webpack_require__(3759),
-  verify: __webpack_require__(2068),
-  sign: __webpack_require__(7280),
-  JsonWebTokenError: __webpack_require__(7704),
-  NotBeforeError: __webpack_require__(8933),
-  TokenExpiredError: __webpack_require__(3737),
+  decode: __webpack_require__(2047),
+  verify: __webpack_require__(772),
+  sign: __webpack_require__(4912),
+  JsonWebTokenError: __webpack_require__(6248),
+  NotBeforeError: __webpack_require__(1269),
+  TokenExpiredError: __webpack_require__(1241),
 };
 
 
 /***/ }),
 
-/***/ 7704:
+/***/ 6248:
 /***/ ((module) => {
 
 var JsonWebTokenError = function (message, error) {
@@ -347,10 +347,10 @@ module.exports = JsonWebTokenError;
 
 /***/ }),
 
-/***/ 8933:
+/***/ 1269:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var JsonWebTokenError = __webpack_require__(7704);
+var JsonWebTokenError = __webpack_require__(6248);
 
 var NotBeforeError = function (message, date) {
   JsonWebTokenError.call(this, message);
@@ -366,10 +366,10 @@ module.exports = NotBeforeError;
 
 /***/ }),
 
-/***/ 3737:
+/***/ 1241:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var JsonWebTokenError = __webpack_require__(7704);
+var JsonWebTokenError = __webpack_require__(6248);
 
 var TokenExpiredError = function (message, expiredAt) {
   JsonWebTokenError.call(this, message);
@@ -385,40 +385,40 @@ module.exports = TokenExpiredError;
 
 /***/ }),
 
-/***/ 4640:
+/***/ 1136:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-const semver = __webpack_require__(5413);
+const semver = __webpack_require__(9749);
 
 module.exports = semver.satisfies(process.version, '>=15.7.0');
 
 
 /***/ }),
 
-/***/ 2988:
+/***/ 3948:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var semver = __webpack_require__(5413);
+var semver = __webpack_require__(9749);
 
 module.exports = semver.satisfies(process.version, '^6.12.0 || >=8.0.0');
 
 
 /***/ }),
 
-/***/ 3446:
+/***/ 5318:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-const semver = __webpack_require__(5413);
+const semver = __webpack_require__(9749);
 
 module.exports = semver.satisfies(process.version, '>=16.9.0');
 
 
 /***/ }),
 
-/***/ 5264:
+/***/ 6688:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var ms = __webpack_require__(4472);
+var ms = __webpack_require__(744);
 
 module.exports = function (time, iat) {
   var timestamp = iat || Math.floor(Date.now() / 1000);
@@ -439,11 +439,11 @@ module.exports = function (time, iat) {
 
 /***/ }),
 
-/***/ 9374:
+/***/ 1006:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-const ASYMMETRIC_KEY_DETAILS_SUPPORTED = __webpack_require__(4640);
-const RSA_PSS_KEY_DETAILS_SUPPORTED = __webpack_require__(3446);
+const ASYMMETRIC_KEY_DETAILS_SUPPORTED = __webpack_require__(1136);
+const RSA_PSS_KEY_DETAILS_SUPPORTED = __webpack_require__(5318);
 
 const allowedAlgorithmsForKeys = {
   'ec': ['ES256', 'ES384', 'ES512'],
@@ -512,7 +512,7 @@ module.exports = function(algorithm, key) {
 
 /***/ }),
 
-/***/ 2000:
+/***/ 8448:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -652,17 +652,17 @@ class Comparator {
 
 module.exports = Comparator
 
-const parseOptions = __webpack_require__(667)
-const { safeRe: re, t } = __webpack_require__(1622)
-const cmp = __webpack_require__(6847)
-const debug = __webpack_require__(8984)
-const SemVer = __webpack_require__(852)
-const Range = __webpack_require__(6631)
+const parseOptions = __webpack_require__(6555)
+const { safeRe: re, t } = __webpack_require__(5862)
+const cmp = __webpack_require__(4255)
+const debug = __webpack_require__(7384)
+const SemVer = __webpack_require__(5412)
+const Range = __webpack_require__(4967)
 
 
 /***/ }),
 
-/***/ 6631:
+/***/ 4967:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -884,22 +884,22 @@ class Range {
 
 module.exports = Range
 
-const LRU = __webpack_require__(3066)
+const LRU = __webpack_require__(1290)
 const cache = new LRU()
 
-const parseOptions = __webpack_require__(667)
-const Comparator = __webpack_require__(2000)
-const debug = __webpack_require__(8984)
-const SemVer = __webpack_require__(852)
-const trimComparatorWhitespace = __webpack_require__(3556)
+const parseOptions = __webpack_require__(6555)
+const Comparator = __webpack_require__(8448)
+const debug = __webpack_require__(7384)
+const SemVer = __webpack_require__(5412)
+const trimComparatorWhitespace = __webpack_require__(9572)
 const {
   safeRe: re,
   src,
   t,
   tildeTrimReplace,
   caretTrimReplace,
-} = __webpack_require__(1622)
-const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __webpack_require__(1530)
+} = __webpack_require__(5862)
+const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __webpack_require__(5994)
 
 // unbounded global build-metadata stripper used by parseRange
 const BUILDSTRIPRE = new RegExp(src[t.BUILD], 'g')
@@ -1246,17 +1246,17 @@ const testSet = (set, version, options) => {
 
 /***/ }),
 
-/***/ 852:
+/***/ 5412:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const debug = __webpack_require__(8984)
-const { MAX_LENGTH, MAX_SAFE_INTEGER } = __webpack_require__(1530)
-const { safeRe: re, t } = __webpack_require__(1622)
+const debug = __webpack_require__(7384)
+const { MAX_LENGTH, MAX_SAFE_INTEGER } = __webpack_require__(5994)
+const { safeRe: re, t } = __webpack_require__(5862)
 
-const parseOptions = __webpack_require__(667)
-const { compareIdentifiers } = __webpack_require__(1123)
+const parseOptions = __webpack_require__(6555)
+const { compareIdentifiers } = __webpack_require__(3523)
 
 const isPrereleaseIdentifier = (prerelease, identifier) => {
   const identifiers = identifier.split('.')
@@ -1603,12 +1603,12 @@ module.exports = SemVer
 
 /***/ }),
 
-/***/ 1558:
+/***/ 3830:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const parse = __webpack_require__(2128)
+const parse = __webpack_require__(4547)
 const clean = (version, options) => {
   const s = parse(version.trim().replace(/^[=v]+/, ''), options)
   return s ? s.version : null
@@ -1618,17 +1618,17 @@ module.exports = clean
 
 /***/ }),
 
-/***/ 6847:
+/***/ 4255:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const eq = __webpack_require__(6881)
-const neq = __webpack_require__(415)
-const gt = __webpack_require__(4748)
-const gte = __webpack_require__(4345)
-const lt = __webpack_require__(67)
-const lte = __webpack_require__(4048)
+const eq = __webpack_require__(6081)
+const neq = __webpack_require__(4527)
+const gt = __webpack_require__(8460)
+const gte = __webpack_require__(3577)
+const lt = __webpack_require__(8467)
+const lte = __webpack_require__(640)
 
 const cmp = (a, op, b, loose) => {
   switch (op) {
@@ -1679,14 +1679,14 @@ module.exports = cmp
 
 /***/ }),
 
-/***/ 426:
+/***/ 746:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(852)
-const parse = __webpack_require__(2128)
-const { safeRe: re, t } = __webpack_require__(1622)
+const SemVer = __webpack_require__(5412)
+const parse = __webpack_require__(4547)
+const { safeRe: re, t } = __webpack_require__(5862)
 
 const coerce = (version, options) => {
   if (version instanceof SemVer) {
@@ -1748,12 +1748,12 @@ module.exports = coerce
 
 /***/ }),
 
-/***/ 7677:
+/***/ 5581:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(852)
+const SemVer = __webpack_require__(5412)
 const compareBuild = (a, b, loose) => {
   const versionA = new SemVer(a, loose)
   const versionB = new SemVer(b, loose)
@@ -1764,24 +1764,24 @@ module.exports = compareBuild
 
 /***/ }),
 
-/***/ 6147:
+/***/ 1651:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(6672)
+const compare = __webpack_require__(6176)
 const compareLoose = (a, b) => compare(a, b, true)
 module.exports = compareLoose
 
 
 /***/ }),
 
-/***/ 6672:
+/***/ 6176:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(852)
+const SemVer = __webpack_require__(5412)
 const compare = (a, b, loose) =>
   new SemVer(a, loose).compare(new SemVer(b, loose))
 
@@ -1790,12 +1790,12 @@ module.exports = compare
 
 /***/ }),
 
-/***/ 5384:
+/***/ 8632:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const parse = __webpack_require__(2128)
+const parse = __webpack_require__(4547)
 
 const diff = (version1, version2) => {
   const v1 = parse(version1, null, true)
@@ -1857,48 +1857,48 @@ module.exports = diff
 
 /***/ }),
 
-/***/ 6881:
+/***/ 6081:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(6672)
+const compare = __webpack_require__(6176)
 const eq = (a, b, loose) => compare(a, b, loose) === 0
 module.exports = eq
 
 
 /***/ }),
 
-/***/ 4748:
+/***/ 8460:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(6672)
+const compare = __webpack_require__(6176)
 const gt = (a, b, loose) => compare(a, b, loose) > 0
 module.exports = gt
 
 
 /***/ }),
 
-/***/ 4345:
+/***/ 3577:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(6672)
+const compare = __webpack_require__(6176)
 const gte = (a, b, loose) => compare(a, b, loose) >= 0
 module.exports = gte
 
 
 /***/ }),
 
-/***/ 3919:
+/***/ 9343:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(852)
+const SemVer = __webpack_require__(5412)
 
 const inc = (version, release, options, identifier, identifierBase) => {
   if (typeof (options) === 'string') {
@@ -1921,72 +1921,72 @@ module.exports = inc
 
 /***/ }),
 
-/***/ 67:
+/***/ 8467:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(6672)
+const compare = __webpack_require__(6176)
 const lt = (a, b, loose) => compare(a, b, loose) < 0
 module.exports = lt
 
 
 /***/ }),
 
-/***/ 4048:
+/***/ 640:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(6672)
+const compare = __webpack_require__(6176)
 const lte = (a, b, loose) => compare(a, b, loose) <= 0
 module.exports = lte
 
 
 /***/ }),
 
-/***/ 8666:
+/***/ 2186:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(852)
+const SemVer = __webpack_require__(5412)
 const major = (a, loose) => new SemVer(a, loose).major
 module.exports = major
 
 
 /***/ }),
 
-/***/ 302:
+/***/ 3566:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(852)
+const SemVer = __webpack_require__(5412)
 const minor = (a, loose) => new SemVer(a, loose).minor
 module.exports = minor
 
 
 /***/ }),
 
-/***/ 415:
+/***/ 4527:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(6672)
+const compare = __webpack_require__(6176)
 const neq = (a, b, loose) => compare(a, b, loose) !== 0
 module.exports = neq
 
 
 /***/ }),
 
-/***/ 2128:
+/***/ 4547:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(852)
+const SemVer = __webpack_require__(5412)
 const parse = (version, options, throwErrors = false) => {
   if (version instanceof SemVer) {
     return version
@@ -2006,24 +2006,24 @@ module.exports = parse
 
 /***/ }),
 
-/***/ 6605:
+/***/ 3021:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(852)
+const SemVer = __webpack_require__(5412)
 const patch = (a, loose) => new SemVer(a, loose).patch
 module.exports = patch
 
 
 /***/ }),
 
-/***/ 2977:
+/***/ 6577:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const parse = __webpack_require__(2128)
+const parse = __webpack_require__(4547)
 const prerelease = (version, options) => {
   const parsed = parse(version, options)
   return (parsed && parsed.prerelease.length) ? parsed.prerelease : null
@@ -2033,36 +2033,36 @@ module.exports = prerelease
 
 /***/ }),
 
-/***/ 946:
+/***/ 8594:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(6672)
+const compare = __webpack_require__(6176)
 const rcompare = (a, b, loose) => compare(b, a, loose)
 module.exports = rcompare
 
 
 /***/ }),
 
-/***/ 1045:
+/***/ 565:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compareBuild = __webpack_require__(7677)
+const compareBuild = __webpack_require__(5581)
 const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose))
 module.exports = rsort
 
 
 /***/ }),
 
-/***/ 1446:
+/***/ 6278:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const Range = __webpack_require__(6631)
+const Range = __webpack_require__(4967)
 const satisfies = (version, range, options) => {
   try {
     range = new Range(range, options)
@@ -2076,26 +2076,26 @@ module.exports = satisfies
 
 /***/ }),
 
-/***/ 119:
+/***/ 8215:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compareBuild = __webpack_require__(7677)
+const compareBuild = __webpack_require__(5581)
 const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose))
 module.exports = sort
 
 
 /***/ }),
 
-/***/ 6865:
+/***/ 369:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const parse = __webpack_require__(2128)
-const constants = __webpack_require__(1530)
-const SemVer = __webpack_require__(852)
+const parse = __webpack_require__(4547)
+const constants = __webpack_require__(5994)
+const SemVer = __webpack_require__(5412)
 
 const truncate = (version, truncation, options) => {
   if (!constants.RELEASE_TYPES.includes(truncation)) {
@@ -2143,12 +2143,12 @@ module.exports = truncate
 
 /***/ }),
 
-/***/ 8217:
+/***/ 6569:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const parse = __webpack_require__(2128)
+const parse = __webpack_require__(4547)
 const valid = (version, options) => {
   const v = parse(version, options)
   return v ? v.version : null
@@ -2158,54 +2158,54 @@ module.exports = valid
 
 /***/ }),
 
-/***/ 5413:
+/***/ 9749:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
 // just pre-load all the stuff that index.js lazily exports
-const internalRe = __webpack_require__(1622)
-const constants = __webpack_require__(1530)
-const SemVer = __webpack_require__(852)
-const identifiers = __webpack_require__(1123)
-const parse = __webpack_require__(2128)
-const valid = __webpack_require__(8217)
-const clean = __webpack_require__(1558)
-const inc = __webpack_require__(3919)
-const diff = __webpack_require__(5384)
-const major = __webpack_require__(8666)
-const minor = __webpack_require__(302)
-const patch = __webpack_require__(6605)
-const prerelease = __webpack_require__(2977)
-const compare = __webpack_require__(6672)
-const rcompare = __webpack_require__(946)
-const compareLoose = __webpack_require__(6147)
-const compareBuild = __webpack_require__(7677)
-const sort = __webpack_require__(119)
-const rsort = __webpack_require__(1045)
-const gt = __webpack_require__(4748)
-const lt = __webpack_require__(67)
-const eq = __webpack_require__(6881)
-const neq = __webpack_require__(415)
-const gte = __webpack_require__(4345)
-const lte = __webpack_require__(4048)
-const cmp = __webpack_require__(6847)
-const coerce = __webpack_require__(426)
-const truncate = __webpack_require__(6865)
-const Comparator = __webpack_require__(2000)
-const Range = __webpack_require__(6631)
-const satisfies = __webpack_require__(1446)
-const toComparators = __webpack_require__(6431)
-const maxSatisfying = __webpack_require__(5740)
-const minSatisfying = __webpack_require__(6782)
-const minVersion = __webpack_require__(6765)
-const validRange = __webpack_require__(2418)
-const outside = __webpack_require__(9411)
-const gtr = __webpack_require__(179)
-const ltr = __webpack_require__(5918)
-const intersects = __webpack_require__(8220)
-const simplifyRange = __webpack_require__(4893)
-const subset = __webpack_require__(3448)
+const internalRe = __webpack_require__(5862)
+const constants = __webpack_require__(5994)
+const SemVer = __webpack_require__(5412)
+const identifiers = __webpack_require__(3523)
+const parse = __webpack_require__(4547)
+const valid = __webpack_require__(6569)
+const clean = __webpack_require__(3830)
+const inc = __webpack_require__(9343)
+const diff = __webpack_require__(8632)
+const major = __webpack_require__(2186)
+const minor = __webpack_require__(3566)
+const patch = __webpack_require__(3021)
+const prerelease = __webpack_require__(6577)
+const compare = __webpack_require__(6176)
+const rcompare = __webpack_require__(8594)
+const compareLoose = __webpack_require__(1651)
+const compareBuild = __webpack_require__(5581)
+const sort = __webpack_require__(8215)
+const rsort = __webpack_require__(565)
+const gt = __webpack_require__(8460)
+const lt = __webpack_require__(8467)
+const eq = __webpack_require__(6081)
+const neq = __webpack_require__(4527)
+const gte = __webpack_require__(3577)
+const lte = __webpack_require__(640)
+const cmp = __webpack_require__(4255)
+const coerce = __webpack_require__(746)
+const truncate = __webpack_require__(369)
+const Comparator = __webpack_require__(8448)
+const Range = __webpack_require__(4967)
+const satisfies = __webpack_require__(6278)
+const toComparators = __webpack_require__(6959)
+const maxSatisfying = __webpack_require__(8380)
+const minSatisfying = __webpack_require__(1742)
+const minVersion = __webpack_require__(125)
+const validRange = __webpack_require__(1634)
+const outside = __webpack_require__(7203)
+const gtr = __webpack_require__(9331)
+const ltr = __webpack_require__(7022)
+const intersects = __webpack_require__(1868)
+const simplifyRange = __webpack_require__(3629)
+const subset = __webpack_require__(3384)
 module.exports = {
   parse,
   valid,
@@ -2258,7 +2258,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1530:
+/***/ 5994:
 /***/ ((module) => {
 
 
@@ -2332,7 +2332,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8984:
+/***/ 7384:
 /***/ ((module) => {
 
 
@@ -2350,7 +2350,7 @@ module.exports = debug
 
 /***/ }),
 
-/***/ 1123:
+/***/ 3523:
 /***/ ((module) => {
 
 
@@ -2386,7 +2386,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3066:
+/***/ 1290:
 /***/ ((module) => {
 
 
@@ -2435,7 +2435,7 @@ module.exports = LRUCache
 
 /***/ }),
 
-/***/ 667:
+/***/ 6555:
 /***/ ((module) => {
 
 
@@ -2459,7 +2459,7 @@ module.exports = parseOptions
 
 /***/ }),
 
-/***/ 1622:
+/***/ 5862:
 /***/ ((module, exports, __webpack_require__) => {
 
 
@@ -2468,8 +2468,8 @@ const {
   MAX_SAFE_COMPONENT_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   MAX_LENGTH,
-} = __webpack_require__(1530)
-const debug = __webpack_require__(8984)
+} = __webpack_require__(5994)
+const debug = __webpack_require__(7384)
 exports = module.exports = {}
 
 // The actual regexps go on exports.re
@@ -2689,7 +2689,7 @@ createToken('GTE0PRE', '^\\s*>=\\s*0\\.0\\.0-0\\s*$')
 
 /***/ }),
 
-/***/ 3556:
+/***/ 9572:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 // @ts-check
@@ -2704,7 +2704,7 @@ const {
   MAX_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   WHITESPACE_CHARACTERS,
-} = __webpack_require__(1530)
+} = __webpack_require__(5994)
 
 /**
  * Remembers the last two rows of digits so their characters need not be reread.
@@ -3134,25 +3134,25 @@ module.exports = trimComparatorWhitespace
 
 /***/ }),
 
-/***/ 179:
+/***/ 9331:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
 // Determine if version is greater than all the versions possible in the range.
-const outside = __webpack_require__(9411)
+const outside = __webpack_require__(7203)
 const gtr = (version, range, options) => outside(version, range, '>', options)
 module.exports = gtr
 
 
 /***/ }),
 
-/***/ 8220:
+/***/ 1868:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const Range = __webpack_require__(6631)
+const Range = __webpack_require__(4967)
 const intersects = (r1, r2, options) => {
   r1 = new Range(r1, options)
   r2 = new Range(r2, options)
@@ -3163,12 +3163,12 @@ module.exports = intersects
 
 /***/ }),
 
-/***/ 5918:
+/***/ 7022:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const outside = __webpack_require__(9411)
+const outside = __webpack_require__(7203)
 // Determine if version is less than all the versions possible in the range
 const ltr = (version, range, options) => outside(version, range, '<', options)
 module.exports = ltr
@@ -3176,13 +3176,13 @@ module.exports = ltr
 
 /***/ }),
 
-/***/ 5740:
+/***/ 8380:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(852)
-const Range = __webpack_require__(6631)
+const SemVer = __webpack_require__(5412)
+const Range = __webpack_require__(4967)
 
 const maxSatisfying = (versions, range, options) => {
   let max = null
@@ -3210,13 +3210,13 @@ module.exports = maxSatisfying
 
 /***/ }),
 
-/***/ 6782:
+/***/ 1742:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(852)
-const Range = __webpack_require__(6631)
+const SemVer = __webpack_require__(5412)
+const Range = __webpack_require__(4967)
 const minSatisfying = (versions, range, options) => {
   let min = null
   let minSV = null
@@ -3243,14 +3243,14 @@ module.exports = minSatisfying
 
 /***/ }),
 
-/***/ 6765:
+/***/ 125:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(852)
-const Range = __webpack_require__(6631)
-const gt = __webpack_require__(4748)
+const SemVer = __webpack_require__(5412)
+const Range = __webpack_require__(4967)
+const gt = __webpack_require__(8460)
 
 const minVersion = (range, loose) => {
   range = new Range(range, loose)
@@ -3313,20 +3313,20 @@ module.exports = minVersion
 
 /***/ }),
 
-/***/ 9411:
+/***/ 7203:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(852)
-const Comparator = __webpack_require__(2000)
+const SemVer = __webpack_require__(5412)
+const Comparator = __webpack_require__(8448)
 const { ANY } = Comparator
-const Range = __webpack_require__(6631)
-const satisfies = __webpack_require__(1446)
-const gt = __webpack_require__(4748)
-const lt = __webpack_require__(67)
-const lte = __webpack_require__(4048)
-const gte = __webpack_require__(4345)
+const Range = __webpack_require__(4967)
+const satisfies = __webpack_require__(6278)
+const gt = __webpack_require__(8460)
+const lt = __webpack_require__(8467)
+const lte = __webpack_require__(640)
+const gte = __webpack_require__(3577)
 
 const outside = (version, range, hilo, options) => {
   version = new SemVer(version, options)
@@ -3402,7 +3402,7 @@ module.exports = outside
 
 /***/ }),
 
-/***/ 4893:
+/***/ 3629:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -3410,8 +3410,8 @@ module.exports = outside
 // given a set of versions and a range, create a "simplified" range
 // that includes the same versions that the original range does
 // If the original range is shorter than the simplified one, return that.
-const satisfies = __webpack_require__(1446)
-const compare = __webpack_require__(6672)
+const satisfies = __webpack_require__(6278)
+const compare = __webpack_require__(6176)
 module.exports = (versions, range, options) => {
   const set = []
   let first = null
@@ -3458,16 +3458,16 @@ module.exports = (versions, range, options) => {
 
 /***/ }),
 
-/***/ 3448:
+/***/ 3384:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const Range = __webpack_require__(6631)
-const Comparator = __webpack_require__(2000)
+const Range = __webpack_require__(4967)
+const Comparator = __webpack_require__(8448)
 const { ANY } = Comparator
-const satisfies = __webpack_require__(1446)
-const compare = __webpack_require__(6672)
+const satisfies = __webpack_require__(6278)
+const compare = __webpack_require__(6176)
 
 // Complex range `r1 || r2 || ...` is a subset of `R1 || R2 || ...` iff:
 // - Every simple range `r1, r2, ...` is a null set, OR
@@ -3714,12 +3714,12 @@ module.exports = subset
 
 /***/ }),
 
-/***/ 6431:
+/***/ 6959:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const Range = __webpack_require__(6631)
+const Range = __webpack_require__(4967)
 
 // Mostly just for testing and legacy API reasons
 const toComparators = (range, options) =>
@@ -3731,12 +3731,12 @@ module.exports = toComparators
 
 /***/ }),
 
-/***/ 2418:
+/***/ 1634:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const Range = __webpack_require__(6631)
+const Range = __webpack_require__(4967)
 const validRange = (range, options) => {
   try {
     // Return '*' instead of '' so that truthiness works.
@@ -3751,20 +3751,20 @@ module.exports = validRange
 
 /***/ }),
 
-/***/ 7280:
+/***/ 4912:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-const timespan = __webpack_require__(5264);
-const PS_SUPPORTED = __webpack_require__(2988);
-const validateAsymmetricKey = __webpack_require__(9374);
-const jws = __webpack_require__(4428);
-const includes = __webpack_require__(904);
-const isBoolean = __webpack_require__(8255);
-const isInteger = __webpack_require__(161);
-const isNumber = __webpack_require__(9044);
-const isPlainObject = __webpack_require__(5872);
-const isString = __webpack_require__(3916);
-const once = __webpack_require__(5696);
+const timespan = __webpack_require__(6688);
+const PS_SUPPORTED = __webpack_require__(3948);
+const validateAsymmetricKey = __webpack_require__(1006);
+const jws = __webpack_require__(3324);
+const includes = __webpack_require__(3867);
+const isBoolean = __webpack_require__(1999);
+const isInteger = __webpack_require__(9841);
+const isNumber = __webpack_require__(116);
+const isPlainObject = __webpack_require__(9888);
+const isString = __webpack_require__(6172);
+const once = __webpack_require__(2192);
 const { KeyObject, createSecretKey, createPrivateKey } = __webpack_require__(6982)
 
 const SUPPORTED_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512', 'none'];
@@ -4011,17 +4011,17 @@ module.exports = function (payload, secretOrPrivateKey, options, callback) {
 
 /***/ }),
 
-/***/ 2068:
+/***/ 772:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-const JsonWebTokenError = __webpack_require__(7704);
-const NotBeforeError = __webpack_require__(8933);
-const TokenExpiredError = __webpack_require__(3737);
-const decode = __webpack_require__(3759);
-const timespan = __webpack_require__(5264);
-const validateAsymmetricKey = __webpack_require__(9374);
-const PS_SUPPORTED = __webpack_require__(2988);
-const jws = __webpack_require__(4428);
+const JsonWebTokenError = __webpack_require__(6248);
+const NotBeforeError = __webpack_require__(1269);
+const TokenExpiredError = __webpack_require__(1241);
+const decode = __webpack_require__(2047);
+const timespan = __webpack_require__(6688);
+const validateAsymmetricKey = __webpack_require__(1006);
+const PS_SUPPORTED = __webpack_require__(3948);
+const jws = __webpack_require__(3324);
 const {KeyObject, createSecretKey, createPublicKey} = __webpack_require__(6982);
 
 const PUB_KEY_ALGS = ['RS256', 'RS384', 'RS512'];
@@ -4281,12 +4281,12 @@ module.exports = function (jwtString, secretOrPublicKey, options, callback) {
 
 /***/ }),
 
-/***/ 8910:
+/***/ 8622:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var Buffer = (__webpack_require__(8178).Buffer);
+var Buffer = (__webpack_require__(3058).Buffer);
 var crypto = __webpack_require__(6982);
-var formatEcdsa = __webpack_require__(2101);
+var formatEcdsa = __webpack_require__(325);
 var util = __webpack_require__(9023);
 
 var MSG_INVALID_ALGORITHM = '"%s" is not a valid algorithm.\n  Supported algorithms are:\n  "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512" and "none".'
@@ -4429,7 +4429,7 @@ var timingSafeEqual = 'timingSafeEqual' in crypto ? function timingSafeEqual(a, 
   return crypto.timingSafeEqual(a, b)
 } : function timingSafeEqual(a, b) {
   if (!bufferEqual) {
-    bufferEqual = __webpack_require__(2900);
+    bufferEqual = __webpack_require__(9732);
   }
 
   return bufferEqual(a, b)
@@ -4554,12 +4554,12 @@ module.exports = function jwa(algorithm) {
 
 /***/ }),
 
-/***/ 4428:
+/***/ 3324:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 /*global exports*/
-var SignStream = __webpack_require__(8616);
-var VerifyStream = __webpack_require__(7840);
+var SignStream = __webpack_require__(8600);
+var VerifyStream = __webpack_require__(4368);
 
 var ALGORITHMS = [
   'HS256', 'HS384', 'HS512',
@@ -4583,11 +4583,11 @@ exports.createVerify = function createVerify(opts) {
 
 /***/ }),
 
-/***/ 6055:
+/***/ 1831:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 /*global module, process*/
-var Buffer = (__webpack_require__(8178).Buffer);
+var Buffer = (__webpack_require__(3058).Buffer);
 var Stream = __webpack_require__(2203);
 var util = __webpack_require__(9023);
 
@@ -4645,15 +4645,15 @@ module.exports = DataStream;
 
 /***/ }),
 
-/***/ 8616:
+/***/ 8600:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 /*global module*/
-var Buffer = (__webpack_require__(8178).Buffer);
-var DataStream = __webpack_require__(6055);
-var jwa = __webpack_require__(8910);
+var Buffer = (__webpack_require__(3058).Buffer);
+var DataStream = __webpack_require__(1831);
+var jwa = __webpack_require__(8622);
 var Stream = __webpack_require__(2203);
-var toString = __webpack_require__(4150);
+var toString = __webpack_require__(5126);
 var util = __webpack_require__(9023);
 
 function base64url(string, encoding) {
@@ -4735,7 +4735,7 @@ module.exports = SignStream;
 
 /***/ }),
 
-/***/ 4150:
+/***/ 5126:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 /*global module*/
@@ -4752,15 +4752,15 @@ module.exports = function toString(obj) {
 
 /***/ }),
 
-/***/ 7840:
+/***/ 4368:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 /*global module*/
-var Buffer = (__webpack_require__(8178).Buffer);
-var DataStream = __webpack_require__(6055);
-var jwa = __webpack_require__(8910);
+var Buffer = (__webpack_require__(3058).Buffer);
+var DataStream = __webpack_require__(1831);
+var jwa = __webpack_require__(8622);
 var Stream = __webpack_require__(2203);
-var toString = __webpack_require__(4150);
+var toString = __webpack_require__(5126);
 var util = __webpack_require__(9023);
 var JWS_REGEX = /^[a-zA-Z0-9\-_]+?\.[a-zA-Z0-9\-_]+?\.([a-zA-Z0-9\-_]+)?$/;
 
@@ -4884,7 +4884,7 @@ module.exports = VerifyStream;
 
 /***/ }),
 
-/***/ 904:
+/***/ 3867:
 /***/ ((module) => {
 
 /**
@@ -5636,7 +5636,7 @@ module.exports = includes;
 
 /***/ }),
 
-/***/ 8255:
+/***/ 1999:
 /***/ ((module) => {
 
 /**
@@ -5713,7 +5713,7 @@ module.exports = isBoolean;
 
 /***/ }),
 
-/***/ 161:
+/***/ 9841:
 /***/ ((module) => {
 
 /**
@@ -5985,7 +5985,7 @@ module.exports = isInteger;
 
 /***/ }),
 
-/***/ 9044:
+/***/ 116:
 /***/ ((module) => {
 
 /**
@@ -6071,7 +6071,7 @@ module.exports = isNumber;
 
 /***/ }),
 
-/***/ 5872:
+/***/ 9888:
 /***/ ((module) => {
 
 /**
@@ -6217,7 +6217,7 @@ module.exports = isPlainObject;
 
 /***/ }),
 
-/***/ 3916:
+/***/ 6172:
 /***/ ((module) => {
 
 /**
@@ -6319,7 +6319,7 @@ module.exports = isString;
 
 /***/ }),
 
-/***/ 5696:
+/***/ 2192:
 /***/ ((module) => {
 
 /**
@@ -6620,7 +6620,7 @@ module.exports = once;
 
 /***/ }),
 
-/***/ 8178:
+/***/ 3058:
 /***/ ((module, exports, __webpack_require__) => {
 
 /*! safe-buffer. MIT License. Feross Aboukhadijeh <https://feross.org/opensource> */
@@ -6692,7 +6692,7 @@ SafeBuffer.allocUnsafeSlow = function (size) {
 
 /***/ }),
 
-/***/ 7632:
+/***/ 3952:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -6703,7 +6703,7 @@ __webpack_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: AggregateAuthenticationError, AggregateAuthenticationErrorName, AuthenticationError, AuthenticationErrorName, AuthenticationRequiredError, AuthorizationCodeCredential, AzureAuthorityHosts, AzureCliCredential, AzureDeveloperCliCredential, AzurePipelinesCredential, AzurePowerShellCredential, ChainedTokenCredential, ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential, CredentialUnavailableError, CredentialUnavailableErrorName, DeviceCodeCredential, EnvironmentCredential, InteractiveBrowserCredential, ManagedIdentityCredential, OnBehalfOfCredential, UsernamePasswordCredential, VisualStudioCodeCredential, WorkloadIdentityCredential, deserializeAuthenticationRecord, getBearerTokenProvider, getDefaultAzureCredential, logger, serializeAuthenticationRecord, useIdentityPlugin
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/constants.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/constants.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -6779,7 +6779,7 @@ const CACHE_NON_CAE_SUFFIX = "nocae";
  */
 const DEFAULT_TOKEN_CACHE_NAME = "msal.cache";
 //# sourceMappingURL=constants.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/msal/nodeFlows/msalPlugins.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/msal/nodeFlows/msalPlugins.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -6940,7 +6940,7 @@ const msalPlugins = {
     generatePluginConfiguration,
 };
 //# sourceMappingURL=msalPlugins.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/plugins/consumer.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/plugins/consumer.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -6982,7 +6982,7 @@ function useIdentityPlugin(plugin) {
     plugin(pluginContext);
 }
 //# sourceMappingURL=consumer.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/errors.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/errors.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 function isErrorResponse(errorResponse) {
@@ -7122,9 +7122,9 @@ class AuthenticationRequiredError extends Error {
     }
 }
 //# sourceMappingURL=errors.js.map
-// EXTERNAL MODULE: ../main/node_modules/@azure/logger/dist/esm/index.js + 1 modules
-var esm = __webpack_require__(127);
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/logging.js
+// EXTERNAL MODULE: ./node_modules/@azure/logger/dist/esm/index.js + 1 modules
+var esm = __webpack_require__(7567);
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/logging.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -7223,9 +7223,9 @@ function credentialLogger(title, log = logger) {
     };
 }
 //# sourceMappingURL=logging.js.map
-// EXTERNAL MODULE: ../main/node_modules/@azure/core-tracing/dist/esm/index.js + 4 modules
-var dist_esm = __webpack_require__(2345);
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/tracing.js
+// EXTERNAL MODULE: ./node_modules/@azure/core-tracing/dist/esm/index.js + 4 modules
+var dist_esm = __webpack_require__(5433);
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/tracing.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -7240,7 +7240,7 @@ const tracing_tracingClient = (0,dist_esm/* createTracingClient */.y)({
     packageVersion: SDK_VERSION,
 });
 //# sourceMappingURL=tracing.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/chainedTokenCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/chainedTokenCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -7333,7 +7333,7 @@ class ChainedTokenCredential {
     }
 }
 //# sourceMappingURL=chainedTokenCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/Constants.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/Constants.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -7638,7 +7638,7 @@ const EncodingTypes = {
 
 //# sourceMappingURL=Constants.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/logger/Logger.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/logger/Logger.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -7932,7 +7932,7 @@ class Logger {
 
 //# sourceMappingURL=Logger.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/constants/AADServerParamKeys.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/constants/AADServerParamKeys.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -8008,7 +8008,7 @@ const ATTRIBUTE_TOKENS = "attribute_tokens";
 
 //# sourceMappingURL=AADServerParamKeys.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/utils/Constants.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/utils/Constants.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -8163,7 +8163,7 @@ const AZURE_ARC_SECRET_FILE_MAX_SIZE_BYTES = 4096; // 4 KB
 
 //# sourceMappingURL=Constants.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/AuthError.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/AuthError.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -8197,7 +8197,7 @@ function createAuthError(code, correlationId, additionalMessage) {
 
 //# sourceMappingURL=AuthError.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/telemetry/server/ServerTelemetryManager.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/telemetry/server/ServerTelemetryManager.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -8497,7 +8497,7 @@ class StubServerTelemetryManager extends ServerTelemetryManager {
 
 //# sourceMappingURL=ServerTelemetryManager.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ClientAuthError.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ClientAuthError.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -8526,7 +8526,7 @@ function ClientAuthError_createClientAuthError(errorCode, correlationId, additio
 
 //# sourceMappingURL=ClientAuthError.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ClientAuthErrorCodes.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ClientAuthErrorCodes.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -8574,7 +8574,7 @@ const misplacedResourceParam = "misplaced_resource_parameter";
 
 //# sourceMappingURL=ClientAuthErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/request/BaseAuthRequest.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/request/BaseAuthRequest.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -8614,7 +8614,7 @@ function containsResourceParam(params) {
 
 //# sourceMappingURL=BaseAuthRequest.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ClientConfigurationError.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ClientConfigurationError.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -8640,7 +8640,7 @@ function ClientConfigurationError_createClientConfigurationError(errorCode, corr
 
 //# sourceMappingURL=ClientConfigurationError.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ClientConfigurationErrorCodes.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ClientConfigurationErrorCodes.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -8679,7 +8679,7 @@ const invalidDpopHtu = "invalid_dpop_htu";
 
 //# sourceMappingURL=ClientConfigurationErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ServerError.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ServerError.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -8704,7 +8704,7 @@ class ServerError_ServerError extends AuthError {
 
 //# sourceMappingURL=ServerError.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/AuthorityType.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/AuthorityType.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -8724,7 +8724,7 @@ const AuthorityType = {
 
 //# sourceMappingURL=AuthorityType.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/OpenIdConfigResponse.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/OpenIdConfigResponse.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -8741,7 +8741,7 @@ function isOpenIdConfigResponse(response) {
 
 //# sourceMappingURL=OpenIdConfigResponse.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/StringUtils.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/StringUtils.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -8826,7 +8826,7 @@ class StringUtils {
 
 //# sourceMappingURL=StringUtils.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/url/UrlString.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/url/UrlString.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -8993,7 +8993,7 @@ class UrlString {
 
 //# sourceMappingURL=UrlString.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/AuthorityMetadata.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/AuthorityMetadata.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -9163,7 +9163,7 @@ function getCloudDiscoveryMetadataFromNetworkResponse(response, authorityHost) {
 
 //# sourceMappingURL=AuthorityMetadata.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/ProtocolMode.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/ProtocolMode.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -9192,7 +9192,7 @@ const ProtocolMode = {
 
 //# sourceMappingURL=ProtocolMode.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/AuthorityOptions.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/AuthorityOptions.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -9217,7 +9217,7 @@ const AzureCloudInstance = {
 
 //# sourceMappingURL=AuthorityOptions.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryResponse.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryResponse.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -9232,7 +9232,7 @@ function isCloudInstanceDiscoveryResponse(response) {
 
 //# sourceMappingURL=CloudInstanceDiscoveryResponse.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryErrorResponse.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryErrorResponse.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -9247,7 +9247,7 @@ function isCloudInstanceDiscoveryErrorResponse(response) {
 
 //# sourceMappingURL=CloudInstanceDiscoveryErrorResponse.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvents.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvents.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -9323,7 +9323,7 @@ const SetUserData = "setUserData";
 
 //# sourceMappingURL=PerformanceEvents.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/FunctionWrappers.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/FunctionWrappers.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -9421,7 +9421,7 @@ const invokeAsync = (callback, eventName, logger, telemetryClient, correlationId
 
 //# sourceMappingURL=FunctionWrappers.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/RegionDiscovery.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/RegionDiscovery.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -9540,7 +9540,7 @@ RegionDiscovery.IMDS_OPTIONS = {
 
 //# sourceMappingURL=RegionDiscovery.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/AuthToken.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/AuthToken.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -9613,7 +9613,7 @@ function getJWSPayload(authToken, correlationId) {
 
 //# sourceMappingURL=AuthToken.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/TimeUtils.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/TimeUtils.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -9691,7 +9691,7 @@ function delay(t, value) {
 
 //# sourceMappingURL=TimeUtils.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -9988,7 +9988,7 @@ function serializeAttributeTokens(attributeTokens) {
 
 //# sourceMappingURL=CacheHelpers.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/Authority.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/Authority.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -10981,7 +10981,7 @@ function buildStaticAuthorityOptions(authOptions) {
 
 //# sourceMappingURL=Authority.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/request/ScopeSet.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/request/ScopeSet.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -11188,7 +11188,7 @@ class ScopeSet {
 
 //# sourceMappingURL=ScopeSet.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/request/RequestParameterBuilder.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/request/RequestParameterBuilder.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -11716,7 +11716,7 @@ function addAttributeTokens(parameters, attributeTokens) {
 
 //# sourceMappingURL=RequestParameterBuilder.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/UrlUtils.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/UrlUtils.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -11847,7 +11847,7 @@ function validateUrl(url, logger, correlationId) {
 
 //# sourceMappingURL=UrlUtils.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/crypto/ICrypto.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/crypto/ICrypto.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -11902,7 +11902,7 @@ const DEFAULT_CRYPTO_IMPLEMENTATION = {
 
 //# sourceMappingURL=ICrypto.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/crypto/ITokenBindingKeyManager.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/crypto/ITokenBindingKeyManager.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -11932,7 +11932,7 @@ const DEFAULT_TOKEN_BINDING_KEY_MANAGER = {
 
 //# sourceMappingURL=ITokenBindingKeyManager.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/packageMetadata.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/packageMetadata.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /* eslint-disable header/header */
@@ -11942,7 +11942,7 @@ const version = "16.13.0";
 
 //# sourceMappingURL=packageMetadata.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/AccountInfo.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/AccountInfo.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -12036,7 +12036,7 @@ function updateAccountTenantProfileData(baseAccountInfo, tenantProfile, idTokenC
 
 //# sourceMappingURL=AccountInfo.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/CacheErrorCodes.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/CacheErrorCodes.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -12049,7 +12049,7 @@ const cacheErrorUnknown = "cache_error_unknown";
 
 //# sourceMappingURL=CacheErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/CacheError.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/CacheError.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -12096,7 +12096,7 @@ function createCacheError(e) {
 
 //# sourceMappingURL=CacheError.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/ClientInfo.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/ClientInfo.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -12142,7 +12142,7 @@ function buildClientInfoFromHomeAccountId(homeAccountId) {
 
 //# sourceMappingURL=ClientInfo.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/TokenClaims.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/TokenClaims.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -12169,7 +12169,7 @@ function getTenantIdFromIdTokenClaims(idTokenClaims) {
 
 //# sourceMappingURL=TokenClaims.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/utils/AccountEntityUtils.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/utils/AccountEntityUtils.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -12394,7 +12394,7 @@ function isAccountEntity(entity) {
 
 //# sourceMappingURL=AccountEntityUtils.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/CacheManager.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/CacheManager.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -13594,7 +13594,7 @@ class DefaultStorageClass extends CacheManager {
 
 //# sourceMappingURL=CacheManager.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvent.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvent.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -13665,7 +13665,7 @@ const IntFields = new Set([
 
 //# sourceMappingURL=PerformanceEvent.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/telemetry/performance/StubPerformanceClient.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/telemetry/performance/StubPerformanceClient.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -13729,7 +13729,7 @@ class StubPerformanceClient {
 
 //# sourceMappingURL=StubPerformanceClient.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/config/ClientConfiguration.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/config/ClientConfiguration.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -13842,7 +13842,7 @@ function isOidcProtocolMode(config) {
 
 //# sourceMappingURL=ClientConfiguration.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/persistence/TokenCacheContext.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/persistence/TokenCacheContext.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -13874,7 +13874,7 @@ function isOidcProtocolMode(config) {
 
 //# sourceMappingURL=TokenCacheContext.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/JoseHeaderError.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/JoseHeaderError.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -13901,7 +13901,7 @@ function createJoseHeaderError(code, correlationId) {
 
 //# sourceMappingURL=JoseHeaderError.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/ObjectUtils.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/ObjectUtils.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -13931,7 +13931,7 @@ function ObjectUtils_isPlainObject(value) {
 
 //# sourceMappingURL=ObjectUtils.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/JoseHeaderErrorCodes.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/JoseHeaderErrorCodes.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -13946,7 +13946,7 @@ const invalidJwkError = "invalid_jwk_error";
 
 //# sourceMappingURL=JoseHeaderErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/crypto/JoseHeader.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/crypto/JoseHeader.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -14021,7 +14021,7 @@ class JoseHeader {
 
 //# sourceMappingURL=JoseHeader.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/crypto/PopTokenGenerator.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/crypto/PopTokenGenerator.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -14133,7 +14133,7 @@ class PopTokenGenerator {
 
 //# sourceMappingURL=PopTokenGenerator.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthErrorCodes.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthErrorCodes.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -14189,7 +14189,7 @@ const interruptedUser = "interrupted_user";
 
 //# sourceMappingURL=InteractionRequiredAuthErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthError.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthError.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -14265,7 +14265,7 @@ function createInteractionRequiredAuthError(errorCode, correlationId, errorMessa
 
 //# sourceMappingURL=InteractionRequiredAuthError.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/ProtocolUtils.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/ProtocolUtils.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -14344,7 +14344,7 @@ function parseRequestState(base64Decode, state, correlationId) {
 
 //# sourceMappingURL=ProtocolUtils.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/response/ResponseHandler.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/response/ResponseHandler.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -14737,7 +14737,7 @@ function buildAccountToCache(cacheStorage, authority, homeAccountId, base64Decod
 
 //# sourceMappingURL=ResponseHandler.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/CcsCredential.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/CcsCredential.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -14752,7 +14752,7 @@ const CcsCredentialType = {
 
 //# sourceMappingURL=CcsCredential.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/ClientAssertionUtils.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/ClientAssertionUtils.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -14776,7 +14776,7 @@ async function getClientAssertion(clientAssertion, clientId, tokenEndpoint, fmiP
 
 //# sourceMappingURL=ClientAssertionUtils.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/network/RequestThumbprint.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/network/RequestThumbprint.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -14806,7 +14806,7 @@ function getRequestThumbprint(clientId, request, homeAccountId) {
 
 //# sourceMappingURL=RequestThumbprint.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/network/ThrottlingUtils.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/network/ThrottlingUtils.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -14900,7 +14900,7 @@ class ThrottlingUtils {
 
 //# sourceMappingURL=ThrottlingUtils.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/NetworkError.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/NetworkError.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -14937,7 +14937,7 @@ function createNetworkError(error, httpStatus, responseHeaders, additionalError)
 
 //# sourceMappingURL=NetworkError.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/protocol/Token.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/protocol/Token.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -15070,7 +15070,7 @@ async function sendPostRequest(thumbprint, tokenEndpoint, options, correlationId
 
 //# sourceMappingURL=Token.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/AuthorityFactory.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/AuthorityFactory.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -15114,7 +15114,7 @@ async function createDiscoveredInstance(authorityUri, networkClient, cacheManage
 
 //# sourceMappingURL=AuthorityFactory.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/client/AuthorizationCodeClient.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/client/AuthorizationCodeClient.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -15405,7 +15405,7 @@ class AuthorizationCodeClient {
 
 //# sourceMappingURL=AuthorizationCodeClient.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/client/RefreshTokenClient.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/client/RefreshTokenClient.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -15662,7 +15662,7 @@ class RefreshTokenClient {
 
 //# sourceMappingURL=RefreshTokenClient.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/client/SilentFlowClient.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/client/SilentFlowClient.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -15791,7 +15791,7 @@ class SilentFlowClient {
 
 //# sourceMappingURL=SilentFlowClient.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/network/HttpClient.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/network/HttpClient.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -15965,7 +15965,7 @@ function getFetchHeaders(options) {
 
 //# sourceMappingURL=HttpClient.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/error/ManagedIdentityErrorCodes.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/error/ManagedIdentityErrorCodes.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -15999,7 +15999,7 @@ const MsiEnvironmentVariableUrlMalformedErrorCodes = {
 
 //# sourceMappingURL=ManagedIdentityErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/error/ManagedIdentityError.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/error/ManagedIdentityError.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -16052,7 +16052,7 @@ function createManagedIdentityError(errorCode, correlationId) {
 
 //# sourceMappingURL=ManagedIdentityError.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/config/ManagedIdentityId.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/config/ManagedIdentityId.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -16111,7 +16111,7 @@ class ManagedIdentityId {
 
 //# sourceMappingURL=ManagedIdentityId.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/error/NodeAuthError.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/error/NodeAuthError.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -16225,7 +16225,7 @@ class NodeAuthError extends AuthError {
 
 //# sourceMappingURL=NodeAuthError.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/config/Configuration.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/config/Configuration.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -16337,7 +16337,7 @@ function buildManagedIdentityConfiguration({ clientCapabilities, managedIdentity
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/crypto/GuidGenerator.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/crypto/GuidGenerator.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -16367,7 +16367,7 @@ class GuidGenerator {
 
 //# sourceMappingURL=GuidGenerator.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/utils/EncodingUtils.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/utils/EncodingUtils.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -16422,7 +16422,7 @@ class EncodingUtils {
 
 // EXTERNAL MODULE: external "crypto"
 var external_crypto_ = __webpack_require__(6982);
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/crypto/HashUtils.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/crypto/HashUtils.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -16445,7 +16445,7 @@ class HashUtils {
 
 //# sourceMappingURL=HashUtils.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/crypto/PkceGenerator.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/crypto/PkceGenerator.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -16509,7 +16509,7 @@ class PkceGenerator {
 
 //# sourceMappingURL=PkceGenerator.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/crypto/CryptoProvider.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/crypto/CryptoProvider.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -16613,7 +16613,7 @@ class CryptoProvider {
 
 //# sourceMappingURL=CryptoProvider.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/cache/serializer/Deserializer.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/cache/serializer/Deserializer.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -16794,7 +16794,7 @@ class Deserializer {
 
 //# sourceMappingURL=Deserializer.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/cache/serializer/Serializer.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/cache/serializer/Serializer.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 /*
@@ -16942,7 +16942,7 @@ class Serializer {
 
 //# sourceMappingURL=Serializer.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/cache/CacheHelpers.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/cache/CacheHelpers.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -17026,7 +17026,7 @@ function generateAccountKey(account) {
 
 //# sourceMappingURL=CacheHelpers.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/cache/NodeStorage.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/cache/NodeStorage.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -17462,7 +17462,7 @@ class NodeStorage extends CacheManager {
 
 //# sourceMappingURL=NodeStorage.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/cache/TokenCache.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/cache/TokenCache.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -17764,9 +17764,9 @@ class TokenCache {
 
 //# sourceMappingURL=TokenCache.mjs.map
 
-// EXTERNAL MODULE: ../main/node_modules/jsonwebtoken/index.js
-var jsonwebtoken = __webpack_require__(3845);
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/error/ClientAuthErrorCodes.mjs
+// EXTERNAL MODULE: ./node_modules/jsonwebtoken/index.js
+var jsonwebtoken = __webpack_require__(9653);
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/error/ClientAuthErrorCodes.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 /*
@@ -17787,7 +17787,7 @@ const deviceCodeUnknownError = "device_code_unknown_error";
 
 //# sourceMappingURL=ClientAuthErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ClientAssertion.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ClientAssertion.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -17943,7 +17943,7 @@ class ClientAssertion {
 
 //# sourceMappingURL=ClientAssertion.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/packageMetadata.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/packageMetadata.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 /* eslint-disable header/header */
@@ -17953,7 +17953,7 @@ const packageMetadata_version = "5.6.0";
 
 //# sourceMappingURL=packageMetadata.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/BaseClient.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/BaseClient.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -18023,7 +18023,7 @@ class BaseClient {
 
 //# sourceMappingURL=BaseClient.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/UsernamePasswordClient.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/UsernamePasswordClient.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -18131,7 +18131,7 @@ class UsernamePasswordClient extends BaseClient {
 
 //# sourceMappingURL=UsernamePasswordClient.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/protocol/Authorize.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/protocol/Authorize.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 
@@ -18373,7 +18373,7 @@ function extractLoginHint(account) {
 
 //# sourceMappingURL=Authorize.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/protocol/Authorize.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/protocol/Authorize.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -18418,7 +18418,7 @@ function getAuthCodeRequestUrl(config, authority, request, logger) {
 
 //# sourceMappingURL=Authorize.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ClientApplication.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ClientApplication.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -18808,7 +18808,7 @@ class ClientApplication {
 
 // EXTERNAL MODULE: external "http"
 var external_http_ = __webpack_require__(8611);
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/network/LoopbackClient.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/network/LoopbackClient.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -18988,7 +18988,7 @@ class LoopbackClient {
 
 //# sourceMappingURL=LoopbackClient.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/AuthErrorCodes.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/AuthErrorCodes.mjs
 /*! @azure/msal-common v16.13.0 2026-08-18 */
 
 /*
@@ -19004,7 +19004,7 @@ const postRequestFailed = "post_request_failed";
 
 //# sourceMappingURL=AuthErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/DeviceCodeClient.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/DeviceCodeClient.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -19228,7 +19228,7 @@ class DeviceCodeClient extends BaseClient {
 
 //# sourceMappingURL=DeviceCodeClient.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/PublicClientApplication.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/PublicClientApplication.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -19527,7 +19527,7 @@ class PublicClientApplication extends ClientApplication {
 
 //# sourceMappingURL=PublicClientApplication.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ClientCredentialClient.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ClientCredentialClient.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -19775,7 +19775,7 @@ class ClientCredentialClient extends BaseClient {
 
 //# sourceMappingURL=ClientCredentialClient.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/OnBehalfOfClient.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/OnBehalfOfClient.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -20018,7 +20018,7 @@ class OnBehalfOfClient extends BaseClient {
 
 //# sourceMappingURL=OnBehalfOfClient.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/UserFederatedIdentityCredentialClient.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/UserFederatedIdentityCredentialClient.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -20133,7 +20133,7 @@ class UserFederatedIdentityCredentialClient extends BaseClient {
 
 //# sourceMappingURL=UserFederatedIdentityCredentialClient.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ConfidentialClientApplication.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ConfidentialClientApplication.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -20383,7 +20383,7 @@ class ConfidentialClientApplication extends ClientApplication {
 
 //# sourceMappingURL=ConfidentialClientApplication.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/utils/TimeUtils.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/utils/TimeUtils.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 /*
@@ -20408,7 +20408,7 @@ function isIso8601(dateString) {
 
 //# sourceMappingURL=TimeUtils.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/network/HttpClientWithRetries.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/network/HttpClientWithRetries.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -20456,7 +20456,7 @@ class HttpClientWithRetries {
 
 //# sourceMappingURL=HttpClientWithRetries.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/BaseManagedIdentitySource.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/BaseManagedIdentitySource.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -20712,7 +20712,7 @@ BaseManagedIdentitySource.getValidatedEnvVariableUrlString = (envVariableStringN
 
 //# sourceMappingURL=BaseManagedIdentitySource.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/retry/LinearRetryStrategy.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/retry/LinearRetryStrategy.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 /*
@@ -20750,7 +20750,7 @@ class LinearRetryStrategy {
 
 //# sourceMappingURL=LinearRetryStrategy.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/retry/DefaultManagedIdentityRetryPolicy.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/retry/DefaultManagedIdentityRetryPolicy.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -20801,7 +20801,7 @@ class DefaultManagedIdentityRetryPolicy {
 
 //# sourceMappingURL=DefaultManagedIdentityRetryPolicy.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/config/ManagedIdentityRequestParameters.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/config/ManagedIdentityRequestParameters.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -20841,7 +20841,7 @@ class ManagedIdentityRequestParameters {
 
 //# sourceMappingURL=ManagedIdentityRequestParameters.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/AppService.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/AppService.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -20956,7 +20956,7 @@ class AppService extends BaseManagedIdentitySource {
 var external_fs_ = __webpack_require__(9896);
 // EXTERNAL MODULE: external "path"
 var external_path_ = __webpack_require__(6928);
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/AzureArc.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/AzureArc.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -21283,7 +21283,7 @@ class AzureArc extends BaseManagedIdentitySource {
 
 //# sourceMappingURL=AzureArc.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/CloudShell.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/CloudShell.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -21388,7 +21388,7 @@ class CloudShell extends BaseManagedIdentitySource {
 
 //# sourceMappingURL=CloudShell.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/retry/ExponentialRetryStrategy.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/retry/ExponentialRetryStrategy.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 /*
@@ -21430,7 +21430,7 @@ class ExponentialRetryStrategy {
 
 //# sourceMappingURL=ExponentialRetryStrategy.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/retry/ImdsRetryPolicy.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/retry/ImdsRetryPolicy.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -21522,7 +21522,7 @@ class ImdsRetryPolicy {
 
 //# sourceMappingURL=ImdsRetryPolicy.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/Imds.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/Imds.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -21638,7 +21638,7 @@ class Imds extends BaseManagedIdentitySource {
 
 //# sourceMappingURL=Imds.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/ServiceFabric.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/ServiceFabric.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -21762,7 +21762,7 @@ class ServiceFabric extends BaseManagedIdentitySource {
 
 //# sourceMappingURL=ServiceFabric.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/MachineLearning.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/MachineLearning.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -21892,7 +21892,7 @@ class MachineLearning extends BaseManagedIdentitySource {
 
 //# sourceMappingURL=MachineLearning.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentityClient.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentityClient.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -21973,7 +21973,7 @@ class ManagedIdentityClient {
 
 //# sourceMappingURL=ManagedIdentityClient.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentityApplication.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentityApplication.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -22110,7 +22110,7 @@ class ManagedIdentityApplication {
 
 //# sourceMappingURL=ManagedIdentityApplication.mjs.map
 
-;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/index.mjs
+;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/index.mjs
 /*! @azure/msal-node v5.6.0 2026-08-18 */
 
 
@@ -22145,17 +22145,17 @@ const dist_ResponseMode = ResponseMode;
 
 //# sourceMappingURL=index.mjs.map
 
-// EXTERNAL MODULE: ../main/node_modules/@azure/core-util/dist/esm/index.js + 3 modules
-var core_util_dist_esm = __webpack_require__(8470);
-// EXTERNAL MODULE: ../main/node_modules/@azure/abort-controller/dist/esm/index.js + 1 modules
-var abort_controller_dist_esm = __webpack_require__(961);
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/msal/msal.js
+// EXTERNAL MODULE: ./node_modules/@azure/core-util/dist/esm/index.js + 3 modules
+var core_util_dist_esm = __webpack_require__(6966);
+// EXTERNAL MODULE: ./node_modules/@azure/abort-controller/dist/esm/index.js + 1 modules
+var abort_controller_dist_esm = __webpack_require__(5473);
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/msal/msal.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 
 //# sourceMappingURL=msal.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/msal/utils.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/msal/utils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -22389,11 +22389,11 @@ function deserializeAuthenticationRecord(serializedRecord) {
     return parsed;
 }
 //# sourceMappingURL=utils.js.map
-// EXTERNAL MODULE: ../main/node_modules/@azure/core-client/dist/esm/index.js + 16 modules
-var core_client_dist_esm = __webpack_require__(6298);
-// EXTERNAL MODULE: ../main/node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 83 modules
-var core_rest_pipeline_dist_esm = __webpack_require__(8775);
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/identityTokenEndpoint.js
+// EXTERNAL MODULE: ./node_modules/@azure/core-client/dist/esm/index.js + 16 modules
+var core_client_dist_esm = __webpack_require__(5738);
+// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 83 modules
+var core_rest_pipeline_dist_esm = __webpack_require__(7047);
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/identityTokenEndpoint.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 function getIdentityTokenEndpointSuffix(tenantId) {
@@ -22405,7 +22405,7 @@ function getIdentityTokenEndpointSuffix(tenantId) {
     }
 }
 //# sourceMappingURL=identityTokenEndpoint.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/utils.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/utils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 const DefaultScopeSuffix = "/.default";
@@ -22487,7 +22487,7 @@ function parseRefreshTimestamp(body) {
     }
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/client/identityClient.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/client/identityClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -22748,7 +22748,7 @@ class identityClient_IdentityClient extends core_client_dist_esm/* ServiceClient
     }
 }
 //# sourceMappingURL=identityClient.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/regionalAuthority.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/regionalAuthority.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -22888,7 +22888,7 @@ function calculateRegionalAuthority(regionalAuthority) {
     return azureRegion;
 }
 //# sourceMappingURL=regionalAuthority.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/processMultiTenantRequest.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/processMultiTenantRequest.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -22923,7 +22923,7 @@ function processMultiTenantRequest_processMultiTenantRequest(tenantId, getTokenO
     return resolvedTenantId;
 }
 //# sourceMappingURL=processMultiTenantRequest.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/tenantIdUtils.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/tenantIdUtils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -22968,7 +22968,7 @@ function tenantIdUtils_resolveAdditionallyAllowedTenantIds(additionallyAllowedTe
     return additionallyAllowedTenants;
 }
 //# sourceMappingURL=tenantIdUtils.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/msal/nodeFlows/msalClient.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/msal/nodeFlows/msalClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -23352,7 +23352,7 @@ function msalClient_createMsalClient(clientId, tenantId, createMsalClientOptions
     function createBaseInteractiveRequest(scopes, options) {
         return {
             openBrowser: async (url) => {
-                const open = await __webpack_require__.e(/* import() */ 743).then(__webpack_require__.bind(__webpack_require__, 6743));
+                const open = await __webpack_require__.e(/* import() */ 935).then(__webpack_require__.bind(__webpack_require__, 6935));
                 await open.default(url, { newInstance: true });
             },
             scopes,
@@ -23470,7 +23470,7 @@ function msalClient_createMsalClient(clientId, tenantId, createMsalClientOptions
 //# sourceMappingURL=msalClient.js.map
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(1455);
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/clientCertificateCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/clientCertificateCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -23609,7 +23609,7 @@ async function parseCertificate(certificateConfiguration, sendCertificateChain) 
     };
 }
 //# sourceMappingURL=clientCertificateCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/scopeUtils.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/scopeUtils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -23639,7 +23639,7 @@ function getScopeResource(scope) {
     return scope.replace(/\/.default$/, "");
 }
 //# sourceMappingURL=scopeUtils.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/clientSecretCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/clientSecretCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -23708,7 +23708,7 @@ class ClientSecretCredential {
     }
 }
 //# sourceMappingURL=clientSecretCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/usernamePasswordCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/usernamePasswordCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -23785,7 +23785,7 @@ class UsernamePasswordCredential {
     }
 }
 //# sourceMappingURL=usernamePasswordCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/environmentCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/environmentCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -23914,7 +23914,7 @@ class EnvironmentCredential {
     }
 }
 //# sourceMappingURL=environmentCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/imdsRetryPolicy.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/imdsRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -23958,7 +23958,7 @@ function imdsRetryPolicy(msiRetryConfig) {
     });
 }
 //# sourceMappingURL=imdsRetryPolicy.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/imdsMsi.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/imdsMsi.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24056,7 +24056,7 @@ const imdsMsi = {
     },
 };
 //# sourceMappingURL=imdsMsi.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/clientAssertionCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/clientAssertionCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24121,7 +24121,7 @@ class clientAssertionCredential_ClientAssertionCredential {
     }
 }
 //# sourceMappingURL=clientAssertionCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/workloadIdentityCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/workloadIdentityCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24238,7 +24238,7 @@ class WorkloadIdentityCredential {
     }
 }
 //# sourceMappingURL=workloadIdentityCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/tokenExchangeMsi.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/tokenExchangeMsi.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24277,7 +24277,7 @@ const tokenExchangeMsi = {
     },
 };
 //# sourceMappingURL=tokenExchangeMsi.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/index.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24533,7 +24533,7 @@ function isNetworkError(err) {
 //# sourceMappingURL=index.js.map
 // EXTERNAL MODULE: external "child_process"
 var external_child_process_ = __webpack_require__(5317);
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/azureDeveloperCliCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/azureDeveloperCliCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24739,7 +24739,7 @@ class AzureDeveloperCliCredential {
     }
 }
 //# sourceMappingURL=azureDeveloperCliCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/subscriptionUtils.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/subscriptionUtils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24756,7 +24756,7 @@ function checkSubscription(logger, subscription) {
     }
 }
 //# sourceMappingURL=subscriptionUtils.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/azureCliCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/azureCliCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24978,7 +24978,7 @@ class AzureCliCredential {
 //# sourceMappingURL=azureCliCredential.js.map
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __webpack_require__(1421);
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/processUtils.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/processUtils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -25011,7 +25011,7 @@ const processUtils = {
     },
 };
 //# sourceMappingURL=processUtils.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/azurePowerShellCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/azurePowerShellCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -25270,7 +25270,7 @@ async function parseJsonToken(result) {
     throw new Error(`No access token found in the output. Received output: ${result}`);
 }
 //# sourceMappingURL=azurePowerShellCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/visualStudioCodeCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/visualStudioCodeCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -25412,7 +25412,7 @@ class VisualStudioCodeCredential {
     }
 }
 //# sourceMappingURL=visualStudioCodeCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/brokerCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/brokerCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -25482,7 +25482,7 @@ class BrokerCredential {
     }
 }
 //# sourceMappingURL=brokerCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/defaultAzureCredentialFunctions.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/defaultAzureCredentialFunctions.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -25630,7 +25630,7 @@ function createDefaultEnvironmentCredential(options = {}) {
     return new EnvironmentCredential(options);
 }
 //# sourceMappingURL=defaultAzureCredentialFunctions.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/defaultAzureCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/defaultAzureCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -25793,7 +25793,7 @@ function validateRequiredEnvVars(options) {
     }
 }
 //# sourceMappingURL=defaultAzureCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/interactiveBrowserCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/interactiveBrowserCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -25904,7 +25904,7 @@ class InteractiveBrowserCredential {
     }
 }
 //# sourceMappingURL=interactiveBrowserCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/deviceCodeCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/deviceCodeCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -26010,7 +26010,7 @@ class DeviceCodeCredential {
     }
 }
 //# sourceMappingURL=deviceCodeCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/azurePipelinesCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/azurePipelinesCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -26156,7 +26156,7 @@ function handleOidcResponse(response) {
     }
 }
 //# sourceMappingURL=azurePipelinesCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/authorizationCodeCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/authorizationCodeCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -26231,7 +26231,7 @@ class AuthorizationCodeCredential {
     }
 }
 //# sourceMappingURL=authorizationCodeCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/onBehalfOfCredential.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/onBehalfOfCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -26362,7 +26362,7 @@ class OnBehalfOfCredential {
     }
 }
 //# sourceMappingURL=onBehalfOfCredential.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/tokenProvider.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/tokenProvider.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -26415,7 +26415,7 @@ function getBearerTokenProvider(credential, scopes, options) {
     return getRefreshedToken;
 }
 //# sourceMappingURL=tokenProvider.js.map
-;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/index.js
+;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
