@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { UsageError } from './errors.js';
+import { parseCompressRules } from './plan/encoding.js';
 import { parseHeaderRules } from './plan/headers.js';
 import { normalizeDestinationPath } from './plan/names.js';
 import type { AccessTier, CompareMode, SyncOptions } from './types.js';
@@ -23,6 +24,8 @@ export interface RawSyncOptions {
   cacheControl?: string[];
   accessTier?: string;
   createContainer?: boolean;
+  /** Precompression rules, `glob=br|gzip|none`, one a line or repeated. */
+  compress?: string[];
 }
 
 export const DEFAULTS = {
@@ -50,6 +53,7 @@ export function resolveSyncOptions(raw: RawSyncOptions): SyncOptions {
     cacheControlRules: parseHeaderRules(raw.cacheControl ?? [], 'cache-control'),
     accessTier: parseAccessTier(raw.accessTier),
     createContainer: raw.createContainer ?? false,
+    compressRules: parseCompressRules(raw.compress ?? []),
   };
 }
 

@@ -45,6 +45,11 @@ export const FLAGS = {
   },
   'access-tier': { type: 'string', help: 'Access tier for uploaded blobs: Hot, Cool, Cold or Archive.' },
   'create-container': { type: 'boolean', help: 'Create the container if it does not exist.' },
+  compress: {
+    type: 'string',
+    multiple: true,
+    help: 'Store matching files precompressed: glob=br|gzip|none (repeatable; last match wins).',
+  },
   timeout: { type: 'string', help: 'Seconds one request may take before it is retried (default 120).' },
   json: { type: 'boolean', help: 'Print the summary as JSON on stdout (logs go to stderr).' },
   verbose: { type: 'boolean', help: 'Also list unchanged (skipped) files, and how the local hashing ran.' },
@@ -108,6 +113,7 @@ export function rawSyncOptions(args: CliArgs, destinationPath: string | undefine
     cacheControl: f['cache-control'],
     accessTier: f['access-tier'],
     createContainer: f['create-container'] || f.emulator,
+    compress: f.compress,
   };
 }
 
