@@ -1,13 +1,20 @@
 import assert from 'node:assert/strict';
-import { utimesSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import zlib from 'node:zlib';
-import type { ContainerClient } from '@azure/storage-blob';
+import {
+  ContainerSASPermissions,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+  type ContainerClient,
+} from '@azure/storage-blob';
 import { syncFolder } from '../../src/engine/folder-sync.js';
 import { resolveSyncOptions, type RawSyncOptions } from '../../src/engine/options.js';
 import type { FileResult } from '../../src/engine/types.js';
 import { useAzurite } from '../support/azurite.js';
+import { ROOT, runCli } from '../support/cli.js';
 import { makeTree, md5Base64, pseudoRandomBytes, writeFile } from '../support/files.js';
 
 const azurite = useAzurite();
@@ -247,5 +254,42 @@ describe('precompressed uploads against Azurite', () => {
     });
     const again = await run(container, { source, contentType: ['forced/*=text/markdown'] });
     assert.deepEqual([again.summary.uploaded, again.summary.updated, again.summary.skipped], [0, 0, 8]);
+  });
+
+  it("runs the README's precompression command as written (the container URL swapped for the emulator's)", async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Precompression'));
+    const command = /```sh\n(azure-blob-sync [\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(command, 'the section has a command');
+    // The shell splits the words as a user's shell would.
+    const words = execFileSync('sh', ['-c', command.replace(/^azure-blob-sync /, `printf '%s\\0' `)], {
+      encoding: 'utf8',
+    })
+      .split('\0')
+      .slice(0, -1);
+    const [folder, url, ...flags] = words;
+    assert.equal(folder, './dist');
+    assert.match(url!, /^https:\/\/myaccount\.blob\.core\.windows\.net\/\$web$/);
+
+    const container = await azurite.newContainer();
+    const { accountName, accountKey } = azurite.azurite;
+    const sas = generateBlobSASQueryParameters(
+      {
+        containerName: container.containerName,
+        permissions: ContainerSASPermissions.parse('racwdl'),
+        expiresOn: new Date(Date.now() + 3600_000),
+      },
+      new StorageSharedKeyCredential(accountName, accountKey),
+    );
+    const cwd = makeTree({
+      'dist/index.html': page(1, 5_000),
+      'dist/vendor/lib.js': page(2, 5_000),
+      'dist/img/photo.jpg': pseudoRandomBytes(5_000),
+    });
+    const result = await runCli([folder!, `${container.url}?${sas.toString()}`, ...flags], { cwd });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal((await stored(container, 'index.html')).contentEncoding, 'br');
+    assert.equal((await stored(container, 'vendor/lib.js')).contentEncoding, 'gzip', 'the last matching rule wins');
+    assert.equal((await stored(container, 'img/photo.jpg')).contentEncoding, undefined);
   });
 });
