@@ -1,11 +1,14 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { generateText, textKindOf } from './text-content.js';
 
 /** One file of a data set: its '/'-joined relative name and size. */
 export interface FileSpec {
   name: string;
   size: number;
+  /** Pages, styles and scripts whose content compresses like real ones (see text-content.ts); else random bytes. */
+  text?: true;
 }
 
 export interface Dataset {
@@ -60,16 +63,18 @@ function big(count: number, size: number): FileSpec[] {
   return Array.from({ length: count }, (_, i) => ({ name: `release/big-${i}.bin`, size }));
 }
 
-/** A realistic static site: pages, styles, scripts, images and a few large media files. */
+/**
+ * A realistic static site: pages, styles, scripts (text that compresses 3-4x, as minified assets do), images and a
+ * few large media files (incompressible).
+ */
 function mixed(scale: number): FileSpec[] {
   const random = seededRandom(777);
   const files: FileSpec[] = [];
   const add = (count: number, folder: string, extension: string, min: number, max: number) => {
     for (let i = 0; i < Math.round(count * scale); i++) {
-      files.push({
-        name: `${folder}/${between(random, 0, 19)}/${extension}-${i}.${extension}`,
-        size: between(random, min, max),
-      });
+      const name = `${folder}/${between(random, 0, 19)}/${extension}-${i}.${extension}`;
+      const size = between(random, min, max);
+      files.push(textKindOf(name) ? { name, size, text: true } : { name, size });
     }
   };
   add(400, 'pages', 'html', 5 * KiB, 60 * KiB);
@@ -198,7 +203,13 @@ export class DatasetFolder {
   private async write(files: FileSpec[], version: number): Promise<void> {
     const folders = new Set(files.map((file) => path.dirname(path.join(this.root, file.name))));
     for (const folder of folders) await fs.mkdir(folder, { recursive: true });
-    await inBatches(files, (file) => writeContent(path.join(this.root, file.name), file.name, file.size, version));
+    await inBatches(files, (file) => {
+      const target = path.join(this.root, file.name);
+      const kind = file.text && textKindOf(file.name);
+      if (!kind) return writeContent(target, file.name, file.size, version);
+      const seed = createHash('md5').update(`${file.name}#${version}`).digest().readUInt32LE(0);
+      return fs.writeFile(target, generateText(kind, file.size, seed));
+    });
   }
 
   get totalBytes(): number {

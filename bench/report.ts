@@ -11,6 +11,8 @@ export interface RunRecord {
   peakRssMB: number;
   requests: number;
   uploaded: number;
+  /** After a first sync: the bytes the container holds, i.e. the content the tool sent (MB). */
+  storedMB?: number;
 }
 
 /** Medians over the repeats of one tool in one dataset and scenario. */
@@ -24,6 +26,7 @@ export interface Row {
   peakRssMB: number;
   requests: number;
   uploaded: number;
+  storedMB?: number;
   /** Our median wall time divided by this tool's (below 1: we are faster). */
   oursOverTool?: number;
   /** MB/s over the data set's bytes (hash scenario). */
@@ -62,6 +65,8 @@ export function summarize(
       uploaded: pick('uploaded'),
     };
     if (first.scenario === 'hash') row.throughputMBs = bytesOf(first.dataset) / 1e6 / row.wallS;
+    const stored = group.flatMap((record) => (record.storedMB === undefined ? [] : [record.storedMB]));
+    if (stored.length > 0) row.storedMB = median(stored);
     return row;
   });
   for (const row of rows) {
@@ -76,12 +81,13 @@ export function summarize(
 
 /** A Markdown table, readable in a terminal and ready for the README. */
 export function markdownTable(rows: readonly Row[]): string {
-  const header = '| data set | scenario | tool | wall s | CPU s | peak RSS MB | requests | uploaded | ours / tool |';
-  const lines = [header, '|---|---|---|--:|--:|--:|--:|--:|--:|'];
+  const header =
+    '| data set | scenario | tool | wall s | CPU s | peak RSS MB | requests | uploaded | ours / tool | stored MB |';
+  const lines = [header, '|---|---|---|--:|--:|--:|--:|--:|--:|--:|'];
   for (const row of rows) {
     const extra = row.throughputMBs ? ` (${Math.round(row.throughputMBs)} MB/s)` : '';
     lines.push(
-      `| ${row.dataset} | ${row.scenario} | ${row.tool} | ${row.wallS.toFixed(2)}${extra} | ${row.cpuS.toFixed(2)} | ${Math.round(row.peakRssMB)} | ${row.requests} | ${row.uploaded} | ${row.oursOverTool === undefined ? '' : row.oursOverTool.toFixed(2)} |`,
+      `| ${row.dataset} | ${row.scenario} | ${row.tool} | ${row.wallS.toFixed(2)}${extra} | ${row.cpuS.toFixed(2)} | ${Math.round(row.peakRssMB)} | ${row.requests} | ${row.uploaded} | ${row.oursOverTool === undefined ? '' : row.oursOverTool.toFixed(2)} | ${row.storedMB === undefined ? '' : row.storedMB.toFixed(1)} |`,
     );
   }
   return lines.join('\n');

@@ -209,6 +209,14 @@ async function containerFor(folder: DatasetFolder, scenario: ScenarioId, tool: T
   return fresh;
 }
 
+/** What a container holds after a first sync: the content bytes the tool sent (precompressed ones count as stored). */
+async function storedBytes(context: RunContext): Promise<number> {
+  const container = new ContainerClient(context.azurite.connectionString, context.container);
+  let bytes = 0;
+  for await (const blob of container.listBlobsFlat()) bytes += blob.properties.contentLength ?? 0;
+  return bytes;
+}
+
 /** One timed run: the starting container, the mutation of the folder, the timed command. */
 async function runOnce(folder: DatasetFolder, scenario: ScenarioId, tool: Tool, index: number): Promise<RunRecord> {
   const target = scenario === 'hash' ? undefined : await containerFor(folder, scenario, tool);
@@ -227,6 +235,7 @@ async function runOnce(folder: DatasetFolder, scenario: ScenarioId, tool: Tool, 
       if (failure) throw new Error(`${folder.dataset.id} ${scenario} ${tool.id}: ${failure}`);
       await azurite?.settle();
       keep = Boolean(target) && LEAVES_CONTAINER.includes(scenario);
+      const storedMB = target && scenario === 'first' ? (await storedBytes(target.context)) / 1e6 : undefined;
       return {
         dataset: folder.dataset.id,
         scenario,
@@ -237,6 +246,7 @@ async function runOnce(folder: DatasetFolder, scenario: ScenarioId, tool: Tool, 
         peakRssMB: result.peakRssMB,
         requests: (azurite?.requests() ?? 0) - requestsBefore,
         uploaded: (azurite?.uploads() ?? 0) - uploadsBefore,
+        ...(storedMB === undefined ? {} : { storedMB }),
       };
     } finally {
       if (changed.length) await folder.restore(changed);

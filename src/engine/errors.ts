@@ -33,6 +33,7 @@ export type OptionKey =
   | 'cacheControl'
   | 'accessTier'
   | 'createContainer'
+  | 'compress'
   | 'timeout'
   | 'storageAccount'
   | 'blobEndpoint'

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { UsageError } from './errors.js';
+import { parseCompressRules } from './plan/encoding.js';
 import { parseHeaderRules } from './plan/headers.js';
 import { normalizeDestinationPath } from './plan/names.js';
 import { parseShard } from './plan/shard.js';
@@ -26,6 +27,8 @@ export interface RawSyncOptions {
   createContainer?: boolean;
   /** `K/N`: this job's part of a sync spread over N jobs. */
   shard?: string;
+  /** Precompression rules, `glob=br|gzip|none`, one a line or repeated. */
+  compress?: string[];
 }
 
 export const DEFAULTS = {
@@ -54,6 +57,7 @@ export function resolveSyncOptions(raw: RawSyncOptions): SyncOptions {
     accessTier: parseAccessTier(raw.accessTier),
     createContainer: raw.createContainer ?? false,
     shard: parseShard(raw.shard),
+    compressRules: parseCompressRules(raw.compress ?? []),
   };
 }
 

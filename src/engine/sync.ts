@@ -5,10 +5,12 @@ import { failureReason } from './failures.js';
 import { guardDeletes, guardEmptySource } from './guards/deletes.js';
 import { diff, filesNeedingHash } from './plan/diff.js';
 import { splitCollisions } from './plan/collisions.js';
+import { EncodingResolver } from './plan/encoding.js';
 import { HeaderResolver } from './plan/headers.js';
 import { blobNameFor } from './plan/names.js';
 import { inShard, type Shard } from './plan/shard.js';
 import { PathFilter } from './source/matcher.js';
+import { sniffContentTypes } from './source/sniff.js';
 import type { SourceListing, SyncSource } from './source/source.js';
 import { SummaryBuilder } from './summary.js';
 import { deleteExtras, transferChanges } from './transfer/transfer.js';
@@ -54,7 +56,8 @@ export async function sync<E extends SourceEntry>(
     recordUnreadable(entries, unreadable, summary);
 
     events.phase?.('plan');
-    const plan = planChanges(options, entries.entries, unreadable, remotes, filter);
+    const sniffed = await sniffContentTypes(source, entries.entries, options);
+    const plan = planChanges(options, entries.entries, unreadable, remotes, filter, sniffed);
     events.plan?.(plan);
     guardDeletes(plan, options);
 
@@ -120,8 +123,10 @@ function planChanges<E extends SourceEntry>(
   unreadable: ReadonlyMap<E, string>,
   remotes: ReadonlyMap<string, RemoteBlob>,
   filter: PathFilter,
+  sniffed: ReadonlyMap<string, string>,
 ): Plan<E> {
-  const headers = new HeaderResolver(options.contentTypeRules, options.cacheControlRules);
+  const headers = new HeaderResolver(options.contentTypeRules, options.cacheControlRules, sniffed);
+  const encodings = new EncodingResolver(options.compressRules);
   return diff(
     entries.filter((entry) => !unreadable.has(entry)),
     remotes,
@@ -131,6 +136,7 @@ function planChanges<E extends SourceEntry>(
       blobName: (name) => blobNameFor(options.destinationPath, name),
       headersFor: (name) => headers.resolve(name),
       inScope: (name) => filter.matches(name) && inShard(name, options.shard),
+      encodingFor: (name) => encodings.resolve(name),
     },
   );
 }

@@ -11,6 +11,15 @@ export interface HeaderRule {
   value: string;
 }
 
+/** How a file is stored: `br` or `gzip` (with Content-Encoding), or `none` (as it is). */
+export type Encoding = 'br' | 'gzip' | 'none';
+
+/** A precompression rule: files whose relative path matches `pattern` are stored with `encoding` (last match wins). */
+export interface CompressRule {
+  pattern: string;
+  encoding: Encoding;
+}
+
 export interface SyncOptions {
   /** The local folder to mirror, as the user gave it. */
   source: string;
@@ -35,6 +44,8 @@ export interface SyncOptions {
   blockSize?: number;
   /** Only the names of this shard take part (files and extra blobs); the whole sync when absent. */
   shard?: Shard;
+  /** Which files are stored precompressed (see plan/encoding.ts); none when empty. */
+  compressRules: CompressRule[];
 }
 
 /** One thing to sync, as a source lists it. `name` is its '/'-joined path relative to the source's root. */
@@ -65,6 +76,19 @@ export interface RemoteBlob {
   contentEncoding?: string;
   contentLanguage?: string;
   contentDisposition?: string;
+  /**
+   * What the sync recorded in the blob's metadata when it stored the file encoded (or tried to): the source file's
+   * size and MD5 and the encoding rule. The diff compares these, not the stored bytes (see plan/encoding.ts).
+   */
+  source?: EncodedSource;
+}
+
+/** The source content behind a blob written under a compress rule. */
+export interface EncodedSource {
+  size: number;
+  md5: string;
+  /** The rule's encoding; the blob's Content-Encoding says whether the stored bytes are encoded or plain. */
+  encoding: Exclude<Encoding, 'none'>;
 }
 
 export interface DesiredHeaders {
@@ -72,13 +96,16 @@ export interface DesiredHeaders {
   cacheControl?: string;
 }
 
-export type UploadReason = 'new' | 'changed' | 'always';
+/** `encoding`: the content is the same, but the compress rule for it changed. */
+export type UploadReason = 'new' | 'changed' | 'always' | 'encoding';
 
 export interface UploadItem<E extends SourceEntry = SourceEntry> {
   local: E;
   blobName: string;
   headers: DesiredHeaders;
   reason: UploadReason;
+  /** Store it encoded (when that makes it smaller); absent: as it is. */
+  encoding?: Exclude<Encoding, 'none'>;
 }
 
 export interface UpdateHeadersItem<E extends SourceEntry = SourceEntry> {

@@ -85,6 +85,20 @@ describe('bad input changes nothing and says how to fix it', () => {
       args: (c) => [source(), url(c, sas(c.containerName, 'racwdl')), '--include', '*.html', '--delete-destination'],
     },
     {
+      label: 'an unknown compress encoding',
+      code: ExitCode.usage,
+      message:
+        /Unknown encoding "zstd" in the compress rule "\*\.js=zstd"\..*--compress rules as glob=br, glob=gzip or glob=none/,
+      args: (c) => [
+        source(),
+        url(c, sas(c.containerName, 'racwdl')),
+        '--compress',
+        '*.html=br',
+        '--compress',
+        '*.js=zstd',
+      ],
+    },
+    {
       label: 'a SAS without write permission',
       code: ExitCode.auth,
       message:

@@ -345,7 +345,7 @@ describe("the README's Azure Pipelines examples", () => {
       await container.uploadBlockBlob(name, 'x', 1);
     const workingDirectory = makeTree({
       'dist/index.html': '<h1>hi</h1>',
-      'dist/assets/app.3f2a.js': 'x',
+      'dist/assets/app.3f2a.js': 'export const x = 1;\n'.repeat(100),
       'dist/assets/app.3f2a.js.map': '{}',
     });
     const inputs = agentInputs(steps[0]!, { 'System.DefaultWorkingDirectory': workingDirectory });
@@ -355,6 +355,8 @@ describe("the README's Azure Pipelines examples", () => {
     assert.deepEqual([...state.keys()].sort(), ['assets/app.3f2a.js', 'index.html']);
     assert.equal(state.get('index.html')?.cacheControl, 'no-cache');
     assert.equal(state.get('assets/app.3f2a.js')?.cacheControl, 'public, max-age=31536000, immutable');
+    assert.equal(state.get('assets/app.3f2a.js')?.contentEncoding, 'br', 'the compress rule applies');
+    assert.equal(state.get('index.html')?.contentEncoding, undefined, 'too small to shrink: stored as it is');
   });
 
   it('runs the release-folder step as written', async () => {

@@ -191,7 +191,7 @@ describe('GitHub Action (bundled) against Azurite', () => {
     const inputs = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, String(v)]));
     const run = await runAction(
       { ...inputs, container: container.containerName, 'connection-string': azurite.azurite.connectionString },
-      { workspace: makeTree(SITE) },
+      { workspace: makeTree({ ...SITE, 'dist/assets/site.css': 'h1{color:#123456}\n'.repeat(200) }) },
     );
     assert.equal(run.code, 0, run.stdout);
     const state = await blobState(container);
@@ -201,6 +201,8 @@ describe('GitHub Action (bundled) against Azurite', () => {
       'assets/site.css',
       'index.html',
     ]);
+    assert.equal(state.get('assets/site.css')?.contentEncoding, 'br', 'the compress rule applies');
+    assert.equal(state.get('index.html')?.contentEncoding, undefined, 'too small to shrink: stored as it is');
     assert.equal(state.get('index.html')?.cacheControl, 'no-cache');
     assert.equal(state.get('assets/site.css')?.cacheControl, 'public, max-age=31536000, immutable');
   });

@@ -47,6 +47,7 @@ export interface BlobState {
   md5?: string;
   contentType?: string;
   cacheControl?: string;
+  contentEncoding?: string;
 }
 
 /** Every blob in the container (or under a prefix) with the properties a sync sets. */
@@ -59,6 +60,7 @@ export async function blobState(container: ContainerClient, prefix?: string): Pr
       md5: p.contentMD5 ? Buffer.from(p.contentMD5).toString('base64') : undefined,
       contentType: p.contentType,
       cacheControl: p.cacheControl,
+      ...(p.contentEncoding ? { contentEncoding: p.contentEncoding } : {}),
     });
   }
   return state;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DeleteOutcome, StoredHeaders, SyncDestination } from '../../src/engine/destination/destination.js';
 import { TransferError } from '../../src/engine/errors.js';
+import { encodedSourceOf } from '../../src/engine/plan/encoding.js';
 import type { PathFilter } from '../../src/engine/source/matcher.js';
 import type { EntryReader, SourceListing, SyncSource } from '../../src/engine/source/source.js';
 import type { RemoteBlob, SourceEntry } from '../../src/engine/types.js';
@@ -159,7 +160,8 @@ export class MemoryDestination implements SyncDestination {
       const stored = this.blobs.get(blob.blobName);
       if (!stored) throw serviceError(404, 'BlobNotFound');
       if (blob.etag && stored.etag !== blob.etag) throw serviceError(412, 'ConditionNotMet');
-      stored.headers = { ...headers };
+      // Set Blob HTTP Headers leaves the metadata as it was.
+      stored.headers = { ...headers, metadata: stored.headers.metadata };
       stored.etag = this.nextEtag();
     });
   }
@@ -202,7 +204,9 @@ export class MemoryDestination implements SyncDestination {
 }
 
 function remoteHeaders(headers: StoredHeaders): Omit<RemoteBlob, 'name' | 'blobName' | 'size' | 'etag'> {
+  const source = headers.metadata && encodedSourceOf(headers.metadata);
   return {
+    ...(source ? { source } : {}),
     md5: headers.md5,
     contentType: headers.contentType,
     cacheControl: headers.cacheControl,

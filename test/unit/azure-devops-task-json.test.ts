@@ -64,6 +64,7 @@ describe('task.json', () => {
       'blobEndpoint',
       'cacheControl',
       'compare',
+      'compress',
       'concurrency',
       'connectionString',
       'containerName',

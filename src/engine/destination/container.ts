@@ -52,6 +52,7 @@ export class ContainerDestination implements SyncDestination {
   async put(blobName: string, body: Buffer, headers: StoredHeaders, options: WriteOptions = {}): Promise<void> {
     await this.container.getBlockBlobClient(blobName).upload(body, body.length, {
       blobHTTPHeaders: httpHeaders(headers),
+      metadata: headers.metadata,
       tier: options.tier,
       abortSignal: options.abortSignal,
     });
@@ -71,6 +72,7 @@ export class ContainerDestination implements SyncDestination {
   ): Promise<void> {
     await this.container.getBlockBlobClient(blobName).commitBlockList([...blockIds], {
       blobHTTPHeaders: httpHeaders(headers),
+      metadata: headers.metadata,
       tier: options.tier,
       abortSignal: options.abortSignal,
     });

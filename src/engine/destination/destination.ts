@@ -9,6 +9,8 @@ export interface StoredHeaders {
   contentDisposition?: string;
   /** Base64 MD5 of the stored bytes; the service keeps it and lists it. */
   md5?: string;
+  /** Written with the content (put, commit) and kept by `setHeaders`; none when undefined. */
+  metadata?: Record<string, string>;
 }
 
 export interface WriteOptions {

@@ -1,4 +1,5 @@
-import type { CompareMode, DesiredHeaders, Plan, RemoteBlob, SourceEntry, UploadReason } from '../types.js';
+import type { CompareMode, DesiredHeaders, Encoding, Plan, RemoteBlob, SourceEntry, UploadReason } from '../types.js';
+import { sourceView } from './encoding.js';
 
 export interface DiffOptions {
   compare: CompareMode;
@@ -9,11 +10,15 @@ export interface DiffOptions {
   headersFor(relativeName: string): DesiredHeaders;
   /** Whether a remote blob is in the sync's scope (include/exclude), and so may be deleted. */
   inScope(relativeName: string): boolean;
+  /** How a file should be stored (compress rules); `none` when absent. */
+  encodingFor?(relativeName: string): Encoding;
 }
 
 /**
- * Which local files must be hashed before the diff: only those whose blob exists with an MD5 and the same size.
- * Everything else is decided without reading the file (a new or resized file is uploaded, and hashed as it streams).
+ * Which local files must be hashed before the diff: only those whose blob exists with an MD5 and the same size (of
+ * the file it was written from, for a blob written under a compress rule). Everything else is decided without
+ * reading the file (a new or resized file is uploaded, and hashed as it streams). A file whose rule changed is
+ * hashed too, so its upload says truly whether its content changed as well.
  */
 export function filesNeedingHash<E extends SourceEntry>(
   locals: readonly E[],
@@ -23,7 +28,9 @@ export function filesNeedingHash<E extends SourceEntry>(
   if (compare !== 'md5') return [];
   return locals.filter((local) => {
     const remote = remotes.get(local.name);
-    return remote?.md5 !== undefined && remote.size === local.size && local.md5 === undefined;
+    if (!remote || local.md5 !== undefined) return false;
+    const view = sourceView(remote);
+    return view.md5 !== undefined && view.size === local.size;
   });
 }
 
@@ -40,9 +47,11 @@ export function diff<E extends SourceEntry>(
     localNames.add(local.name);
     const headers = options.headersFor(local.name);
     const remote = remotes.get(local.name);
-    const reason = uploadReason(local, remote, options.compare);
+    const encoding = options.encodingFor?.(local.name) ?? 'none';
+    const reason = uploadReason(local, remote, options.compare) ?? encodingReason(remote, encoding);
     if (reason || !remote) {
-      plan.upload.push({ local, blobName: options.blobName(local.name), headers, reason: reason ?? 'new' });
+      const item = { local, blobName: options.blobName(local.name), headers, reason: reason ?? 'new' };
+      plan.upload.push(encoding === 'none' ? item : { ...item, encoding });
     } else if (headersDiffer(headers, remote)) {
       plan.updateHeaders.push({ local, remote, headers });
     } else {
@@ -64,15 +73,22 @@ function uploadReason(
   compare: CompareMode,
 ): UploadReason | undefined {
   if (!remote) return 'new';
+  // A blob written under a compress rule is compared by the file it was written from.
+  const view = sourceView(remote);
   switch (compare) {
     case 'none':
       return 'always';
     case 'size':
-      return remote.size === local.size ? undefined : 'changed';
+      return view.size === local.size ? undefined : 'changed';
     case 'md5':
       // A blob without an MD5 (written by another tool) cannot be proven equal, so it is replaced.
-      return remote.size === local.size && remote.md5 !== undefined && remote.md5 === local.md5 ? undefined : 'changed';
+      return view.size === local.size && view.md5 !== undefined && view.md5 === local.md5 ? undefined : 'changed';
   }
+}
+
+/** The same content under another rule (added, changed, removed) is written again, encoded as the rule says now. */
+function encodingReason(remote: RemoteBlob | undefined, wanted: Encoding): UploadReason | undefined {
+  return remote && sourceView(remote).encoding !== wanted ? 'encoding' : undefined;
 }
 
 export function headersDiffer(desired: DesiredHeaders, remote: RemoteBlob): boolean {

@@ -12,6 +12,8 @@ export function defaultContentType(name: string): string {
   return mime.charset(type) ? `${type}; charset=utf-8` : type;
 }
 
+const EXAMPLE_VALUES: Record<string, string> = { 'cache-control': 'no-cache', compress: 'br' };
+
 /**
  * Parses `glob=value` rules (e.g. `assets/**=public, max-age=31536000, immutable`). The first '=' separates the glob,
  * since header values may contain '=' themselves.
@@ -28,26 +30,35 @@ export function parseHeaderRules(lines: readonly string[], what: string): Header
       if (eq <= 0 || !pattern || !value) {
         throw new UsageError(
           `The ${what} rule "${line}" is not of the form glob=value.`,
-          `Write it like "**/*.html=${what === 'cache-control' ? 'no-cache' : 'text/html; charset=utf-8'}".`,
+          `Write it like "**/*.html=${EXAMPLE_VALUES[what] ?? 'text/html; charset=utf-8'}".`,
         );
       }
       return { pattern, value };
     });
 }
 
-/** Resolves the headers a file should carry: the mime default, then the user's rules (the last match wins). */
+/**
+ * Resolves the headers a file should carry: the mime default (or the sniffed type of an extensionless file), then the
+ * user's rules (the last match wins).
+ */
 export class HeaderResolver {
   private readonly contentType: CompiledRule[];
   private readonly cacheControl: CompiledRule[];
 
-  constructor(contentTypeRules: readonly HeaderRule[], cacheControlRules: readonly HeaderRule[]) {
+  /** `sniffed`: Content-Types read from the content of files whose name has no extension (see source/sniff.ts). */
+  constructor(
+    contentTypeRules: readonly HeaderRule[],
+    cacheControlRules: readonly HeaderRule[],
+    private readonly sniffed: ReadonlyMap<string, string> = new Map(),
+  ) {
     this.contentType = contentTypeRules.map(compile);
     this.cacheControl = cacheControlRules.map(compile);
   }
 
   resolve(relativePath: string): DesiredHeaders {
     const headers: DesiredHeaders = {
-      contentType: lastMatch(this.contentType, relativePath) ?? defaultContentType(relativePath),
+      contentType:
+        lastMatch(this.contentType, relativePath) ?? this.sniffed.get(relativePath) ?? defaultContentType(relativePath),
     };
     const cacheControl = lastMatch(this.cacheControl, relativePath);
     if (cacheControl !== undefined) headers.cacheControl = cacheControl;
@@ -55,16 +66,16 @@ export class HeaderResolver {
   }
 }
 
-interface CompiledRule {
+export interface CompiledRule<V = string> {
   matcher: Minimatch;
-  value: string;
+  value: V;
 }
 
-function compile(rule: HeaderRule): CompiledRule {
+export function compile(rule: HeaderRule): CompiledRule {
   return { matcher: new Minimatch(rule.pattern, { dot: true, matchBase: true }), value: rule.value };
 }
 
-function lastMatch(rules: readonly CompiledRule[], path: string): string | undefined {
+export function lastMatch<V>(rules: readonly CompiledRule<V>[], path: string): V | undefined {
   for (let i = rules.length - 1; i >= 0; i--) {
     if (rules[i]!.matcher.match(path)) return rules[i]!.value;
   }

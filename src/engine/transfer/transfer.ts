@@ -18,6 +18,7 @@ import type {
 import { ByteBudget } from './budget.js';
 import { ProgressCounter } from './progress.js';
 import { upload } from './upload.js';
+import { uploadEncoded } from './upload-encoded.js';
 
 const MiB = 1024 * 1024;
 /**
@@ -110,7 +111,7 @@ async function uploadOne<E extends SourceEntry>(
   try {
     const reader = await context.source.open(item.local);
     try {
-      const outcome = await upload({
+      const request = {
         destination: context.destination,
         blobName: item.blobName,
         reader,
@@ -118,8 +119,11 @@ async function uploadOne<E extends SourceEntry>(
         tier: context.options.accessTier,
         blockSize: context.options.blockSize,
         budget,
-        onBytes: (bytes) => progress.addBytes(bytes),
-      });
+        onBytes: (bytes: number) => progress.addBytes(bytes),
+      };
+      const outcome = item.encoding
+        ? await uploadEncoded({ ...request, encoding: item.encoding })
+        : await upload(request);
       item.local.md5 = outcome.md5;
       return { action: 'uploaded', name, bytes: outcome.bytes, reason: item.reason };
     } finally {

@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import type { StoredHeaders, SyncDestination } from '../destination/destination.js';
 import { TransferError } from '../errors.js';
 import type { EntryReader } from '../source/source.js';
-import type { AccessTier, DesiredHeaders } from '../types.js';
+import type { AccessTier } from '../types.js';
 import type { ByteBudget } from './budget.js';
 
 const MiB = 1024 * 1024;
@@ -19,7 +19,8 @@ export interface UploadRequest {
   destination: SyncDestination;
   blobName: string;
   reader: EntryReader;
-  headers: DesiredHeaders;
+  /** Everything but the MD5, which is computed from the bytes sent. */
+  headers: Omit<StoredHeaders, 'md5'>;
   tier?: AccessTier;
   blockSize?: number;
   budget: ByteBudget;
@@ -114,6 +115,6 @@ async function uploadBlocks(request: UploadRequest): Promise<UploadOutcome> {
   return { bytes: size, md5 };
 }
 
-function stored(headers: DesiredHeaders, md5: string): StoredHeaders {
-  return { contentType: headers.contentType, cacheControl: headers.cacheControl, md5 };
+function stored(headers: Omit<StoredHeaders, 'md5'>, md5: string): StoredHeaders {
+  return { ...headers, md5 };
 }

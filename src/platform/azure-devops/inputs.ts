@@ -58,6 +58,7 @@ export function readTaskInputs(): TaskInputs {
       accessTier: text('accessTier') || undefined,
       createContainer: booleanInput('createContainer'),
       shard: shardInput(),
+      compress: lines('compress'),
     },
   };
 }

@@ -47,6 +47,11 @@ export const FLAGS = {
   },
   'access-tier': { type: 'string', help: 'Access tier for uploaded blobs: Hot, Cool, Cold or Archive.' },
   'create-container': { type: 'boolean', help: 'Create the container if it does not exist.' },
+  compress: {
+    type: 'string',
+    multiple: true,
+    help: 'Store matching files precompressed: glob=br|gzip|none (repeatable; last match wins).',
+  },
   timeout: { type: 'string', help: 'Seconds one request may take before it is retried (default 120).' },
   shard: { type: 'string', help: "K/N: only this job's part of a sync spread over N jobs (by a hash of each name)." },
   json: { type: 'boolean', help: 'Print the summary as JSON on stdout (logs go to stderr).' },
@@ -134,6 +139,7 @@ export function rawSyncOptions(args: CliArgs, destinationPath: string | undefine
     accessTier: f['access-tier'],
     createContainer: f['create-container'] || f.emulator,
     shard: f.shard,
+    compress: f.compress,
   };
 }
 

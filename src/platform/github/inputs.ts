@@ -63,6 +63,7 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       accessTier: core.getInput('access-tier') || undefined,
       createContainer: booleanInput('create-container'),
       shard: core.getInput('shard') || undefined,
+      compress: core.getMultilineInput('compress'),
     },
   };
 }
