@@ -105,7 +105,7 @@ function parseThreshold(value: string | undefined): number {
   if (!Number.isFinite(number) || number < 0 || number > 1) {
     throw new UsageError(
       `The delete threshold "${value}" is not a share between 0 and 1.`,
-      'Write it as 0.5 or 50% (the largest share of the blobs in scope one run may delete).',
+      'Write it as 0.5 or 50% (the largest share by which one run may shrink the blobs in scope).',
     );
   }
   return number;

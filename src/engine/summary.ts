@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ExtensionStats, Failure, FileResult, SyncSummary } from './types.js';
+import type { DeleteDecision, ExtensionStats, Failure, FileResult, SyncSummary } from './types.js';
 
 /** Collects per-file results into the run's summary. */
 export class SummaryBuilder {
@@ -26,7 +26,13 @@ export class SummaryBuilder {
     return this.counts.failed;
   }
 
-  build(fields: { source: string; destination: string; dryRun: boolean; deletesSkipped?: string }): SyncSummary {
+  build(fields: {
+    source: string;
+    destination: string;
+    dryRun: boolean;
+    deletesSkipped?: string;
+    deleteGuard?: DeleteDecision;
+  }): SyncSummary {
     const durationMs = Date.now() - this.started;
     return {
       ...fields,

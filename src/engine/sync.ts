@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { containerMissing } from './destination/classify.js';
 import type { SyncDestination } from './destination/destination.js';
 import { failureReason } from './failures.js';
-import { guardDeletes, guardEmptySource } from './guards/deletes.js';
+import { enforceDeleteDecision, guardEmptySource, weighDeletes } from './guards/deletes.js';
 import { diff, filesNeedingHash } from './plan/diff.js';
 import { HeaderResolver } from './plan/headers.js';
 import { blobNameFor } from './plan/names.js';
@@ -54,10 +54,20 @@ export async function sync<E extends SourceEntry>(
     events.phase?.('plan');
     const plan = planChanges(options, entries.entries, unreadable, remotes, filter);
     events.plan?.(plan);
-    guardDeletes(plan, options);
+    const deleteGuard = plan.delete.length > 0 ? weighDeletes(plan, options) : undefined;
+    if (deleteGuard) {
+      events.guard?.(deleteGuard);
+      enforceDeleteDecision(deleteGuard);
+    }
 
     const done = (deletesSkipped?: string) =>
-      summary.build({ source: source.label, destination: destination.label, dryRun: options.dryRun, deletesSkipped });
+      summary.build({
+        source: source.label,
+        destination: destination.label,
+        dryRun: options.dryRun,
+        deletesSkipped,
+        deleteGuard,
+      });
     const blocked = () =>
       `${summary.failedCount} file(s) failed, so none of the ${plan.delete.length} extra blob(s) ${options.dryRun ? 'would be' : 'were'} deleted.`;
 

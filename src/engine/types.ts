@@ -18,7 +18,7 @@ export interface SyncOptions {
   exclude: string[];
   compare: CompareMode;
   deleteDestination: boolean;
-  /** Largest share (0..1] of the blobs in scope that one run may delete without `force`. */
+  /** Largest share (0..1] by which one run may shrink the blobs in scope without `force` (see guards/deletes.ts). */
   deleteThreshold: number;
   force: boolean;
   dryRun: boolean;
@@ -91,8 +91,24 @@ export interface Plan<E extends SourceEntry = SourceEntry> {
   updateHeaders: UpdateHeadersItem<E>[];
   skip: SkipItem<E>[];
   delete: RemoteBlob[];
-  /** Remote blobs in scope (matched by include/exclude), the base for the delete threshold. */
+  /** Remote blobs in scope (matched by include/exclude): what is deployed, the delete guard's base. */
   remoteInScope: number;
+}
+
+/** What the delete guard made of a plan: how far the run would shrink what is deployed, against the threshold. */
+export interface DeleteDecision {
+  /** Blobs in scope before the run. */
+  deployed: number;
+  /** Blobs this run would delete. */
+  deleting: number;
+  /** Files in the source (in scope). */
+  sourceFiles: number;
+  /** Blobs in scope after the run: deployed, less the deletes, plus the new names uploaded. */
+  remaining: number;
+  /** (deployed - remaining) / deployed, 0 when the destination does not shrink. */
+  shrink: number;
+  threshold: number;
+  verdict: 'allowed' | 'forced' | 'refused';
 }
 
 export type FileAction = 'uploaded' | 'updated' | 'skipped' | 'deleted' | 'failed';
@@ -118,6 +134,8 @@ export interface Progress {
 export interface SyncEvents {
   phase?(phase: Progress['phase'] | 'plan'): void;
   plan?(plan: Plan): void;
+  /** The delete guard's decision, for a plan that deletes something (before a refusal is thrown). */
+  guard?(decision: DeleteDecision): void;
   file?(result: FileResult): void;
   progress?(progress: Progress): void;
   warning?(message: string): void;
@@ -159,6 +177,8 @@ export interface SyncSummary {
   /** Bytes per second over the whole run. */
   throughput: number;
   failures: Failure[];
+  /** The delete guard's decision, when the plan deleted something. */
+  deleteGuard?: DeleteDecision;
   /** Set when deletes were planned but not run, and why. */
   deletesSkipped?: string;
   uploadedByExtension: ExtensionStats[];

@@ -1,5 +1,13 @@
-import type { FileResult, Plan, Progress } from '../engine/types.js';
-import { changeCount, fileLine, planLine, plannedChangeLines, progressLine, progressShare } from '../report/lines.js';
+import type { DeleteDecision, FileResult, Plan, Progress } from '../engine/types.js';
+import {
+  changeCount,
+  deleteDecisionLine,
+  fileLine,
+  planLine,
+  plannedChangeLines,
+  progressLine,
+  progressShare,
+} from '../report/lines.js';
 import type { RunEvents } from './run.js';
 
 /** A CI log's idioms, as the runner and the agent each spell them. */
@@ -41,6 +49,10 @@ export function pipelineEvents(log: PipelineLog, dryRun: boolean, clock: () => n
       if (changeCount(plan) === 0 || !dryRun) return;
       openGroup('Changes a real run would make');
       plannedChangeLines(plan).forEach((line) => log.info(line));
+    },
+    guard(decision: DeleteDecision) {
+      // A refusal is the run's error, which says the same.
+      if (decision.verdict !== 'refused') log.info(deleteDecisionLine(decision));
     },
     file(result: FileResult) {
       if (result.action === 'skipped') {

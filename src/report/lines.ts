@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { FileResult, Plan, Progress, SyncSummary } from '../engine/types.js';
+import { percent, remainderText } from '../engine/guards/deletes.js';
+import type { DeleteDecision, FileResult, Plan, Progress, SyncSummary } from '../engine/types.js';
 import { formatBytes, formatRate } from './format.js';
 
 /** `Plan: 3 to upload, …`, the first line of every run's changes. */
@@ -14,6 +15,17 @@ export function plannedChangeLines(plan: Plan): string[] {
     ...plan.updateHeaders.map((item) => `would update  ${item.local.name} (headers)`),
     ...plan.delete.map((remote) => `would delete  ${remote.name}`),
   ];
+}
+
+/** `Delete guard: …`: the guard's decision as one log line (a dry run shows it with the plan). */
+export function deleteDecisionLine(decision: DeleteDecision): string {
+  const threshold = percent(decision.threshold);
+  const verdict = {
+    allowed: `within the ${threshold} threshold: allowed`,
+    forced: `more than the ${threshold} threshold: allowed by force`,
+    refused: `more than the ${threshold} threshold: refused`,
+  }[decision.verdict];
+  return `Delete guard: ${decision.deleting} of the ${decision.deployed} blobs in scope to delete; ${remainderText(decision)}, ${verdict}.`;
 }
 
 export function changeCount(plan: Plan): number {

@@ -1,5 +1,6 @@
 import type { SyncSummary } from '../engine/types.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
+import { deleteDecisionLine } from './lines.js';
 
 /** Failures listed before "and N more". */
 export const MAX_LISTED_FAILURES = 50;
@@ -25,6 +26,7 @@ export function summaryMarkdown(summary: SyncSummary, title = 'Azure Blob sync')
     `${formatBytes(summary.bytesUploaded)} ${summary.dryRun ? 'to upload' : 'uploaded'} in ${formatDuration(summary.durationMs)} (${formatRate(summary.throughput)}).`,
     '',
   );
+  if (summary.deleteGuard) lines.push(deleteDecisionLine(summary.deleteGuard), '');
   if (summary.deletesSkipped) lines.push(`> ⚠️ ${summary.deletesSkipped}`, '');
   if (summary.uploadedByExtension.length > 0) {
     lines.push('<details><summary>Uploaded by file type</summary>', '', '| type | files | bytes |', '|---|---:|---:|');

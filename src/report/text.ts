@@ -1,5 +1,6 @@
 import type { SyncSummary } from '../engine/types.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
+import { deleteDecisionLine } from './lines.js';
 
 /** The summary as terminal lines. */
 export function summaryText(summary: SyncSummary): string[] {
@@ -14,6 +15,7 @@ export function summaryText(summary: SyncSummary): string[] {
     row('failed', summary.failed),
     `  ${formatDuration(summary.durationMs)}, ${formatRate(summary.throughput)}`,
   ];
+  if (summary.deleteGuard) lines.push(`  ${deleteDecisionLine(summary.deleteGuard)}`);
   if (summary.deletesSkipped) lines.push(`  warning: ${summary.deletesSkipped}`);
   for (const failure of summary.failures.slice(0, 100)) lines.push(`  failed: ${failure.name}: ${failure.reason}`);
   if (summary.failures.length > 100) lines.push(`  …and ${summary.failures.length - 100} more failures`);

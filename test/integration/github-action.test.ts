@@ -220,7 +220,10 @@ describe('GitHub Action (bundled) against Azurite', () => {
       { workspace: makeTree({ 'site/a.html': 'a.html' }) },
     );
     assert.equal(run.code, 5, run.stdout);
-    assert.match(run.errors[0]!, /^Refusing to delete 2 of the 3 blobs in scope .*Nothing was changed\./);
+    assert.match(
+      run.errors[0]!,
+      /^Refusing to delete 2 of the 3 blobs in scope: the source has 1 file and 1 blob would remain .*Nothing was changed\./,
+    );
     assert.match(run.errors[0]!, /raise `delete-threshold` or pass `force: true`\.$/);
     assert.doesNotMatch(run.log, /::group::/, 'no empty group');
     assert.equal((await blobState(container)).size, 3);

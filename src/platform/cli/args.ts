@@ -27,9 +27,9 @@ export const FLAGS = {
   },
   'delete-threshold': {
     type: 'string',
-    help: 'Largest share of blobs one run may delete, e.g. 0.5 or 50% (default 50%).',
+    help: 'Largest share by which one run may shrink the blobs in scope, e.g. 0.5 or 50% (default 50%).',
   },
-  force: { type: 'boolean', help: 'Delete even when more than the threshold would go.' },
+  force: { type: 'boolean', help: 'Delete even when the run would shrink the destination beyond the threshold.' },
   compare: { type: 'string', help: 'How to tell a file changed: md5 (default), size, or none (always upload).' },
   'dry-run': { type: 'boolean', help: 'Print what would change; send nothing.' },
   concurrency: { type: 'string', help: 'Files transferred at once (default: auto).' },
