@@ -186,10 +186,12 @@ function recordPlanned<E extends SourceEntry>(
   for (const item of plan.upload) {
     const reason = unopenable.get(item.local);
     if (reason) summary.record({ action: 'failed', name: item.local.name, bytes: 0, reason });
-    else summary.record({ action: 'uploaded', name: item.local.name, bytes: item.local.size });
+    else summary.record({ action: 'uploaded', name: item.local.name, bytes: item.local.size, blobName: item.blobName });
   }
-  for (const item of plan.updateHeaders) summary.record({ action: 'updated', name: item.local.name, bytes: 0 });
+  for (const item of plan.updateHeaders)
+    summary.record({ action: 'updated', name: item.local.name, bytes: 0, blobName: item.remote.blobName });
   for (const item of plan.skip) summary.record({ action: 'skipped', name: item.local.name, bytes: 0 });
   if (summary.failedCount > 0) return; // a real run would delete nothing
-  for (const remote of plan.delete) summary.record({ action: 'deleted', name: remote.name, bytes: remote.size });
+  for (const remote of plan.delete)
+    summary.record({ action: 'deleted', name: remote.name, bytes: remote.size, blobName: remote.blobName });
 }

@@ -120,6 +120,8 @@ export interface FileResult {
   bytes: number;
   /** Why it failed, or why it was uploaded ('new', 'changed'). */
   reason?: string;
+  /** The full blob name (destination path included) of a changed blob. */
+  blobName?: string;
 }
 
 export interface Progress {
@@ -182,4 +184,6 @@ export interface SyncSummary {
   /** Set when deletes were planned but not run, and why. */
   deletesSkipped?: string;
   uploadedByExtension: ExtensionStats[];
+  /** Full names of the blobs uploaded, updated or deleted (that a real run would change, in a dry run), sorted. */
+  changedBlobs: string[];
 }

@@ -5,7 +5,9 @@ import { type RawSyncOptions, resolveSyncOptions } from '../engine/options.js';
 import { redact } from '../engine/redact.js';
 import { LocalFolderSource } from '../engine/source/local-folder.js';
 import { sync } from '../engine/sync.js';
-import type { SyncEvents, SyncOptions, SyncSummary } from '../engine/types.js';
+import type { SyncEvents, SyncOptions } from '../engine/types.js';
+import { runDeploySteps } from '../deploy/steps.js';
+import type { RunSummary } from '../deploy/types.js';
 import { relativeToWorkspace } from '../report/lines.js';
 
 /** The engine's events as an entry point shows them, and `finish` to close what is open (a group, a bar). */
@@ -35,12 +37,14 @@ export interface EntryPoint {
   readonly terms: OptionTerms;
   /** The folder relative source paths are shown from (the checkout), if any. */
   readonly workspace?: string;
+  /** Where files for later steps go (the changed-paths file); none when the entry point publishes no such file. */
+  readonly tempDir?: string;
   /** Masks every secret with the platform's call, then reads the inputs. */
   read(): RunRequest | Promise<RunRequest>;
   info(line: string): void;
   events(options: SyncOptions): RunEvents;
   /** Outputs, the job summary and the step's result; the exit code follows from the summary. */
-  publish(summary: SyncSummary): void | Promise<void>;
+  publish(summary: RunSummary): void | Promise<void>;
   fail(failure: RunFailure): void | Promise<void>;
   /** Stops what the entry point started (an emulator). */
   close?(): Promise<void>;
@@ -65,8 +69,9 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
 
     events = entry.events(options);
     const destination = new ContainerDestination({ ...target, label: destinationUrl }, options.destinationPath);
-    const summary = { ...(await sync(options, { source, destination }, events)), source: sourceLabel };
+    const synced = { ...(await sync(options, { source, destination }, events)), source: sourceLabel };
     events.finish();
+    const summary = await runDeploySteps(synced, { tempDir: entry.tempDir });
     await entry.publish(summary);
     return summary.failed > 0 ? ExitCode.partialFailure : ExitCode.ok;
   } catch (error) {

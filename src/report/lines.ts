@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { percent, remainderText } from '../engine/guards/deletes.js';
-import type { DeleteDecision, FileResult, Plan, Progress, SyncSummary } from '../engine/types.js';
+import type { RunSummary } from '../deploy/types.js';
+import type { DeleteDecision, FileResult, Plan, Progress } from '../engine/types.js';
 import { formatBytes, formatRate } from './format.js';
 
 /** `Plan: 3 to upload, …`, the first line of every run's changes. */
@@ -55,13 +56,13 @@ export function progressLine(p: Progress, elapsedMs: number): string {
 }
 
 /** `uploaded 3, updated 0, …` (a dry run says what would be). */
-export function countsLine(s: SyncSummary): string {
+export function countsLine(s: RunSummary): string {
   const verb = s.dryRun ? 'would be ' : '';
   return `${verb}uploaded ${s.uploaded}, ${verb}updated ${s.updated}, skipped ${s.skipped}, ${verb}deleted ${s.deleted}, failed ${s.failed}`;
 }
 
 /** Why a run with failed files failed: the first few names, and where the whole list is. */
-export function failedFilesMessage(summary: SyncSummary, whereListed: string): string {
+export function failedFilesMessage(summary: RunSummary, whereListed: string): string {
   const names = summary.failures.slice(0, 5).map((f) => `${f.name}: ${f.reason}`);
   return (
     `${summary.failed} file(s) could not be synced; the other files completed${summary.deletesSkipped ? ' and nothing was deleted' : ''}. ` +

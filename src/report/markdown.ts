@@ -1,4 +1,4 @@
-import type { SyncSummary } from '../engine/types.js';
+import type { RunSummary } from '../deploy/types.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
 import { deleteDecisionLine } from './lines.js';
 
@@ -9,7 +9,7 @@ export const MAX_LISTED_FAILURES = 50;
  * The run's summary as Markdown, for the GitHub job summary and the Azure DevOps summary tab. Every value is a
  * file name, a count or the secret-free destination label.
  */
-export function summaryMarkdown(summary: SyncSummary, title = 'Azure Blob sync'): string {
+export function summaryMarkdown(summary: RunSummary, title = 'Azure Blob sync'): string {
   const lines: string[] = [];
   const status =
     summary.failed > 0 ? '❌ finished with failures' : summary.dryRun ? '🔎 dry run, nothing sent' : '✅ in sync';

@@ -1,9 +1,9 @@
-import type { SyncSummary } from '../engine/types.js';
+import type { RunSummary } from '../deploy/types.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
 import { deleteDecisionLine } from './lines.js';
 
 /** The summary as terminal lines. */
-export function summaryText(summary: SyncSummary): string[] {
+export function summaryText(summary: RunSummary): string[] {
   const verb = summary.dryRun ? 'Dry run (nothing sent):' : summary.failed > 0 ? 'Finished with failures:' : 'In sync:';
   const row = (label: string, count: number, extra = '') => `  ${label.padEnd(10)}${String(count).padStart(8)}${extra}`;
   const lines = [

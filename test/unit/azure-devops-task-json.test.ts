@@ -136,7 +136,7 @@ describe('task.json', () => {
   it('declares the output variables the task sets', () => {
     assert.deepEqual(
       task.outputVariables.map((v: { name: string }) => v.name),
-      ['uploaded', 'updated', 'skipped', 'deleted', 'failed', 'bytesUploaded', 'destinationUrl'],
+      ['uploaded', 'updated', 'skipped', 'deleted', 'failed', 'bytesUploaded', 'destinationUrl', 'changedPathsFile'],
     );
   });
 });

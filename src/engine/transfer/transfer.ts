@@ -120,7 +120,7 @@ async function uploadOne<E extends SourceEntry>(
         onBytes: (bytes) => progress.addBytes(bytes),
       });
       item.local.md5 = outcome.md5;
-      return { action: 'uploaded', name, bytes: outcome.bytes, reason: item.reason };
+      return { action: 'uploaded', name, bytes: outcome.bytes, reason: item.reason, blobName: item.blobName };
     } finally {
       await reader.close();
     }
@@ -145,7 +145,7 @@ async function updateHeaders<E extends SourceEntry>(
       contentDisposition: remote.contentDisposition,
       md5: remote.md5,
     });
-    return { action: 'updated', name: remote.name, bytes: item.local.size };
+    return { action: 'updated', name: remote.name, bytes: item.local.size, blobName: remote.blobName };
   } catch (error) {
     if (isRefused(error)) throw error;
     return { action: 'failed', name: remote.name, bytes: 0, reason: failureReason(error) };
@@ -158,7 +158,7 @@ async function deleteOne<E extends SourceEntry>(context: TransferContext<E>, rem
     if (outcome === 'changed') {
       return { action: 'failed', name: remote.name, bytes: 0, reason: 'changed since it was listed; not deleted' };
     }
-    return { action: 'deleted', name: remote.name, bytes: remote.size };
+    return { action: 'deleted', name: remote.name, bytes: remote.size, blobName: remote.blobName };
   } catch (error) {
     if (isRefused(error)) throw error;
     return { action: 'failed', name: remote.name, bytes: 0, reason: failureReason(error) };

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import * as tl from 'azure-pipelines-task-lib/task.js';
 import type { OptionKey } from '../../engine/errors.js';
 import { countsLine } from '../../report/lines.js';
@@ -24,6 +25,7 @@ function taskEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
   return {
     terms: TASK_TERMS,
     workspace: tl.getVariable('System.DefaultWorkingDirectory'),
+    tempDir: tl.getVariable('Agent.TempDirectory') || os.tmpdir(),
     read() {
       // Secrets are read quietly, then masked before anything else can print them.
       const inputs = readTaskInputs();

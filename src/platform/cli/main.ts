@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { RunningAzurite } from '../../emulator/azurite.js';
 import { ExitCode, type OptionKey, type OptionTerms } from '../../engine/errors.js';
 import { plannedChangeLines } from '../../report/lines.js';
@@ -43,6 +44,8 @@ function cliEntryPoint(args: CliArgs | undefined, env: NodeJS.ProcessEnv, parseE
   let emulator: RunningAzurite | undefined;
   return {
     terms: CLI_TERMS,
+    // Only --json names the file; a plain run leaves no file behind in the temp folder.
+    tempDir: flags.json ? os.tmpdir() : undefined,
     read() {
       if (!args) throw parseError;
       const destination = resolveCliDestination(args, env);

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import * as core from '@actions/core';
 import type { OptionKey } from '../../engine/errors.js';
 import { redact } from '../../engine/redact.js';
@@ -21,6 +22,7 @@ function actionEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
   return {
     terms: ACTION_TERMS,
     workspace: env.GITHUB_WORKSPACE,
+    tempDir: env.RUNNER_TEMP || os.tmpdir(),
     read() {
       // Masks go out before anything else can print a secret.
       maskSecrets(env);
