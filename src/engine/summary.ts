@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { DeleteDecision, ExtensionStats, Failure, FileResult, SyncSummary } from './types.js';
+import type { DeleteDecision, ExtensionStats, GraceReport, Failure, FileResult, SyncSummary } from './types.js';
 
 /** Collects per-file results into the run's summary. */
 export class SummaryBuilder {
@@ -35,6 +35,7 @@ export class SummaryBuilder {
     dryRun: boolean;
     deletesSkipped?: string;
     deleteGuard?: DeleteDecision;
+    deleteGrace?: GraceReport;
   }): SyncSummary {
     const durationMs = Date.now() - this.started;
     return {

@@ -18,6 +18,8 @@ export interface SyncOptions {
   exclude: string[];
   compare: CompareMode;
   deleteDestination: boolean;
+  /** A blob absent from the source is deleted only once it has been absent this long (0: at once). */
+  deleteGraceMs: number;
   /** Largest share (0..1] by which one run may shrink the blobs in scope without `force` (see guards/deletes.ts). */
   deleteThreshold: number;
   force: boolean;
@@ -93,6 +95,29 @@ export interface Plan<E extends SourceEntry = SourceEntry> {
   delete: RemoteBlob[];
   /** Remote blobs in scope (matched by include/exclude): what is deployed, the delete guard's base. */
   remoteInScope: number;
+  /** Blobs absent from the source but kept until the delete grace has passed (see guards/grace.ts), soonest first. */
+  kept?: GraceKept[];
+}
+
+/** A blob the delete grace keeps for now. Times are milliseconds since the epoch. */
+export interface GraceKept {
+  remote: RemoteBlob;
+  /** When a run first found it absent from the source. */
+  absentSince: number;
+  /** When it may be deleted: absentSince plus the grace. */
+  goesAt: number;
+}
+
+/** What the delete grace did in a run. */
+export interface GraceReport {
+  /** The grace, in milliseconds. */
+  graceMs: number;
+  /** Blobs absent from the source and kept for the grace. */
+  kept: number;
+  /** When the next of them may be deleted (ISO 8601), by a run after that time. */
+  nextDeleteAt?: string;
+  /** Whether this run's state was saved: 'unchanged' when there was nothing to save, 'not saved' in a dry run. */
+  state: 'saved' | 'unchanged' | 'conflict' | 'not saved';
 }
 
 /** What the delete guard made of a plan: how far the run would shrink what is deployed, against the threshold. */
@@ -179,6 +204,8 @@ export interface SyncSummary {
   /** Bytes per second over the whole run. */
   throughput: number;
   failures: Failure[];
+  /** What the delete grace kept, with a grace and deletes on. */
+  deleteGrace?: GraceReport;
   /** The delete guard's decision, when the plan deleted something. */
   deleteGuard?: DeleteDecision;
   /** Set when deletes were planned but not run, and why. */

@@ -1,6 +1,5 @@
 import type { DeleteDecision, FileResult, Plan, Progress } from '../engine/types.js';
 import {
-  changeCount,
   deleteDecisionLine,
   fileLine,
   planLine,
@@ -46,9 +45,10 @@ export function pipelineEvents(log: PipelineLog, dryRun: boolean, clock: () => n
     plan(plan: Plan) {
       log.info(planLine(plan));
       // A real run opens its group with the first changed file, so a run stopped by a guard shows no empty group.
-      if (changeCount(plan) === 0 || !dryRun) return;
+      const planned = dryRun ? plannedChangeLines(plan) : [];
+      if (planned.length === 0) return;
       openGroup('Changes a real run would make');
-      plannedChangeLines(plan).forEach((line) => log.info(line));
+      planned.forEach((line) => log.info(line));
     },
     guard(decision: DeleteDecision) {
       // A refusal is the run's error, which says the same.

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { percent, remainderText } from '../engine/guards/deletes.js';
 import type { RunSummary } from '../deploy/types.js';
-import type { DeleteDecision, FileResult, Plan, Progress } from '../engine/types.js';
+import type { DeleteDecision, FileResult, GraceReport, Plan, Progress } from '../engine/types.js';
 import { formatBytes, formatRate } from './format.js';
 
 /** `Plan: 3 to upload, …`, the first line of every run's changes. */
 export function planLine(plan: Plan): string {
-  return `Plan: ${plan.upload.length} to upload, ${plan.updateHeaders.length} to update, ${plan.skip.length} unchanged, ${plan.delete.length} to delete.`;
+  const kept = plan.kept ? `, ${plan.kept.length} kept for the delete grace` : '';
+  return `Plan: ${plan.upload.length} to upload, ${plan.updateHeaders.length} to update, ${plan.skip.length} unchanged, ${plan.delete.length} to delete${kept}.`;
 }
 
 /** What a dry run would change, one line each. */
@@ -15,6 +16,10 @@ export function plannedChangeLines(plan: Plan): string[] {
     ...plan.upload.map((item) => `would upload  ${item.local.name} (${item.reason})`),
     ...plan.updateHeaders.map((item) => `would update  ${item.local.name} (headers)`),
     ...plan.delete.map((remote) => `would delete  ${remote.name}`),
+    ...(plan.kept ?? []).map(
+      (kept) =>
+        `would keep    ${kept.remote.name} (absent since ${isoSeconds(kept.absentSince)}; may go after ${isoSeconds(kept.goesAt)})`,
+    ),
   ];
 }
 
@@ -27,6 +32,29 @@ export function deleteDecisionLine(decision: DeleteDecision): string {
     refused: `more than the ${threshold} threshold: refused`,
   }[decision.verdict];
   return `Delete guard: ${decision.deleting} of the ${decision.deployed} blobs in scope to delete; ${remainderText(decision)}, ${verdict}.`;
+}
+
+/** `kept 3 blobs absent from the source for the 7d delete grace; the next may go after 2026-…Z` */
+export function graceLine(grace: GraceReport, dryRun: boolean): string {
+  const next = grace.nextDeleteAt ? `; the next may go after ${grace.nextDeleteAt.replace(/\.\d+Z$/, 'Z')}` : '';
+  const blobs = `${grace.kept} blob${grace.kept === 1 ? '' : 's'}`;
+  return `${dryRun ? 'would keep' : 'kept'} ${blobs} absent from the source for the ${formatGrace(grace.graceMs)} delete grace${next}`;
+}
+
+/** 90000 → "90s", 1800000 → "30m", 604800000 → "7d". */
+export function formatGrace(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms / 1000}s`;
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 export function changeCount(plan: Plan): number {

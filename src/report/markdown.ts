@@ -1,6 +1,6 @@
 import type { RunSummary } from '../deploy/types.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
-import { deleteDecisionLine } from './lines.js';
+import { deleteDecisionLine, graceLine } from './lines.js';
 
 /** Failures listed before "and N more". */
 export const MAX_LISTED_FAILURES = 50;
@@ -26,6 +26,7 @@ export function summaryMarkdown(summary: RunSummary, title = 'Azure Blob sync'):
     `${formatBytes(summary.bytesUploaded)} ${summary.dryRun ? 'to upload' : 'uploaded'} in ${formatDuration(summary.durationMs)} (${formatRate(summary.throughput)}).`,
     '',
   );
+  if (summary.deleteGrace) lines.push(`${capitalize(graceLine(summary.deleteGrace, summary.dryRun))}.`, '');
   if (summary.deleteGuard) lines.push(deleteDecisionLine(summary.deleteGuard), '');
   if (summary.deletesSkipped) lines.push(`> ⚠️ ${summary.deletesSkipped}`, '');
   if (summary.uploadedByExtension.length > 0) {
@@ -45,6 +46,10 @@ export function summaryMarkdown(summary: RunSummary, title = 'Azure Blob sync'):
     lines.push('');
   }
   return lines.join('\n');
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function escapeCell(text: string): string {

@@ -74,7 +74,9 @@ describe('Azure DevOps task (bundled) against Azurite', () => {
     assert.equal(run.result?.result, 'Succeeded', explain(run));
     assert.match(run.result?.message ?? '', /uploaded 3, updated 1, skipped 0, deleted 1, failed 0/);
     const destination = `${container.url}/web`;
-    assert.deepEqual(run.outputs, {
+    const { changedPathsFile, ...counts } = run.outputs;
+    assert.match(changedPathsFile ?? '', /changed-paths\.txt$/);
+    assert.deepEqual(counts, {
       uploaded: '3',
       updated: '1',
       skipped: '0',

@@ -58,7 +58,9 @@ describe('GitHub Action (bundled) against Azurite', () => {
     const run = await runAction(inputs, { workspace });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const destination = `${container.url}/site`;
-    assert.deepEqual(run.outputs, {
+    const { 'changed-paths-file': changedPathsFile, ...counts } = run.outputs;
+    assert.match(changedPathsFile ?? '', /changed-paths\.txt$/);
+    assert.deepEqual(counts, {
       uploaded: '3',
       updated: '1',
       skipped: '0',

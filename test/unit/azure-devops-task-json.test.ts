@@ -70,6 +70,7 @@ describe('task.json', () => {
       'contentType',
       'createContainer',
       'deleteDestination',
+      'deleteGrace',
       'deleteThreshold',
       'destinationPath',
       'dryRun',
@@ -128,6 +129,7 @@ describe('task.json', () => {
       concurrency: value('concurrency') as string | undefined,
       accessTier: value('accessTier') as string | undefined,
       createContainer: value('createContainer') as boolean,
+      deleteGrace: value('deleteGrace') as string | undefined,
     };
     // What the CLI resolves when no flag is given.
     assert.deepEqual(resolveSyncOptions(fromTaskDefaults), resolveSyncOptions({ source: 'site' }));

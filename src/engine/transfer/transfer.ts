@@ -62,15 +62,25 @@ export async function transferChanges<E extends SourceEntry>(
   run.finish();
 }
 
-/** Deletes the plan's extra blobs, each only if it is still the blob that was listed. */
+/**
+ * Deletes the plan's extra blobs, each only if it is still the blob that was listed; returns the names (relative to
+ * the destination path) of those that are gone.
+ */
 export async function deleteExtras<E extends SourceEntry>(
   context: TransferContext<E>,
   blobs: readonly RemoteBlob[],
-): Promise<void> {
+): Promise<string[]> {
   const progress = new ProgressCounter('delete', context.events, blobs.length, 0);
   const run = stopOnRefusal(context, progress, 'The storage service refused to delete');
-  await Promise.all(blobs.map((remote) => run.next(() => deleteOne(context, remote))));
+  const gone: string[] = [];
+  const deleteAndNote = async (remote: RemoteBlob) => {
+    const result = await deleteOne(context, remote);
+    if (result.action === 'deleted') gone.push(remote.name);
+    return result;
+  };
+  await Promise.all(blobs.map((remote) => run.next(() => deleteAndNote(remote))));
   run.finish();
+  return gone;
 }
 
 /**

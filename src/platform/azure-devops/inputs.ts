@@ -57,6 +57,7 @@ export function readTaskInputs(): TaskInputs {
       cacheControl: lines('cacheControl'),
       accessTier: text('accessTier') || undefined,
       createContainer: booleanInput('createContainer'),
+      deleteGrace: text('deleteGrace') || undefined,
     },
   };
 }

@@ -46,6 +46,10 @@ export const FLAGS = {
   'access-tier': { type: 'string', help: 'Access tier for uploaded blobs: Hot, Cool, Cold or Archive.' },
   'create-container': { type: 'boolean', help: 'Create the container if it does not exist.' },
   timeout: { type: 'string', help: 'Seconds one request may take before it is retried (default 120).' },
+  'delete-grace': {
+    type: 'string',
+    help: 'Delete a blob only once it has been absent from the source this long: 90s, 30m, 12h, 7d (default 0).',
+  },
   json: { type: 'boolean', help: 'Print the summary as JSON on stdout (logs go to stderr).' },
   verbose: { type: 'boolean', help: 'Also list unchanged (skipped) files, and how the local hashing ran.' },
   quiet: { type: 'boolean', help: 'Print only the summary and errors.' },
@@ -108,6 +112,7 @@ export function rawSyncOptions(args: CliArgs, destinationPath: string | undefine
     cacheControl: f['cache-control'],
     accessTier: f['access-tier'],
     createContainer: f['create-container'] || f.emulator,
+    deleteGrace: f['delete-grace'],
   };
 }
 

@@ -62,6 +62,7 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       cacheControl: core.getMultilineInput('cache-control'),
       accessTier: core.getInput('access-tier') || undefined,
       createContainer: booleanInput('create-container'),
+      deleteGrace: core.getInput('delete-grace') || undefined,
     },
   };
 }
