@@ -6,6 +6,8 @@ import { redact } from '../engine/redact.js';
 import { LocalFolderSource } from '../engine/source/local-folder.js';
 import { sync } from '../engine/sync.js';
 import type { SyncEvents, SyncOptions } from '../engine/types.js';
+import { type RawDeployOptions, resolveDeployOptions } from '../deploy/options.js';
+import { type ManagementSignIn, preparePurge } from '../deploy/purge-setup.js';
 import { runDeploySteps } from '../deploy/steps.js';
 import type { RunSummary } from '../deploy/types.js';
 import { relativeToWorkspace } from '../report/lines.js';
@@ -21,6 +23,13 @@ export interface RunRequest {
   timeout?: string;
   /** Signs in; called once every input was checked, so an input mistake never costs a sign-in. */
   signIn(): StorageAuth | Promise<StorageAuth>;
+  /** The deploy steps' options (the purge). */
+  deploy?: RawDeployOptions;
+  /**
+   * The run's own Entra sign-in for Azure Resource Manager (the purge), reusing the storage sign-in when it is Entra
+   * ID; throws a UsageError saying what to add when the entry point has none.
+   */
+  managementSignIn?(storage: StorageAuth): ManagementSignIn | Promise<ManagementSignIn>;
 }
 
 /** A run's failure, in the entry point's own terms and with every secret redacted. */
@@ -59,21 +68,35 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
   try {
     const request = await entry.read();
     const options = resolveSyncOptions(request.sync);
+    const deploy = resolveDeployOptions(request.deploy ?? {});
     // Input mistakes are reported before any sign-in is attempted.
     const source = await LocalFolderSource.open(options.source);
     const tryTimeoutMs = parseTryTimeout(request.timeout);
-    const target = connectContainer(await request.signIn(), request.container, { tryTimeoutMs });
+    const auth = await request.signIn();
+    const target = connectContainer(auth, request.container, { tryTimeoutMs });
+    const managementSignIn = request.managementSignIn?.bind(request);
+    const purge =
+      deploy.purge && (await preparePurge(deploy.purge, managementSignIn && (() => managementSignIn(auth))));
     const destinationUrl = options.destinationPath ? `${target.label}/${options.destinationPath}` : target.label;
     const sourceLabel = relativeToWorkspace(source.label, entry.workspace);
     entry.info(`Syncing ${sourceLabel} -> ${destinationUrl} (${target.method})${options.dryRun ? ', dry run' : ''}`);
+    if (purge) entry.info(`Then purging what changed on ${purge.target.id} (${purge.method})`);
 
     events = entry.events(options);
     const destination = new ContainerDestination({ ...target, label: destinationUrl }, options.destinationPath);
     const synced = { ...(await sync(options, { source, destination }, events)), source: sourceLabel };
     events.finish();
-    const summary = await runDeploySteps(synced, { tempDir: entry.tempDir });
+    const { summary, failure } = await runDeploySteps(synced, {
+      tempDir: entry.tempDir,
+      dryRun: options.dryRun,
+      purge,
+      log: (line) => entry.info(line),
+    });
     await entry.publish(summary);
-    return summary.failed > 0 ? ExitCode.partialFailure : ExitCode.ok;
+    if (summary.failed > 0) return ExitCode.partialFailure;
+    // The sync completed and its summary is out; the purge's failure is the run's result.
+    if (failure) throw failure;
+    return ExitCode.ok;
   } catch (error) {
     events?.finish();
     const { message, hint } = describeError(error, entry.terms);

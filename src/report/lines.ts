@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { percent, remainderText } from '../engine/guards/deletes.js';
-import type { RunSummary } from '../deploy/types.js';
+import type { PurgeReport, RunSummary } from '../deploy/types.js';
 import type { DeleteDecision, FileResult, GraceReport, Plan, Progress } from '../engine/types.js';
-import { formatBytes, formatRate } from './format.js';
+import { formatBytes, formatDuration, formatRate } from './format.js';
 
 /** `Plan: 3 to upload, …`, the first line of every run's changes. */
 export function planLine(plan: Plan): string {
@@ -39,6 +39,21 @@ export function graceLine(grace: GraceReport, dryRun: boolean): string {
   const next = grace.nextDeleteAt ? `; the next may go after ${grace.nextDeleteAt.replace(/\.\d+Z$/, 'Z')}` : '';
   const blobs = `${grace.kept} blob${grace.kept === 1 ? '' : 's'}`;
   return `${dryRun ? 'would keep' : 'kept'} ${blobs} absent from the source for the ${formatGrace(grace.graceMs)} delete grace${next}`;
+}
+
+/** `purged 3 paths on /subscriptions/… in 2.1 s`, or why not. */
+export function purgeLine(purge: PurgeReport): string {
+  const paths = `${purge.paths.length} path${purge.paths.length === 1 ? '' : 's'}`;
+  switch (purge.status) {
+    case 'purged':
+      return `purged ${paths} on ${purge.endpoint} in ${formatDuration(purge.durationMs ?? 0)}`;
+    case 'would purge':
+      return `would purge ${paths} on ${purge.endpoint}`;
+    case 'nothing changed':
+      return `nothing changed, so nothing was purged on ${purge.endpoint}`;
+    case 'failed':
+      return `purge FAILED on ${purge.endpoint}: ${purge.error ?? 'unknown error'}`;
+  }
 }
 
 /** 90000 → "90s", 1800000 → "30m", 604800000 → "7d". */

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../deploy/types.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
-import { deleteDecisionLine, graceLine } from './lines.js';
+import { deleteDecisionLine, graceLine, purgeLine } from './lines.js';
 
 /** Failures listed before "and N more". */
 export const MAX_LISTED_FAILURES = 50;
@@ -28,6 +28,7 @@ export function summaryMarkdown(summary: RunSummary, title = 'Azure Blob sync'):
   );
   if (summary.deleteGrace) lines.push(`${capitalize(graceLine(summary.deleteGrace, summary.dryRun))}.`, '');
   if (summary.deleteGuard) lines.push(deleteDecisionLine(summary.deleteGuard), '');
+  if (summary.purge) lines.push(`${capitalize(escapeCell(purgeLine(summary.purge)))}.`, '');
   if (summary.deletesSkipped) lines.push(`> ⚠️ ${summary.deletesSkipped}`, '');
   if (summary.uploadedByExtension.length > 0) {
     lines.push('<details><summary>Uploaded by file type</summary>', '', '| type | files | bytes |', '|---|---:|---:|');

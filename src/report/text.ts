@@ -1,6 +1,6 @@
 import type { RunSummary } from '../deploy/types.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
-import { deleteDecisionLine, graceLine } from './lines.js';
+import { deleteDecisionLine, graceLine, purgeLine } from './lines.js';
 
 /** The summary as terminal lines. */
 export function summaryText(summary: RunSummary): string[] {
@@ -17,6 +17,7 @@ export function summaryText(summary: RunSummary): string[] {
   ];
   if (summary.deleteGrace) lines.push(`  ${graceLine(summary.deleteGrace, summary.dryRun)}`);
   if (summary.deleteGuard) lines.push(`  ${deleteDecisionLine(summary.deleteGuard)}`);
+  if (summary.purge) lines.push(`  ${purgeLine(summary.purge)}`);
   if (summary.deletesSkipped) lines.push(`  warning: ${summary.deletesSkipped}`);
   for (const failure of summary.failures.slice(0, 100)) lines.push(`  failed: ${failure.name}: ${failure.reason}`);
   if (summary.failures.length > 100) lines.push(`  …and ${summary.failures.length - 100} more failures`);

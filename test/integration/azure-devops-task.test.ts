@@ -329,8 +329,10 @@ describe("the README's Azure Pipelines examples", () => {
     };
   }
 
-  it('has a static-site and a release-folder pipeline using the service connection', () => {
-    assert.equal(steps.length, 2);
+  it('has a static-site, a release-folder and a live-site pipeline using the service connection', () => {
+    // The live-site pipeline (with a purge) runs in live-purge.test.ts, beside a fake Resource Manager.
+    assert.equal(steps.length, 3);
+    assert.ok(steps[2]!.purgeEndpoint);
     for (const inputs of steps) assert.ok(inputs.azureSubscription && inputs.storageAccount);
   });
 

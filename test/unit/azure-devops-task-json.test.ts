@@ -77,6 +77,8 @@ describe('task.json', () => {
       'exclude',
       'force',
       'include',
+      'managementEndpoint',
+      'purgeEndpoint',
       'sasToken',
       'sourcePath',
       'storageAccount',

@@ -5,7 +5,7 @@ import { countsLine } from '../../report/lines.js';
 import { failureMarkdown, summaryMarkdown } from '../../report/markdown.js';
 import { type EntryPoint, runEntryPoint } from '../run.js';
 import { inputTerms } from '../terms.js';
-import { chooseAuth, maskSecretInputs } from './auth.js';
+import { chooseAuth, managementSignIn, maskSecretInputs } from './auth.js';
 import { readTaskInputs } from './inputs.js';
 import { useAgentProxy } from './proxy.js';
 import { attachSummary, setOutputVariables, setTaskResult, taskEvents } from './report.js';
@@ -36,6 +36,7 @@ function taskEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
           useAgentProxy(env);
           return chooseAuth(inputs.auth, env);
         },
+        managementSignIn: (storage) => managementSignIn(inputs.auth, env, storage),
       };
     },
     info: (line) => console.log(line),
@@ -44,7 +45,8 @@ function taskEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
       setOutputVariables(summary);
       attachSummary(summaryMarkdown(summary));
       console.log(countsLine(summary));
-      setTaskResult(summary);
+      // A failed purge after a complete sync is the task's result, set by fail().
+      if (summary.failed > 0 || summary.purge?.status !== 'failed') setTaskResult(summary);
     },
     fail({ message, hint, stack }) {
       if (stack) tl.debug(stack);

@@ -50,6 +50,14 @@ export const FLAGS = {
     type: 'string',
     help: 'Delete a blob only once it has been absent from the source this long: 90s, 30m, 12h, 7d (default 0).',
   },
+  'purge-endpoint': {
+    type: 'string',
+    help: 'After a sync that changed something, purge the changed paths on this Front Door or CDN endpoint (its resource ID).',
+  },
+  'management-endpoint': {
+    type: 'string',
+    help: 'Azure Resource Manager endpoint for the purge (default: the cloud of AZURE_AUTHORITY_HOST).',
+  },
   json: { type: 'boolean', help: 'Print the summary as JSON on stdout (logs go to stderr).' },
   verbose: { type: 'boolean', help: 'Also list unchanged (skipped) files, and how the local hashing ran.' },
   quiet: { type: 'boolean', help: 'Print only the summary and errors.' },
@@ -144,6 +152,7 @@ export function helpText(version: string): string {
     '  azure-blob-sync ./site --emulator --dry-run',
     '',
     'Exit codes: 0 in sync, 1 some files failed, 2 bad input, 3 refused credentials or permission,',
-    '4 destination unreachable or missing, 5 stopped by a safety guard (nothing changed).',
+    '4 destination unreachable or missing, 5 stopped by a safety guard (nothing changed),',
+    '6 the sync completed but the CDN / Front Door purge was refused, failed or timed out.',
   ].join('\n');
 }

@@ -8,6 +8,7 @@ import { kebabCase } from '../terms.js';
 import { type CliArgs, helpText, parseCliArgs, rawSyncOptions } from './args.js';
 import { resolveCliDestination, startEmulator } from './destination.js';
 import { terminalEvents } from './terminal.js';
+import { cliManagementSignIn } from './entra.js';
 
 declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
@@ -53,6 +54,8 @@ function cliEntryPoint(args: CliArgs | undefined, env: NodeJS.ProcessEnv, parseE
         sync: rawSyncOptions(args, destination.destinationPath),
         container: destination.container,
         timeout: flags.timeout,
+        deploy: { purgeEndpoint: flags['purge-endpoint'], managementEndpoint: flags['management-endpoint'] },
+        managementSignIn: (storage) => cliManagementSignIn(storage, env),
         async signIn() {
           if (destination.auth !== 'emulator') return destination.auth;
           emulator = await startEmulator(args);

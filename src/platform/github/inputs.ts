@@ -16,8 +16,9 @@ export interface AuthInputs {
   accountKey: string;
 }
 
-export interface ActionInputs extends Omit<RunRequest, 'signIn'> {
+export interface ActionInputs extends Omit<RunRequest, 'signIn' | 'managementSignIn'> {
   auth: AuthInputs;
+  deploy: { purgeEndpoint: string; managementEndpoint: string };
 }
 
 /** Inputs that carry a secret; masked before anything else is read or logged. */
@@ -45,6 +46,10 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       sasToken: core.getInput('sas-token'),
       connectionString: core.getInput('connection-string'),
       accountKey: core.getInput('account-key'),
+    },
+    deploy: {
+      purgeEndpoint: core.getInput('purge-endpoint'),
+      managementEndpoint: core.getInput('management-endpoint'),
     },
     sync: {
       // Relative sources are relative to the checkout, as in every other step of the job.
