@@ -14,6 +14,8 @@ export const ExitCode = {
   destination: 4,
   /** A safety guard stopped the run (delete with an empty source, or too large a delete). Nothing was changed. */
   guard: 5,
+  /** The sync completed, but the CDN / Front Door purge after it was refused, failed or did not finish in time. */
+  purge: 6,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -37,7 +39,10 @@ export type OptionKey =
   | 'timeout'
   | 'storageAccount'
   | 'blobEndpoint'
-  | 'shard';
+  | 'shard'
+  | 'deleteGrace'
+  | 'purgeEndpoint'
+  | 'managementEndpoint';
 
 /**
  * How an entry point writes an option in its own terms: the CLI `--delete-threshold`, the Action
@@ -99,6 +104,11 @@ export class DestinationError extends SyncError {
 
 export class GuardError extends SyncError {
   readonly exitCode = ExitCode.guard;
+}
+
+/** The purge after a completed sync was refused, failed or timed out. */
+export class PurgeError extends SyncError {
+  readonly exitCode = ExitCode.purge;
 }
 
 /** A single file could not be transferred; collected into the summary rather than thrown out of the run. */

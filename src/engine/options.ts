@@ -29,6 +29,8 @@ export interface RawSyncOptions {
   shard?: string;
   /** Precompression rules, `glob=br|gzip|none`, one a line or repeated. */
   compress?: string[];
+  /** `90s`, `30m`, `12h`, `7d` or `0`. */
+  deleteGrace?: string;
 }
 
 export const DEFAULTS = {
@@ -58,6 +60,7 @@ export function resolveSyncOptions(raw: RawSyncOptions): SyncOptions {
     createContainer: raw.createContainer ?? false,
     shard: parseShard(raw.shard),
     compressRules: parseCompressRules(raw.compress ?? []),
+    deleteGraceMs: parseDuration(raw.deleteGrace),
   };
 }
 
@@ -113,10 +116,30 @@ function parseThreshold(value: string | undefined): number {
   if (!Number.isFinite(number) || number < 0 || number > 1) {
     throw new UsageError(
       `The delete threshold "${value}" is not a share between 0 and 1.`,
-      'Write it as 0.5 or 50% (the largest share of the blobs in scope one run may delete).',
+      'Write it as 0.5 or 50% (the largest share by which one run may shrink the blobs in scope).',
     );
   }
   return number;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** A grace longer than this is almost certainly a slip (7000d for 7d); a year covers any cache. */
+const MAX_GRACE_MS = 366 * DURATION_UNITS.d!;
+
+/** `90s`, `30m`, `12h`, `7d`, `1.5h` → milliseconds; empty or `0` → 0. */
+export function parseDuration(value: string | undefined): number {
+  const text = value?.trim().toLowerCase() ?? '';
+  if (text === '' || text === '0') return 0;
+  const match = /^(\d+(?:\.\d+)?)\s*([smhd])$/.exec(text);
+  const ms = match ? Math.round(Number(match[1]) * DURATION_UNITS[match[2]!]!) : NaN;
+  if (!Number.isFinite(ms) || ms > MAX_GRACE_MS) {
+    throw new UsageError(
+      `The delete grace "${value}" is not a duration of up to 366 days.`,
+      (t) =>
+        `Give a number and a unit to ${t.name('deleteGrace')}: 90s, 30m, 12h or 7d (s, m, h, d), or 0 to delete at once.`,
+    );
+  }
+  return ms;
 }
 
 function parseConcurrency(value: string | undefined): number {

@@ -1,16 +1,19 @@
 import path from 'node:path';
-import type { ExtensionStats, Failure, FileResult, SyncSummary } from './types.js';
+import type { DeleteDecision, ExtensionStats, GraceReport, Failure, FileResult, SyncSummary } from './types.js';
 
 /** Collects per-file results into the run's summary. */
 export class SummaryBuilder {
   private readonly counts = { uploaded: 0, updated: 0, skipped: 0, deleted: 0, failed: 0 };
   private bytesUploaded = 0;
   private readonly failures: Failure[] = [];
+  private readonly changedBlobs: string[] = [];
   private readonly byExtension = new Map<string, ExtensionStats>();
   private readonly started = Date.now();
 
   record(result: FileResult): void {
     this.counts[result.action]++;
+    const changed = result.action === 'uploaded' || result.action === 'updated' || result.action === 'deleted';
+    if (changed && result.blobName !== undefined) this.changedBlobs.push(result.blobName);
     if (result.action === 'failed') this.failures.push({ name: result.name, reason: result.reason ?? 'unknown' });
     if (result.action === 'uploaded') {
       this.bytesUploaded += result.bytes;
@@ -26,7 +29,14 @@ export class SummaryBuilder {
     return this.counts.failed;
   }
 
-  build(fields: { source: string; destination: string; dryRun: boolean; deletesSkipped?: string }): SyncSummary {
+  build(fields: {
+    source: string;
+    destination: string;
+    dryRun: boolean;
+    deletesSkipped?: string;
+    deleteGuard?: DeleteDecision;
+    deleteGrace?: GraceReport;
+  }): SyncSummary {
     const durationMs = Date.now() - this.started;
     return {
       ...fields,
@@ -34,8 +44,13 @@ export class SummaryBuilder {
       bytesUploaded: this.bytesUploaded,
       durationMs,
       throughput: durationMs > 0 ? Math.round((this.bytesUploaded * 1000) / durationMs) : 0,
-      failures: [...this.failures].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      failures: [...this.failures].sort((a, b) => byCodePoint(a.name, b.name)),
       uploadedByExtension: [...this.byExtension.values()].sort((a, b) => b.bytes - a.bytes || b.files - a.files),
+      changedBlobs: [...this.changedBlobs].sort(byCodePoint),
     };
   }
+}
+
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -2,7 +2,9 @@ import pLimit from 'p-limit';
 import { containerMissing } from './destination/classify.js';
 import type { SyncDestination } from './destination/destination.js';
 import { failureReason } from './failures.js';
-import { guardDeletes, guardEmptySource } from './guards/deletes.js';
+import { enforceDeleteDecision, guardEmptySource, weighDeletes } from './guards/deletes.js';
+import { applyGrace, GRACE_STATE_NAME, type GraceChanges } from './guards/grace.js';
+import { type LoadedGrace, loadGrace, saveGrace } from './guards/grace-store.js';
 import { diff, filesNeedingHash } from './plan/diff.js';
 import { splitCollisions } from './plan/collisions.js';
 import { EncodingResolver } from './plan/encoding.js';
@@ -14,7 +16,7 @@ import { sniffContentTypes } from './source/sniff.js';
 import type { SourceListing, SyncSource } from './source/source.js';
 import { SummaryBuilder } from './summary.js';
 import { deleteExtras, transferChanges } from './transfer/transfer.js';
-import type { Plan, RemoteBlob, SourceEntry, SyncEvents, SyncOptions, SyncSummary } from './types.js';
+import type { GraceReport, Plan, RemoteBlob, SourceEntry, SyncEvents, SyncOptions, SyncSummary } from './types.js';
 
 export interface SyncEnds<E extends SourceEntry> {
   source: SyncSource<E>;
@@ -37,6 +39,9 @@ export async function sync<E extends SourceEntry>(
   try {
     // The destination is listed while the source is (and small files hashed): both take seconds on large trees.
     const listing = settled(destination.list());
+    const graceOn = options.deleteDestination && options.deleteGraceMs > 0;
+    const stateName = blobNameFor(options.destinationPath, GRACE_STATE_NAME);
+    const graceRead = graceOn ? settled(loadGrace(destination, stateName)) : undefined;
     let listed = false;
     void listing.then(() => (listed = true));
 
@@ -49,20 +54,54 @@ export async function sync<E extends SourceEntry>(
 
     events.phase?.('list');
     const remotes = await listedOrCreated(options, destination, events, await listing);
+    // The sync's own state is never a file of the destination: not compared, not counted, not deleted.
+    remotes.delete(GRACE_STATE_NAME);
 
     events.phase?.('hash');
     const toHash = filesNeedingHash(entries.entries, remotes, options.compare);
     const unreadable = await source.hash(toHash, (stats) => events.hashed?.(stats));
     recordUnreadable(entries, unreadable, summary);
+    const excluded = new Map(unreadable);
+    for (const entry of entries.entries.filter((e) => e.name === GRACE_STATE_NAME)) {
+      excluded.set(entry, 'reserved');
+      summary.record({ action: 'failed', name: entry.name, bytes: 0, reason: RESERVED_NAME });
+    }
 
     events.phase?.('plan');
     const sniffed = await sniffContentTypes(source, entries.entries, options);
-    const plan = planChanges(options, entries.entries, unreadable, remotes, filter, sniffed);
+    let plan = planChanges(options, entries.entries, excluded, remotes, filter, sniffed);
+    let grace: { loaded: LoadedGrace; changes: GraceChanges } | undefined;
+    if (graceRead) {
+      const loaded = unwrap(await graceRead);
+      if (loaded.damaged) events.warning?.(DAMAGED_STATE);
+      const applied = applyGrace(plan, loaded.state, remotes, options.deleteGraceMs, Date.now());
+      plan = applied.plan;
+      grace = { loaded, changes: applied.changes };
+    }
     events.plan?.(plan);
-    guardDeletes(plan, options);
+    const deleteGuard = plan.delete.length > 0 ? weighDeletes(plan, options) : undefined;
+    if (deleteGuard) {
+      events.guard?.(deleteGuard);
+      enforceDeleteDecision(deleteGuard);
+    }
 
+    let graceState: GraceReport['state'] = 'not saved';
     const done = (deletesSkipped?: string) =>
-      summary.build({ source: source.label, destination: destination.label, dryRun: options.dryRun, deletesSkipped });
+      summary.build({
+        source: source.label,
+        destination: destination.label,
+        dryRun: options.dryRun,
+        deletesSkipped,
+        deleteGuard,
+        deleteGrace: grace && graceReport(plan, options.deleteGraceMs, graceState),
+      });
+    /** Saves the grace state after the run's deletes (or without them, when a failure held them back). */
+    const saveState = async (deleted: readonly string[]) => {
+      if (!grace) return;
+      deleted.forEach((name) => grace.changes.removed.add(name));
+      graceState = await saveGrace(destination, stateName, grace.loaded, grace.changes);
+      if (graceState === 'conflict') events.warning?.(STATE_CONFLICT);
+    };
     const blocked = () =>
       `${summary.failedCount} file(s) failed, so none of the ${plan.delete.length} extra blob(s) ${options.dryRun ? 'would be' : 'were'} deleted.`;
 
@@ -81,18 +120,42 @@ export async function sync<E extends SourceEntry>(
     events.phase?.('upload');
     await transferChanges(context, plan);
 
-    if (plan.delete.length === 0) return done();
+    if (plan.delete.length === 0) {
+      await saveState([]);
+      return done();
+    }
     if (summary.failedCount > 0) {
       const reason = blocked();
       events.warning?.(reason);
+      await saveState([]);
       return done(reason);
     }
     events.phase?.('delete');
-    await deleteExtras(context, plan.delete);
+    await saveState(await deleteExtras(context, plan.delete));
     return done();
   } finally {
     await source.close();
   }
+}
+
+const RESERVED_NAME = `the name ${GRACE_STATE_NAME} is reserved for the delete grace state of this sync`;
+const DAMAGED_STATE = `The delete grace state (${GRACE_STATE_NAME}) could not be read; it is written anew, and every blob absent from the source starts its grace again.`;
+const STATE_CONFLICT = `Other runs kept rewriting the delete grace state (${GRACE_STATE_NAME}), so this run's changes to it were not saved; the next run records them (blobs are kept longer, never deleted sooner).`;
+
+function graceReport(plan: Plan, graceMs: number, state: GraceReport['state']): GraceReport {
+  const kept = plan.kept ?? [];
+  const next = kept[0]?.goesAt;
+  return {
+    graceMs,
+    kept: kept.length,
+    nextDeleteAt: next === undefined ? undefined : new Date(next).toISOString(),
+    state,
+  };
+}
+
+function unwrap<T>(outcome: { value: T } | { error: unknown }): T {
+  if ('error' in outcome) throw outcome.error;
+  return outcome.value;
 }
 
 /** A promise that never rejects, so an error waits until the run is ready for it (and is never unhandled). */
@@ -223,10 +286,12 @@ function recordPlanned<E extends SourceEntry>(
   for (const item of plan.upload) {
     const reason = unopenable.get(item.local);
     if (reason) summary.record({ action: 'failed', name: item.local.name, bytes: 0, reason });
-    else summary.record({ action: 'uploaded', name: item.local.name, bytes: item.local.size });
+    else summary.record({ action: 'uploaded', name: item.local.name, bytes: item.local.size, blobName: item.blobName });
   }
-  for (const item of plan.updateHeaders) summary.record({ action: 'updated', name: item.local.name, bytes: 0 });
+  for (const item of plan.updateHeaders)
+    summary.record({ action: 'updated', name: item.local.name, bytes: 0, blobName: item.remote.blobName });
   for (const item of plan.skip) summary.record({ action: 'skipped', name: item.local.name, bytes: 0 });
   if (summary.failedCount > 0) return; // a real run would delete nothing
-  for (const remote of plan.delete) summary.record({ action: 'deleted', name: remote.name, bytes: remote.size });
+  for (const remote of plan.delete)
+    summary.record({ action: 'deleted', name: remote.name, bytes: remote.size, blobName: remote.blobName });
 }

@@ -29,7 +29,9 @@ export interface SyncOptions {
   exclude: string[];
   compare: CompareMode;
   deleteDestination: boolean;
-  /** Largest share (0..1] of the blobs in scope that one run may delete without `force`. */
+  /** A blob absent from the source is deleted only once it has been absent this long (0: at once). */
+  deleteGraceMs: number;
+  /** Largest share (0..1] by which one run may shrink the blobs in scope without `force` (see guards/deletes.ts). */
   deleteThreshold: number;
   force: boolean;
   dryRun: boolean;
@@ -124,8 +126,47 @@ export interface Plan<E extends SourceEntry = SourceEntry> {
   updateHeaders: UpdateHeadersItem<E>[];
   skip: SkipItem<E>[];
   delete: RemoteBlob[];
-  /** Remote blobs in scope (matched by include/exclude), the base for the delete threshold. */
+  /** Remote blobs in scope (matched by include/exclude): what is deployed, the delete guard's base. */
   remoteInScope: number;
+  /** Blobs absent from the source but kept until the delete grace has passed (see guards/grace.ts), soonest first. */
+  kept?: GraceKept[];
+}
+
+/** A blob the delete grace keeps for now. Times are milliseconds since the epoch. */
+export interface GraceKept {
+  remote: RemoteBlob;
+  /** When a run first found it absent from the source. */
+  absentSince: number;
+  /** When it may be deleted: absentSince plus the grace. */
+  goesAt: number;
+}
+
+/** What the delete grace did in a run. */
+export interface GraceReport {
+  /** The grace, in milliseconds. */
+  graceMs: number;
+  /** Blobs absent from the source and kept for the grace. */
+  kept: number;
+  /** When the next of them may be deleted (ISO 8601), by a run after that time. */
+  nextDeleteAt?: string;
+  /** Whether this run's state was saved: 'unchanged' when there was nothing to save, 'not saved' in a dry run. */
+  state: 'saved' | 'unchanged' | 'conflict' | 'not saved';
+}
+
+/** What the delete guard made of a plan: how far the run would shrink what is deployed, against the threshold. */
+export interface DeleteDecision {
+  /** Blobs in scope before the run. */
+  deployed: number;
+  /** Blobs this run would delete. */
+  deleting: number;
+  /** Files in the source (in scope). */
+  sourceFiles: number;
+  /** Blobs in scope after the run: deployed, less the deletes, plus the new names uploaded. */
+  remaining: number;
+  /** (deployed - remaining) / deployed, 0 when the destination does not shrink. */
+  shrink: number;
+  threshold: number;
+  verdict: 'allowed' | 'forced' | 'refused';
 }
 
 export type FileAction = 'uploaded' | 'updated' | 'skipped' | 'deleted' | 'failed';
@@ -137,6 +178,8 @@ export interface FileResult {
   bytes: number;
   /** Why it failed, or why it was uploaded ('new', 'changed'). */
   reason?: string;
+  /** The full blob name (destination path included) of a changed blob. */
+  blobName?: string;
 }
 
 export interface Progress {
@@ -151,6 +194,8 @@ export interface Progress {
 export interface SyncEvents {
   phase?(phase: Progress['phase'] | 'plan'): void;
   plan?(plan: Plan): void;
+  /** The delete guard's decision, for a plan that deletes something (before a refusal is thrown). */
+  guard?(decision: DeleteDecision): void;
   file?(result: FileResult): void;
   progress?(progress: Progress): void;
   warning?(message: string): void;
@@ -194,7 +239,13 @@ export interface SyncSummary {
   /** Bytes per second over the whole run. */
   throughput: number;
   failures: Failure[];
+  /** What the delete grace kept, with a grace and deletes on. */
+  deleteGrace?: GraceReport;
+  /** The delete guard's decision, when the plan deleted something. */
+  deleteGuard?: DeleteDecision;
   /** Set when deletes were planned but not run, and why. */
   deletesSkipped?: string;
   uploadedByExtension: ExtensionStats[];
+  /** Full names of the blobs uploaded, updated or deleted (that a real run would change, in a dry run), sorted. */
+  changedBlobs: string[];
 }

@@ -1,5 +1,12 @@
-import type { FileResult, Plan, Progress } from '../engine/types.js';
-import { changeCount, fileLine, planLine, plannedChangeLines, progressLine, progressShare } from '../report/lines.js';
+import type { DeleteDecision, FileResult, Plan, Progress } from '../engine/types.js';
+import {
+  deleteDecisionLine,
+  fileLine,
+  planLine,
+  plannedChangeLines,
+  progressLine,
+  progressShare,
+} from '../report/lines.js';
 import type { RunEvents } from './run.js';
 
 /** A CI log's idioms, as the runner and the agent each spell them. */
@@ -38,9 +45,14 @@ export function pipelineEvents(log: PipelineLog, dryRun: boolean, clock: () => n
     plan(plan: Plan) {
       log.info(planLine(plan));
       // A real run opens its group with the first changed file, so a run stopped by a guard shows no empty group.
-      if (changeCount(plan) === 0 || !dryRun) return;
+      const planned = dryRun ? plannedChangeLines(plan) : [];
+      if (planned.length === 0) return;
       openGroup('Changes a real run would make');
-      plannedChangeLines(plan).forEach((line) => log.info(line));
+      planned.forEach((line) => log.info(line));
+    },
+    guard(decision: DeleteDecision) {
+      // A refusal is the run's error, which says the same.
+      if (decision.verdict !== 'refused') log.info(deleteDecisionLine(decision));
     },
     file(result: FileResult) {
       if (result.action === 'skipped') {

@@ -6,7 +6,11 @@ import { urlPath } from '../engine/plan/names.js';
 import { redact } from '../engine/redact.js';
 import { LocalFolderSource } from '../engine/source/local-folder.js';
 import { sync } from '../engine/sync.js';
-import type { SyncEvents, SyncOptions, SyncSummary } from '../engine/types.js';
+import type { SyncEvents, SyncOptions } from '../engine/types.js';
+import { type RawDeployOptions, resolveDeployOptions } from '../deploy/options.js';
+import { type ManagementSignIn, preparePurge } from '../deploy/purge-setup.js';
+import { runDeploySteps } from '../deploy/steps.js';
+import type { RunSummary } from '../deploy/types.js';
 import { relativeToWorkspace } from '../report/lines.js';
 
 /** The engine's events as an entry point shows them, and `finish` to close what is open (a group, a bar). */
@@ -20,6 +24,13 @@ export interface RunRequest {
   timeout?: string;
   /** Signs in; called once every input was checked, so an input mistake never costs a sign-in. */
   signIn(): StorageAuth | Promise<StorageAuth>;
+  /** The deploy steps' options (the purge). */
+  deploy?: RawDeployOptions;
+  /**
+   * The run's own Entra sign-in for Azure Resource Manager (the purge), reusing the storage sign-in when it is Entra
+   * ID; throws a UsageError saying what to add when the entry point has none.
+   */
+  managementSignIn?(storage: StorageAuth): ManagementSignIn | Promise<ManagementSignIn>;
 }
 
 /** A run's failure, in the entry point's own terms and with every secret redacted. */
@@ -36,12 +47,14 @@ export interface EntryPoint {
   readonly terms: OptionTerms;
   /** The folder relative source paths are shown from (the checkout), if any. */
   readonly workspace?: string;
+  /** Where files for later steps go (the changed-paths file); none when the entry point publishes no such file. */
+  readonly tempDir?: string;
   /** Masks every secret with the platform's call, then reads the inputs. */
   read(): RunRequest | Promise<RunRequest>;
   info(line: string): void;
   events(options: SyncOptions): RunEvents;
   /** Outputs, the job summary and the step's result; the exit code follows from the summary. */
-  publish(summary: SyncSummary): void | Promise<void>;
+  publish(summary: RunSummary): void | Promise<void>;
   fail(failure: RunFailure): void | Promise<void>;
   /** Stops what the entry point started (an emulator). */
   close?(): Promise<void>;
@@ -56,10 +69,15 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
   try {
     const request = await entry.read();
     const options = resolveSyncOptions(request.sync);
+    const deploy = resolveDeployOptions(request.deploy ?? {});
     // Input mistakes are reported before any sign-in is attempted.
     const source = await LocalFolderSource.open(options.source);
     const tryTimeoutMs = parseTryTimeout(request.timeout);
-    const target = connectContainer(await request.signIn(), request.container, { tryTimeoutMs });
+    const auth = await request.signIn();
+    const target = connectContainer(auth, request.container, { tryTimeoutMs });
+    const managementSignIn = request.managementSignIn?.bind(request);
+    const purge =
+      deploy.purge && (await preparePurge(deploy.purge, managementSignIn && (() => managementSignIn(auth))));
     // A valid URL everywhere it is shown (log, outputs, summary, JSON): the container part is the SDK's, encoded.
     const destinationUrl = options.destinationPath
       ? `${target.label}/${urlPath(options.destinationPath)}`
@@ -72,13 +90,23 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
       );
     }
     entry.info(`Syncing ${sourceLabel} -> ${destinationUrl} (${target.method})${options.dryRun ? ', dry run' : ''}`);
+    if (purge) entry.info(`Then purging what changed on ${purge.target.id} (${purge.method})`);
 
     events = entry.events(options);
     const destination = new ContainerDestination({ ...target, label: destinationUrl }, options.destinationPath);
-    const summary = { ...(await sync(options, { source, destination }, events)), source: sourceLabel };
+    const synced = { ...(await sync(options, { source, destination }, events)), source: sourceLabel };
     events.finish();
+    const { summary, failure } = await runDeploySteps(synced, {
+      tempDir: entry.tempDir,
+      dryRun: options.dryRun,
+      purge,
+      log: (line) => entry.info(line),
+    });
     await entry.publish(summary);
-    return summary.failed > 0 ? ExitCode.partialFailure : ExitCode.ok;
+    if (summary.failed > 0) return ExitCode.partialFailure;
+    // The sync completed and its summary is out; the purge's failure is the run's result.
+    if (failure) throw failure;
+    return ExitCode.ok;
   } catch (error) {
     events?.finish();
     const { message, hint } = describeError(error, entry.terms);

@@ -1,10 +1,13 @@
 import path from 'node:path';
-import type { FileResult, Plan, Progress, SyncSummary } from '../engine/types.js';
-import { formatBytes, formatRate } from './format.js';
+import { percent, remainderText } from '../engine/guards/deletes.js';
+import type { PurgeReport, RunSummary } from '../deploy/types.js';
+import type { DeleteDecision, FileResult, GraceReport, Plan, Progress } from '../engine/types.js';
+import { formatBytes, formatDuration, formatRate } from './format.js';
 
 /** `Plan: 3 to upload, …`, the first line of every run's changes. */
 export function planLine(plan: Plan): string {
-  return `Plan: ${plan.upload.length} to upload, ${plan.updateHeaders.length} to update, ${plan.skip.length} unchanged, ${plan.delete.length} to delete.`;
+  const kept = plan.kept ? `, ${plan.kept.length} kept for the delete grace` : '';
+  return `Plan: ${plan.upload.length} to upload, ${plan.updateHeaders.length} to update, ${plan.skip.length} unchanged, ${plan.delete.length} to delete${kept}.`;
 }
 
 /** What a dry run would change, one line each. */
@@ -13,7 +16,60 @@ export function plannedChangeLines(plan: Plan): string[] {
     ...plan.upload.map((item) => `would upload  ${item.local.name} (${item.reason})`),
     ...plan.updateHeaders.map((item) => `would update  ${item.local.name} (headers)`),
     ...plan.delete.map((remote) => `would delete  ${remote.name}`),
+    ...(plan.kept ?? []).map(
+      (kept) =>
+        `would keep    ${kept.remote.name} (absent since ${isoSeconds(kept.absentSince)}; may go after ${isoSeconds(kept.goesAt)})`,
+    ),
   ];
+}
+
+/** `Delete guard: …`: the guard's decision as one log line (a dry run shows it with the plan). */
+export function deleteDecisionLine(decision: DeleteDecision): string {
+  const threshold = percent(decision.threshold);
+  const verdict = {
+    allowed: `within the ${threshold} threshold: allowed`,
+    forced: `more than the ${threshold} threshold: allowed by force`,
+    refused: `more than the ${threshold} threshold: refused`,
+  }[decision.verdict];
+  return `Delete guard: ${decision.deleting} of the ${decision.deployed} blobs in scope to delete; ${remainderText(decision)}, ${verdict}.`;
+}
+
+/** `kept 3 blobs absent from the source for the 7d delete grace; the next may go after 2026-…Z` */
+export function graceLine(grace: GraceReport, dryRun: boolean): string {
+  const next = grace.nextDeleteAt ? `; the next may go after ${grace.nextDeleteAt.replace(/\.\d+Z$/, 'Z')}` : '';
+  const blobs = `${grace.kept} blob${grace.kept === 1 ? '' : 's'}`;
+  return `${dryRun ? 'would keep' : 'kept'} ${blobs} absent from the source for the ${formatGrace(grace.graceMs)} delete grace${next}`;
+}
+
+/** `purged 3 paths on /subscriptions/… in 2.1 s`, or why not. */
+export function purgeLine(purge: PurgeReport): string {
+  const paths = `${purge.paths.length} path${purge.paths.length === 1 ? '' : 's'}`;
+  switch (purge.status) {
+    case 'purged':
+      return `purged ${paths} on ${purge.endpoint} in ${formatDuration(purge.durationMs ?? 0)}`;
+    case 'would purge':
+      return `would purge ${paths} on ${purge.endpoint}`;
+    case 'nothing changed':
+      return `nothing changed, so nothing was purged on ${purge.endpoint}`;
+    case 'failed':
+      return `purge FAILED on ${purge.endpoint}: ${purge.error ?? 'unknown error'}`;
+  }
+}
+
+/** 90000 → "90s", 1800000 → "30m", 604800000 → "7d". */
+export function formatGrace(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms / 1000}s`;
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 export function changeCount(plan: Plan): number {
@@ -43,13 +99,13 @@ export function progressLine(p: Progress, elapsedMs: number): string {
 }
 
 /** `uploaded 3, updated 0, …` (a dry run says what would be). */
-export function countsLine(s: SyncSummary): string {
+export function countsLine(s: RunSummary): string {
   const verb = s.dryRun ? 'would be ' : '';
   return `${verb}uploaded ${s.uploaded}, ${verb}updated ${s.updated}, skipped ${s.skipped}, ${verb}deleted ${s.deleted}, failed ${s.failed}`;
 }
 
 /** Why a run with failed files failed: the first few names, and where the whole list is. */
-export function failedFilesMessage(summary: SyncSummary, whereListed: string): string {
+export function failedFilesMessage(summary: RunSummary, whereListed: string): string {
   const names = summary.failures.slice(0, 5).map((f) => `${f.name}: ${f.reason}`);
   return (
     `${summary.failed} file(s) could not be synced; the other files completed${summary.deletesSkipped ? ' and nothing was deleted' : ''}. ` +

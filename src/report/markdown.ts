@@ -1,5 +1,6 @@
-import type { SyncSummary } from '../engine/types.js';
+import type { RunSummary } from '../deploy/types.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
+import { deleteDecisionLine, graceLine, purgeLine } from './lines.js';
 
 /** Failures listed before "and N more". */
 export const MAX_LISTED_FAILURES = 50;
@@ -8,7 +9,7 @@ export const MAX_LISTED_FAILURES = 50;
  * The run's summary as Markdown, for the GitHub job summary and the Azure DevOps summary tab. Every value is a
  * file name, a count or the secret-free destination label.
  */
-export function summaryMarkdown(summary: SyncSummary, title = 'Azure Blob sync'): string {
+export function summaryMarkdown(summary: RunSummary, title = 'Azure Blob sync'): string {
   const lines: string[] = [];
   const status =
     summary.failed > 0 ? '❌ finished with failures' : summary.dryRun ? '🔎 dry run, nothing sent' : '✅ in sync';
@@ -25,6 +26,9 @@ export function summaryMarkdown(summary: SyncSummary, title = 'Azure Blob sync')
     `${formatBytes(summary.bytesUploaded)} ${summary.dryRun ? 'to upload' : 'uploaded'} in ${formatDuration(summary.durationMs)} (${formatRate(summary.throughput)}).`,
     '',
   );
+  if (summary.deleteGrace) lines.push(`${capitalize(graceLine(summary.deleteGrace, summary.dryRun))}.`, '');
+  if (summary.deleteGuard) lines.push(deleteDecisionLine(summary.deleteGuard), '');
+  if (summary.purge) lines.push(`${capitalize(escapeCell(purgeLine(summary.purge)))}.`, '');
   if (summary.deletesSkipped) lines.push(`> ⚠️ ${summary.deletesSkipped}`, '');
   if (summary.uploadedByExtension.length > 0) {
     lines.push('<details><summary>Uploaded by file type</summary>', '', '| type | files | bytes |', '|---|---:|---:|');
@@ -43,6 +47,10 @@ export function summaryMarkdown(summary: SyncSummary, title = 'Azure Blob sync')
     lines.push('');
   }
   return lines.join('\n');
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function escapeCell(text: string): string {

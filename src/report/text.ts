@@ -1,8 +1,9 @@
-import type { SyncSummary } from '../engine/types.js';
+import type { RunSummary } from '../deploy/types.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
+import { deleteDecisionLine, graceLine, purgeLine } from './lines.js';
 
 /** The summary as terminal lines. */
-export function summaryText(summary: SyncSummary): string[] {
+export function summaryText(summary: RunSummary): string[] {
   const verb = summary.dryRun ? 'Dry run (nothing sent):' : summary.failed > 0 ? 'Finished with failures:' : 'In sync:';
   const row = (label: string, count: number, extra = '') => `  ${label.padEnd(10)}${String(count).padStart(8)}${extra}`;
   const lines = [
@@ -14,6 +15,9 @@ export function summaryText(summary: SyncSummary): string[] {
     row('failed', summary.failed),
     `  ${formatDuration(summary.durationMs)}, ${formatRate(summary.throughput)}`,
   ];
+  if (summary.deleteGrace) lines.push(`  ${graceLine(summary.deleteGrace, summary.dryRun)}`);
+  if (summary.deleteGuard) lines.push(`  ${deleteDecisionLine(summary.deleteGuard)}`);
+  if (summary.purge) lines.push(`  ${purgeLine(summary.purge)}`);
   if (summary.deletesSkipped) lines.push(`  warning: ${summary.deletesSkipped}`);
   for (const failure of summary.failures.slice(0, 100)) lines.push(`  failed: ${failure.name}: ${failure.reason}`);
   if (summary.failures.length > 100) lines.push(`  …and ${summary.failures.length - 100} more failures`);

@@ -160,14 +160,24 @@ describe('bad input changes nothing and says how to fix it', () => {
     const before = await blobState(container);
     const args = [makeTree({ 'keep.txt': 'keep' }), url(container, sas(container.containerName, 'racwdl'))];
     const dry = await runCli([...args, '--delete-destination', '--dry-run']);
-    assertOneLineError(dry, ExitCode.guard, /Refusing to delete 4 of the 5 blobs in scope \(80%.*--force/);
+    assertOneLineError(
+      dry,
+      ExitCode.guard,
+      /Refusing to delete 4 of the 5 blobs in scope: the source has 1 file and 1 blob would remain \(80% fewer than deployed\).*--force/,
+    );
     assert.match(dry.stdout, /^would delete +old\/a\.txt$/m);
 
     const forcedDry = await runCli([...args, '--delete-destination', '--dry-run', '--force', '--json']);
     assert.equal(forcedDry.code, 0, forcedDry.stderr);
     assert.equal(jsonSummary(forcedDry).deleted, 4);
+    assert.equal(jsonSummary(forcedDry).deleteGuard?.verdict, 'forced');
+    assert.match(forcedDry.stderr, /^Delete guard: 4 of the 5 blobs in scope to delete; .*: allowed by force\.$/m);
     const raised = await runCli([...args, '--delete-destination', '--delete-threshold', '90%', '--dry-run']);
     assert.equal(raised.code, 0, raised.stderr);
+    assert.match(
+      raised.stdout,
+      /^would delete +old\/c\.txt\nDelete guard: 4 of the 5 blobs in scope to delete; the source has 1 file and 1 blob would remain \(80% fewer than deployed\), within the 90% threshold: allowed\.$/m,
+    );
     assert.deepEqual(await blobState(container), before);
   });
 });

@@ -75,7 +75,9 @@ describe('Azure DevOps task (bundled) against Azurite', () => {
     assert.equal(run.result?.result, 'Succeeded', explain(run));
     assert.match(run.result?.message ?? '', /uploaded 3, updated 1, skipped 0, deleted 1, failed 0/);
     const destination = `${container.url}/web`;
-    assert.deepEqual(run.outputs, {
+    const { changedPathsFile, ...counts } = run.outputs;
+    assert.match(changedPathsFile ?? '', /changed-paths\.txt$/);
+    assert.deepEqual(counts, {
       uploaded: '3',
       updated: '1',
       skipped: '0',
@@ -334,8 +336,10 @@ describe("the README's Azure Pipelines examples", () => {
     };
   }
 
-  it('has a static-site and a release-folder pipeline using the service connection', () => {
-    assert.ok(steps.length >= 2, `steps: ${steps.length}`);
+  it('has a static-site, a release-folder and a live-site pipeline using the service connection', () => {
+    // The live-site pipeline (with a purge) runs in live-purge.test.ts, beside a fake Resource Manager.
+    assert.ok(steps.length >= 3, `steps: ${steps.length}`);
+    assert.ok(steps.some((inputs: Record<string, unknown>) => inputs.purgeEndpoint));
     for (const inputs of steps) assert.ok(inputs.azureSubscription && inputs.storageAccount);
   });
 

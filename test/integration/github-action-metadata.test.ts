@@ -72,6 +72,7 @@ describe('action.yml', () => {
       concurrency: d('concurrency'),
       accessTier: d('access-tier'),
       createContainer: bool('create-container'),
+      deleteGrace: d('delete-grace'),
     });
     assert.deepEqual(fromActionDefaults, resolveSyncOptions({ source: 'x' }));
     assert.equal(action.inputs.audience?.default, 'api://AzureADTokenExchange');

@@ -56,7 +56,9 @@ describe('GitHub Action (bundled) against Azurite', () => {
     const run = await runAction(inputs, { workspace });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const destination = `${container.url}/site`;
-    assert.deepEqual(run.outputs, {
+    const { 'changed-paths-file': changedPathsFile, ...counts } = run.outputs;
+    assert.match(changedPathsFile ?? '', /changed-paths\.txt$/);
+    assert.deepEqual(counts, {
       uploaded: '3',
       updated: '1',
       skipped: '0',
@@ -220,7 +222,10 @@ describe('GitHub Action (bundled) against Azurite', () => {
       { workspace: makeTree({ 'site/a.html': 'a.html' }) },
     );
     assert.equal(run.code, 5, run.stdout);
-    assert.match(run.errors[0]!, /^Refusing to delete 2 of the 3 blobs in scope .*Nothing was changed\./);
+    assert.match(
+      run.errors[0]!,
+      /^Refusing to delete 2 of the 3 blobs in scope: the source has 1 file and 1 blob would remain .*Nothing was changed\./,
+    );
     assert.match(run.errors[0]!, /raise `delete-threshold` or pass `force: true`\.$/);
     assert.doesNotMatch(run.log, /::group::/, 'no empty group');
     assert.equal((await blobState(container)).size, 3);

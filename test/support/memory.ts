@@ -71,7 +71,7 @@ export interface StoredBlob {
 
 /** An operation the destination was asked for, in the order the calls started. */
 export interface Operation {
-  op: 'list' | 'create' | 'put' | 'stage' | 'commit' | 'setHeaders' | 'delete';
+  op: 'list' | 'create' | 'put' | 'stage' | 'commit' | 'setHeaders' | 'delete' | 'readState' | 'writeState';
   blobName?: string;
   /** When the call finished, in the order calls finished (undefined while in flight or when it failed). */
   finished?: number;
@@ -173,6 +173,22 @@ export class MemoryDestination implements SyncDestination {
       if (blob.etag && stored.etag !== blob.etag) return 'changed';
       this.blobs.delete(blob.blobName);
       return 'deleted';
+    });
+  }
+
+  async readState(blobName: string): Promise<{ body: Buffer; etag: string } | undefined> {
+    return this.call('readState', blobName, () => {
+      const stored = this.blobs.get(blobName);
+      return stored && { body: Buffer.from(stored.content), etag: stored.etag };
+    });
+  }
+
+  async writeState(blobName: string, body: Buffer, etag: string | undefined): Promise<'written' | 'conflict'> {
+    return this.call('writeState', blobName, () => {
+      const stored = this.blobs.get(blobName);
+      if (etag ? stored?.etag !== etag : stored !== undefined) return 'conflict';
+      this.store(blobName, Buffer.from(body), { contentType: 'application/json', md5: md5(body) });
+      return 'written';
     });
   }
 

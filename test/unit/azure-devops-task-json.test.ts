@@ -71,12 +71,15 @@ describe('task.json', () => {
       'contentType',
       'createContainer',
       'deleteDestination',
+      'deleteGrace',
       'deleteThreshold',
       'destinationPath',
       'dryRun',
       'exclude',
       'force',
       'include',
+      'managementEndpoint',
+      'purgeEndpoint',
       'sasToken',
       'shard',
       'sourcePath',
@@ -130,6 +133,7 @@ describe('task.json', () => {
       concurrency: value('concurrency') as string | undefined,
       accessTier: value('accessTier') as string | undefined,
       createContainer: value('createContainer') as boolean,
+      deleteGrace: value('deleteGrace') as string | undefined,
     };
     // What the CLI resolves when no flag is given.
     assert.deepEqual(resolveSyncOptions(fromTaskDefaults), resolveSyncOptions({ source: 'site' }));
@@ -138,7 +142,7 @@ describe('task.json', () => {
   it('declares the output variables the task sets', () => {
     assert.deepEqual(
       task.outputVariables.map((v: { name: string }) => v.name),
-      ['uploaded', 'updated', 'skipped', 'deleted', 'failed', 'bytesUploaded', 'destinationUrl'],
+      ['uploaded', 'updated', 'skipped', 'deleted', 'failed', 'bytesUploaded', 'destinationUrl', 'changedPathsFile'],
     );
   });
 });

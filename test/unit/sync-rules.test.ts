@@ -51,6 +51,7 @@ describe('sync rules on an in-memory source and destination', () => {
     assert.equal(summary.deleted, 0);
     assert.equal(destination.calls('delete').length, 0, 'no delete was even attempted');
     assert.match(summary.deletesSkipped ?? '', /1 file\(s\) failed, so none of the 2 extra blob\(s\) were deleted/);
+    assert.deepEqual(summary.changedBlobs, ['a.js', 'c.js'], 'what changed: neither the failed file nor a delete');
     assert.ok(destination.blobs.has('old-1.js') && destination.blobs.has('old-2.js'));
   });
 

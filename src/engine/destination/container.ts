@@ -97,6 +97,37 @@ export class ContainerDestination implements SyncDestination {
       throw error;
     }
   }
+
+  async readState(blobName: string): Promise<{ body: Buffer; etag: string } | undefined> {
+    try {
+      const response = await this.container.getBlobClient(blobName).download();
+      return { body: await readAll(response.readableStreamBody), etag: response.etag ?? '' };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw classifyFatal(error, 'read the delete grace state', this.label) ?? error;
+    }
+  }
+
+  async writeState(blobName: string, body: Buffer, etag: string | undefined): Promise<'written' | 'conflict'> {
+    try {
+      await this.container.getBlockBlobClient(blobName).upload(body, body.length, {
+        conditions: etag ? { ifMatch: etag } : { ifNoneMatch: '*' },
+        // Served as JSON and never cached, should the container be a public static website.
+        blobHTTPHeaders: { blobContentType: 'application/json', blobCacheControl: 'no-store' },
+      });
+      return 'written';
+    } catch (error) {
+      // 412: the etag no longer matches; 409: a state blob appeared since this run found none.
+      if (statusOf(error) === 412 || statusOf(error) === 409) return 'conflict';
+      throw error;
+    }
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream ?? []) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
 }
 
 function httpHeaders(headers: StoredHeaders): BlobHTTPHeaders {

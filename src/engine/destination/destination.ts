@@ -44,4 +44,11 @@ export interface SyncDestination {
   setHeaders(blob: RemoteBlob, headers: StoredHeaders): Promise<void>;
   /** Deletes a listed blob, only if it is still the blob that was listed. */
   deleteIfUnchanged(blob: RemoteBlob): Promise<DeleteOutcome>;
+  /** Reads the sync's own small state blob (never listed as a file); undefined when there is none. */
+  readState(blobName: string): Promise<{ body: Buffer; etag: string } | undefined>;
+  /**
+   * Writes the state blob only if it is still the one read (`etag`), or, without an etag, only if there is none yet;
+   * 'conflict' when another run wrote it meanwhile.
+   */
+  writeState(blobName: string, body: Buffer, etag: string | undefined): Promise<'written' | 'conflict'>;
 }

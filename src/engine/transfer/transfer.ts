@@ -63,15 +63,25 @@ export async function transferChanges<E extends SourceEntry>(
   run.finish();
 }
 
-/** Deletes the plan's extra blobs, each only if it is still the blob that was listed. */
+/**
+ * Deletes the plan's extra blobs, each only if it is still the blob that was listed; returns the names (relative to
+ * the destination path) of those that are gone.
+ */
 export async function deleteExtras<E extends SourceEntry>(
   context: TransferContext<E>,
   blobs: readonly RemoteBlob[],
-): Promise<void> {
+): Promise<string[]> {
   const progress = new ProgressCounter('delete', context.events, blobs.length, 0);
   const run = stopOnRefusal(context, progress, 'The storage service refused to delete');
-  await Promise.all(blobs.map((remote) => run.next(() => deleteOne(context, remote))));
+  const gone: string[] = [];
+  const deleteAndNote = async (remote: RemoteBlob) => {
+    const result = await deleteOne(context, remote);
+    if (result.action === 'deleted') gone.push(remote.name);
+    return result;
+  };
+  await Promise.all(blobs.map((remote) => run.next(() => deleteAndNote(remote))));
   run.finish();
+  return gone;
 }
 
 /**
@@ -125,7 +135,7 @@ async function uploadOne<E extends SourceEntry>(
         ? await uploadEncoded({ ...request, encoding: item.encoding })
         : await upload(request);
       item.local.md5 = outcome.md5;
-      return { action: 'uploaded', name, bytes: outcome.bytes, reason: item.reason };
+      return { action: 'uploaded', name, bytes: outcome.bytes, reason: item.reason, blobName: item.blobName };
     } finally {
       await reader.close();
     }
@@ -150,7 +160,7 @@ async function updateHeaders<E extends SourceEntry>(
       contentDisposition: remote.contentDisposition,
       md5: remote.md5,
     });
-    return { action: 'updated', name: remote.name, bytes: item.local.size };
+    return { action: 'updated', name: remote.name, bytes: item.local.size, blobName: remote.blobName };
   } catch (error) {
     if (isRefused(error)) throw error;
     return { action: 'failed', name: remote.name, bytes: 0, reason: failureReason(error) };
@@ -163,7 +173,7 @@ async function deleteOne<E extends SourceEntry>(context: TransferContext<E>, rem
     if (outcome === 'changed') {
       return { action: 'failed', name: remote.name, bytes: 0, reason: 'changed since it was listed; not deleted' };
     }
-    return { action: 'deleted', name: remote.name, bytes: remote.size };
+    return { action: 'deleted', name: remote.name, bytes: remote.size, blobName: remote.blobName };
   } catch (error) {
     if (isRefused(error)) throw error;
     return { action: 'failed', name: remote.name, bytes: 0, reason: failureReason(error) };

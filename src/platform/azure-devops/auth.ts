@@ -7,6 +7,8 @@ import { refuseEntraOverHttp } from '../../auth/plain-http.js';
 import { AuthError, UsageError } from '../../engine/errors.js';
 import { secretParts } from '../secrets.js';
 import { cloudBlobServiceUrl } from './clouds.js';
+import { PUBLIC_MANAGEMENT_ENDPOINT } from '../../deploy/management-endpoint.js';
+import type { ManagementSignIn } from '../../deploy/purge-setup.js';
 import type { AuthInputs } from './inputs.js';
 import { serviceConnectionLogin, type ServiceConnectionLogin } from './service-connection.js';
 
@@ -52,6 +54,37 @@ export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageA
       };
     }
   }
+}
+
+/**
+ * The run's Entra sign-in for the purge: the service connection, which also signs in to storage with
+ * authenticationType serviceConnection, or is named by azureSubscription beside a SAS or connection string. The
+ * management endpoint is the connection's own (its cloud's Resource Manager).
+ */
+export function managementSignIn(inputs: AuthInputs, env: NodeJS.ProcessEnv, storage: StorageAuth): ManagementSignIn {
+  if (!inputs.serviceConnection) {
+    throw new UsageError(
+      `purgeEndpoint needs an Entra ID sign-in for Azure Resource Manager, but authenticationType ${inputs.authenticationType} only reaches storage.`,
+      'Set `azureSubscription:` to an Azure Resource Manager service connection whose identity has CDN Profile Contributor (Front Door) or CDN Endpoint Contributor (Azure CDN); the SAS or connection string keeps signing in to storage.',
+    );
+  }
+  const endpoint = connectionManagementEndpoint(inputs.serviceConnection);
+  if (storage.kind === 'token') return { credential: storage.credential, method: storage.method, endpoint };
+  const login = serviceConnectionLogin(inputs.serviceConnection, env);
+  login.secrets.forEach(maskSecret);
+  return { credential: explainedCredential(login), method: login.method, endpoint };
+}
+
+/** An AzureRM service connection's URL is its cloud's Resource Manager endpoint (https://management.azure.com/). */
+function connectionManagementEndpoint(connectionId: string): string {
+  const url = tl.getEndpointUrl(connectionId, true);
+  try {
+    const parsed = url ? new URL(url) : undefined;
+    if (parsed?.protocol === 'https:') return parsed.origin;
+  } catch {
+    // not a URL: the public cloud's endpoint below
+  }
+  return PUBLIC_MANAGEMENT_ENDPOINT;
 }
 
 /** Masks the secret inputs, and the parts of them that could be logged on their own, before anything is printed. */

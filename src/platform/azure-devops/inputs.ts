@@ -18,8 +18,9 @@ export interface AuthInputs {
   connectionString: string;
 }
 
-export interface TaskInputs extends Omit<RunRequest, 'signIn'> {
+export interface TaskInputs extends Omit<RunRequest, 'signIn' | 'managementSignIn'> {
   auth: AuthInputs;
+  deploy: { purgeEndpoint: string; managementEndpoint: string };
 }
 
 /**
@@ -42,6 +43,7 @@ export function readTaskInputs(): TaskInputs {
       sasToken: secretText('sasToken'),
       connectionString: secretText('connectionString'),
     },
+    deploy: { purgeEndpoint: text('purgeEndpoint'), managementEndpoint: text('managementEndpoint') },
     sync: {
       source: path.resolve(workingDirectory, source),
       destinationPath: text('destinationPath'),
@@ -59,6 +61,7 @@ export function readTaskInputs(): TaskInputs {
       createContainer: booleanInput('createContainer'),
       shard: shardInput(),
       compress: lines('compress'),
+      deleteGrace: text('deleteGrace') || undefined,
     },
   };
 }

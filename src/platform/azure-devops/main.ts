@@ -1,10 +1,11 @@
+import os from 'node:os';
 import * as tl from 'azure-pipelines-task-lib/task.js';
 import type { OptionKey } from '../../engine/errors.js';
 import { countsLine } from '../../report/lines.js';
 import { failureMarkdown, summaryMarkdown } from '../../report/markdown.js';
 import { type EntryPoint, runEntryPoint } from '../run.js';
 import { inputTerms } from '../terms.js';
-import { chooseAuth, maskSecretInputs } from './auth.js';
+import { chooseAuth, managementSignIn, maskSecretInputs } from './auth.js';
 import { readTaskInputs } from './inputs.js';
 import { useAgentProxy } from './proxy.js';
 import { attachSummary, setOutputVariables, setTaskResult, taskEvents } from './report.js';
@@ -24,6 +25,7 @@ function taskEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
   return {
     terms: TASK_TERMS,
     workspace: tl.getVariable('System.DefaultWorkingDirectory'),
+    tempDir: tl.getVariable('Agent.TempDirectory') || os.tmpdir(),
     read() {
       // Secrets are read quietly, then masked before anything else can print them.
       const inputs = readTaskInputs();
@@ -34,6 +36,7 @@ function taskEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
           useAgentProxy(env);
           return chooseAuth(inputs.auth, env);
         },
+        managementSignIn: (storage) => managementSignIn(inputs.auth, env, storage),
       };
     },
     info: (line) => console.log(line),
@@ -42,7 +45,8 @@ function taskEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
       setOutputVariables(summary);
       attachSummary(summaryMarkdown(summary));
       console.log(countsLine(summary));
-      setTaskResult(summary);
+      // A failed purge after a complete sync is the task's result, set by fail().
+      if (summary.failed > 0 || summary.purge?.status !== 'failed') setTaskResult(summary);
     },
     fail({ message, hint, stack }) {
       if (stack) tl.debug(stack);

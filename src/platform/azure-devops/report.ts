@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
 import { redact } from '../../engine/redact.js';
-import type { SyncSummary } from '../../engine/types.js';
+import type { RunSummary } from '../../deploy/types.js';
 import { countsLine, failedFilesMessage } from '../../report/lines.js';
 import { pipelineEvents } from '../pipeline-events.js';
 import type { RunEvents } from '../run.js';
@@ -24,7 +24,7 @@ export function taskEvents(dryRun: boolean): RunEvents {
 }
 
 /** Output variables, named as in task.json's outputVariables; use them as $(<step name>.uploaded) etc. */
-export function setOutputVariables(summary: SyncSummary): void {
+export function setOutputVariables(summary: RunSummary): void {
   const values: Record<string, string | number> = {
     uploaded: summary.uploaded,
     updated: summary.updated,
@@ -33,12 +33,13 @@ export function setOutputVariables(summary: SyncSummary): void {
     failed: summary.failed,
     bytesUploaded: summary.bytesUploaded,
     destinationUrl: summary.destination,
+    changedPathsFile: summary.changedPathsFile ?? '',
   };
   for (const [name, value] of Object.entries(values)) tl.setVariable(name, String(value), false, true);
 }
 
 /** Sets the task result: failed files fail it; a dry run or skipped deletes succeed "with issues". */
-export function setTaskResult(summary: SyncSummary): void {
+export function setTaskResult(summary: RunSummary): void {
   if (summary.failed > 0) {
     tl.setResult(
       tl.TaskResult.Failed,

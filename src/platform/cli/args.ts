@@ -29,9 +29,9 @@ export const FLAGS = {
   },
   'delete-threshold': {
     type: 'string',
-    help: 'Largest share of blobs one run may delete, e.g. 0.5 or 50% (default 50%).',
+    help: 'Largest share by which one run may shrink the blobs in scope, e.g. 0.5 or 50% (default 50%).',
   },
-  force: { type: 'boolean', help: 'Delete even when more than the threshold would go.' },
+  force: { type: 'boolean', help: 'Delete even when the run would shrink the destination beyond the threshold.' },
   compare: { type: 'string', help: 'How to tell a file changed: md5 (default), size, or none (always upload).' },
   'dry-run': { type: 'boolean', help: 'Print what would change; send nothing.' },
   concurrency: { type: 'string', help: 'Files transferred at once (default: auto).' },
@@ -54,6 +54,18 @@ export const FLAGS = {
   },
   timeout: { type: 'string', help: 'Seconds one request may take before it is retried (default 120).' },
   shard: { type: 'string', help: "K/N: only this job's part of a sync spread over N jobs (by a hash of each name)." },
+  'delete-grace': {
+    type: 'string',
+    help: 'Delete a blob only once it has been absent from the source this long: 90s, 30m, 12h, 7d (default 0).',
+  },
+  'purge-endpoint': {
+    type: 'string',
+    help: 'After a sync that changed something, purge the changed paths on this Front Door or CDN endpoint (its resource ID).',
+  },
+  'management-endpoint': {
+    type: 'string',
+    help: 'Azure Resource Manager endpoint for the purge (default: the cloud of AZURE_AUTHORITY_HOST).',
+  },
   json: { type: 'boolean', help: 'Print the summary as JSON on stdout (logs go to stderr).' },
   verbose: {
     type: 'boolean',
@@ -140,6 +152,7 @@ export function rawSyncOptions(args: CliArgs, destinationPath: string | undefine
     createContainer: f['create-container'] || f.emulator,
     shard: f.shard,
     compress: f.compress,
+    deleteGrace: f['delete-grace'],
   };
 }
 
@@ -172,6 +185,7 @@ export function helpText(version: string): string {
     '  azure-blob-sync ./site --emulator --dry-run',
     '',
     'Exit codes: 0 in sync, 1 some files failed, 2 bad input, 3 refused credentials or permission,',
-    '4 destination unreachable or missing, 5 stopped by a safety guard (nothing changed).',
+    '4 destination unreachable or missing, 5 stopped by a safety guard (nothing changed),',
+    '6 the sync completed but the CDN / Front Door purge was refused, failed or timed out.',
   ].join('\n');
 }

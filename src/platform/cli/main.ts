@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { RunningAzurite } from '../../emulator/azurite.js';
 import { ExitCode, type OptionKey, type OptionTerms } from '../../engine/errors.js';
 import { plannedChangeLines } from '../../report/lines.js';
@@ -7,6 +8,7 @@ import { kebabCase } from '../terms.js';
 import { type CliArgs, helpText, parseCliArgs, rawSyncOptions } from './args.js';
 import { resolveCliDestination, startEmulator } from './destination.js';
 import { terminalEvents } from './terminal.js';
+import { cliManagementSignIn } from './entra.js';
 
 declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
@@ -43,6 +45,8 @@ function cliEntryPoint(args: CliArgs | undefined, env: NodeJS.ProcessEnv, parseE
   let emulator: RunningAzurite | undefined;
   return {
     terms: CLI_TERMS,
+    // Only --json names the file; a plain run leaves no file behind in the temp folder.
+    tempDir: flags.json ? os.tmpdir() : undefined,
     read() {
       if (!args) throw parseError;
       const destination = resolveCliDestination(args, env);
@@ -50,6 +54,8 @@ function cliEntryPoint(args: CliArgs | undefined, env: NodeJS.ProcessEnv, parseE
         sync: rawSyncOptions(args, destination.destinationPath),
         container: destination.container,
         timeout: flags.timeout,
+        deploy: { purgeEndpoint: flags['purge-endpoint'], managementEndpoint: flags['management-endpoint'] },
+        managementSignIn: (storage) => cliManagementSignIn(storage, env),
         async signIn() {
           if (destination.auth !== 'emulator') return destination.auth;
           emulator = await startEmulator(args);

@@ -1,4 +1,5 @@
-import type { FileResult, HashStats, Progress, SyncEvents } from '../../engine/types.js';
+import type { DeleteDecision, FileResult, HashStats, Progress, SyncEvents } from '../../engine/types.js';
+import { deleteDecisionLine } from '../../report/lines.js';
 import { formatBytes, formatRate } from '../../report/format.js';
 
 export interface TerminalOptions {
@@ -36,6 +37,10 @@ export function terminalEvents(options: TerminalOptions): SyncEvents & { finish(
       if (options.quiet) return;
       if (result.action === 'skipped' && !options.verbose) return;
       line(fileLine(result));
+    },
+    guard(decision: DeleteDecision) {
+      // A refusal is the run's error, which says the same.
+      if (!options.quiet && decision.verdict !== 'refused') line(deleteDecisionLine(decision));
     },
     hashed(stats: HashStats) {
       if (options.verbose && stats.files > 0) line(hashLine(stats));

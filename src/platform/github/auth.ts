@@ -7,15 +7,24 @@ import { AuthError, UsageError } from '../../engine/errors.js';
 import { type AuthInputs, SECRET_INPUTS } from './inputs.js';
 import { githubOidcCredential } from './oidc.js';
 import { minimalWorkflow } from './workflow-example.js';
+import { managementEndpointForAuthority } from '../../deploy/management-endpoint.js';
+import type { ManagementSignIn } from '../../deploy/purge-setup.js';
 import { secretParts } from '../secrets.js';
 
 /**
  * Picks how to sign in. Explicit inputs win: client-id/tenant-id (OIDC), sas-token, connection-string or
  * account-key, exactly one of them. With none, AZURE_CLIENT_ID and AZURE_TENANT_ID from the environment select OIDC.
  */
-export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageAuth {
+export function chooseAuth(
+  inputs: AuthInputs,
+  env: NodeJS.ProcessEnv,
+  { purging = false }: { purging?: boolean } = {},
+): StorageAuth {
+  // With a purge, client-id/tenant-id may accompany a secret: the secret signs in to storage, OIDC to the purge.
+  const secretGiven = Boolean(inputs.sasToken || inputs.connectionString || inputs.accountKey);
+  const oidcForStorage = (inputs.clientId || inputs.tenantId) && !(purging && secretGiven);
   const given = [
-    inputs.clientId || inputs.tenantId ? 'client-id/tenant-id (OIDC)' : '',
+    oidcForStorage ? 'client-id/tenant-id (OIDC)' : '',
     inputs.sasToken ? 'sas-token' : '',
     inputs.connectionString ? 'connection-string' : '',
     inputs.accountKey ? 'account-key' : '',
@@ -75,6 +84,33 @@ export function chooseAuth(inputs: AuthInputs, env: NodeJS.ProcessEnv): StorageA
     serviceUrl: url,
     credential: githubOidcCredential({ clientId, tenantId, authorityHost, audience: inputs.audience }),
     method: 'OIDC (GitHub workload identity federation)',
+  };
+}
+
+/**
+ * The run's Entra sign-in for the purge: the storage sign-in's own OIDC credential, or OIDC from client-id and
+ * tenant-id when storage uses a SAS, a key or a connection string. The management endpoint follows the authority.
+ */
+export function managementSignIn(inputs: AuthInputs, env: NodeJS.ProcessEnv, storage: StorageAuth): ManagementSignIn {
+  const authorityHost = checkAuthorityHost(inputs.authorityHost || env.AZURE_AUTHORITY_HOST || '');
+  const endpoint = managementEndpointForAuthority(authorityHost);
+  if (storage.kind === 'token') return { credential: storage.credential, method: storage.method, endpoint };
+  const clientId = inputs.clientId || env.AZURE_CLIENT_ID || '';
+  const tenantId = inputs.tenantId || env.AZURE_TENANT_ID || '';
+  const secret = inputs.sasToken ? 'sas-token' : inputs.connectionString ? 'connection-string' : 'account-key';
+  if (!clientId || !tenantId) {
+    throw new UsageError(
+      `purge-endpoint needs an Entra ID sign-in for Azure Resource Manager, but this step signs in with ${secret}, which only reaches storage.`,
+      `Add client-id and tenant-id (OIDC; the job needs \`permissions: id-token: write\`) of an identity with CDN Profile Contributor (Front Door) or CDN Endpoint Contributor (Azure CDN); ${secret} keeps signing in to storage.`,
+    );
+  }
+  checkIdentifier('client-id', clientId);
+  checkIdentifier('tenant-id', tenantId);
+  requireIdTokenPermission(env);
+  return {
+    credential: githubOidcCredential({ clientId, tenantId, authorityHost, audience: inputs.audience }),
+    method: 'OIDC (GitHub workload identity federation)',
+    endpoint,
   };
 }
 

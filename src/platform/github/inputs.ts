@@ -16,8 +16,9 @@ export interface AuthInputs {
   accountKey: string;
 }
 
-export interface ActionInputs extends Omit<RunRequest, 'signIn'> {
+export interface ActionInputs extends Omit<RunRequest, 'signIn' | 'managementSignIn'> {
   auth: AuthInputs;
+  deploy: { purgeEndpoint: string; managementEndpoint: string };
 }
 
 /** Inputs that carry a secret; masked before anything else is read or logged. */
@@ -46,6 +47,10 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       connectionString: core.getInput('connection-string'),
       accountKey: core.getInput('account-key'),
     },
+    deploy: {
+      purgeEndpoint: core.getInput('purge-endpoint'),
+      managementEndpoint: core.getInput('management-endpoint'),
+    },
     sync: {
       // Relative sources are relative to the checkout, as in every other step of the job.
       source: path.resolve(workspace, source),
@@ -64,6 +69,7 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       createContainer: booleanInput('create-container'),
       shard: core.getInput('shard') || undefined,
       compress: core.getMultilineInput('compress'),
+      deleteGrace: core.getInput('delete-grace') || undefined,
     },
   };
 }

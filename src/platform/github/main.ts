@@ -1,3 +1,4 @@
+import os from 'node:os';
 import * as core from '@actions/core';
 import type { OptionKey } from '../../engine/errors.js';
 import { redact } from '../../engine/redact.js';
@@ -5,7 +6,7 @@ import { countsLine, failedFilesMessage } from '../../report/lines.js';
 import { failureMarkdown, summaryMarkdown } from '../../report/markdown.js';
 import { type EntryPoint, runEntryPoint } from '../run.js';
 import { inputTerms, kebabCase } from '../terms.js';
-import { chooseAuth, maskSecrets } from './auth.js';
+import { chooseAuth, managementSignIn, maskSecrets } from './auth.js';
 import { readActionInputs } from './inputs.js';
 import { actionEvents, setOutputs, writeJobSummary } from './report.js';
 
@@ -21,11 +22,17 @@ function actionEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
   return {
     terms: ACTION_TERMS,
     workspace: env.GITHUB_WORKSPACE,
+    tempDir: env.RUNNER_TEMP || os.tmpdir(),
     read() {
       // Masks go out before anything else can print a secret.
       maskSecrets(env);
       const inputs = readActionInputs(env);
-      return { ...inputs, signIn: () => chooseAuth(inputs.auth, env) };
+      const purging = Boolean(inputs.deploy.purgeEndpoint);
+      return {
+        ...inputs,
+        signIn: () => chooseAuth(inputs.auth, env, { purging }),
+        managementSignIn: (storage) => managementSignIn(inputs.auth, env, storage),
+      };
     },
     info: (line) => core.info(line),
     events: (options) => actionEvents(options.dryRun),

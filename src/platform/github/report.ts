@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { SyncSummary } from '../../engine/types.js';
+import type { RunSummary } from '../../deploy/types.js';
 import { pipelineEvents } from '../pipeline-events.js';
 import type { RunEvents } from '../run.js';
 
@@ -19,7 +19,7 @@ export function actionEvents(dryRun: boolean, clock: () => number = Date.now): R
 }
 
 /** The step's outputs, named as in action.yml. */
-export function setOutputs(summary: SyncSummary): void {
+export function setOutputs(summary: RunSummary): void {
   core.setOutput('uploaded', summary.uploaded);
   core.setOutput('updated', summary.updated);
   core.setOutput('skipped', summary.skipped);
@@ -27,6 +27,7 @@ export function setOutputs(summary: SyncSummary): void {
   core.setOutput('failed', summary.failed);
   core.setOutput('bytes-uploaded', summary.bytesUploaded);
   core.setOutput('destination-url', summary.destination);
+  core.setOutput('changed-paths-file', summary.changedPathsFile ?? '');
 }
 
 /** Writes the job summary; a runner without a summary file (act, old GHES) just gets none. */
