@@ -6,6 +6,7 @@ import { guardDeletes, guardEmptySource } from './guards/deletes.js';
 import { diff, filesNeedingHash } from './plan/diff.js';
 import { HeaderResolver } from './plan/headers.js';
 import { blobNameFor } from './plan/names.js';
+import { ProtectedFolders } from './plan/protected.js';
 import { PathFilter } from './source/matcher.js';
 import type { SourceListing, SyncSource } from './source/source.js';
 import { SummaryBuilder } from './summary.js';
@@ -120,6 +121,7 @@ function planChanges<E extends SourceEntry>(
   filter: PathFilter,
 ): Plan<E> {
   const headers = new HeaderResolver(options.contentTypeRules, options.cacheControlRules);
+  const protectedFolders = new ProtectedFolders(options.protect);
   return diff(
     entries.filter((entry) => !unreadable.has(entry)),
     remotes,
@@ -129,6 +131,7 @@ function planChanges<E extends SourceEntry>(
       blobName: (name) => blobNameFor(options.destinationPath, name),
       headersFor: (name) => headers.resolve(name),
       inScope: (name) => filter.matches(name),
+      isProtected: (name) => protectedFolders.covers(name),
     },
   );
 }

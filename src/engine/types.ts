@@ -31,6 +31,11 @@ export interface SyncOptions {
   createContainer: boolean;
   /** Block size for large files in bytes; chosen per file when absent. */
   blockSize?: number;
+  /**
+   * Folder patterns (relative to the destination path) whose blobs are never deleted nor counted by the delete guard,
+   * e.g. `pr-+([0-9])` for the previews beside a production site. Set by the run, not an input.
+   */
+  protect?: string[];
 }
 
 /** One thing to sync, as a source lists it. `name` is its '/'-joined path relative to the source's root. */

@@ -9,6 +9,8 @@ export interface DiffOptions {
   headersFor(relativeName: string): DesiredHeaders;
   /** Whether a remote blob is in the sync's scope (include/exclude), and so may be deleted. */
   inScope(relativeName: string): boolean;
+  /** Whether a remote blob lies in a protected folder: never deleted, not counted in scope. */
+  isProtected?(relativeName: string): boolean;
 }
 
 /**
@@ -51,7 +53,7 @@ export function diff<E extends SourceEntry>(
   }
 
   for (const remote of remotes.values()) {
-    if (!options.inScope(remote.name)) continue;
+    if (options.isProtected?.(remote.name) || !options.inScope(remote.name)) continue;
     plan.remoteInScope++;
     if (options.deleteDestination && !localNames.has(remote.name)) plan.delete.push(remote);
   }
