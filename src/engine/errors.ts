@@ -35,7 +35,11 @@ export type OptionKey =
   | 'createContainer'
   | 'timeout'
   | 'storageAccount'
-  | 'blobEndpoint';
+  | 'blobEndpoint'
+  | 'preview'
+  | 'previewPath'
+  | 'siteUrl'
+  | 'previewRetention';
 
 /**
  * How an entry point writes an option in its own terms: the CLI `--delete-threshold`, the Action

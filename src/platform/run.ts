@@ -1,4 +1,13 @@
 import { connectContainer, parseTryTimeout, type StorageAuth } from '../auth/client.js';
+import { trackChanges } from '../deploy/preview/changes.js';
+import {
+  finishPreviewDeploy,
+  planPreview,
+  type PreviewReport,
+  type PreviewRequest,
+  type PreviewStep,
+  removePreview,
+} from '../deploy/preview/preview.js';
 import { ContainerDestination } from '../engine/destination/container.js';
 import { describeError, ExitCode, exitCodeOf, type OptionTerms, SyncError } from '../engine/errors.js';
 import { type RawSyncOptions, resolveSyncOptions } from '../engine/options.js';
@@ -19,6 +28,8 @@ export interface RunRequest {
   timeout?: string;
   /** Signs in; called once every input was checked, so an input mistake never costs a sign-in. */
   signIn(): StorageAuth | Promise<StorageAuth>;
+  /** Pull-request previews (the Action and the task): the inputs, the pull request, its commenter. */
+  preview?: PreviewRequest;
 }
 
 /** A run's failure, in the entry point's own terms and with every secret redacted. */
@@ -40,7 +51,7 @@ export interface EntryPoint {
   info(line: string): void;
   events(options: SyncOptions): RunEvents;
   /** Outputs, the job summary and the step's result; the exit code follows from the summary. */
-  publish(summary: SyncSummary): void | Promise<void>;
+  publish(summary: SyncSummary, preview?: PreviewReport): void | Promise<void>;
   fail(failure: RunFailure): void | Promise<void>;
   /** Stops what the entry point started (an emulator). */
   close?(): Promise<void>;
@@ -54,20 +65,42 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
   let events: RunEvents | undefined;
   try {
     const request = await entry.read();
-    const options = resolveSyncOptions(request.sync);
-    // Input mistakes are reported before any sign-in is attempted.
-    const source = await LocalFolderSource.open(options.source);
+    const preview = planPreview(request.preview, resolveSyncOptions(request.sync));
+    const { options } = preview;
+    // Input mistakes are reported before any sign-in is attempted. Removing a closed pull request's preview needs
+    // no build output, so no source.
+    const source = preview.kind === 'remove' ? undefined : await LocalFolderSource.open(options.source);
     const tryTimeoutMs = parseTryTimeout(request.timeout);
     const target = connectContainer(await request.signIn(), request.container, { tryTimeoutMs });
     const destinationUrl = options.destinationPath ? `${target.label}/${options.destinationPath}` : target.label;
+    const previewStep = (plan: PreviewStep['plan']): PreviewStep => ({
+      plan,
+      container: target.container,
+      containerLabel: target.label,
+      commenter: request.preview?.commenter,
+      log: { info: (line) => entry.info(redact(line)), warning: (message) => events?.warning?.(redact(message)) },
+    });
+
+    if (preview.kind === 'remove' || !source) {
+      events = entry.events(options);
+      const labels = { source: 'closed pull request', destination: destinationUrl, dryRun: options.dryRun };
+      const { summary, report } = await removePreview(previewStep(preview as PreviewStep['plan']), events, labels);
+      events.finish();
+      await entry.publish(summary, report);
+      return ExitCode.ok;
+    }
+
     const sourceLabel = relativeToWorkspace(source.label, entry.workspace);
     entry.info(`Syncing ${sourceLabel} -> ${destinationUrl} (${target.method})${options.dryRun ? ', dry run' : ''}`);
 
     events = entry.events(options);
+    const tracked = trackChanges(events);
     const destination = new ContainerDestination({ ...target, label: destinationUrl }, options.destinationPath);
-    const summary = { ...(await sync(options, { source, destination }, events)), source: sourceLabel };
+    const summary = { ...(await sync(options, { source, destination }, tracked.events)), source: sourceLabel };
     events.finish();
-    await entry.publish(summary);
+    const report =
+      preview.kind === 'deploy' ? await finishPreviewDeploy(previewStep(preview), summary, tracked.changed) : undefined;
+    await entry.publish(summary, report);
     return summary.failed > 0 ? ExitCode.partialFailure : ExitCode.ok;
   } catch (error) {
     events?.finish();

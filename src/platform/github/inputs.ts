@@ -1,5 +1,6 @@
 import path from 'node:path';
 import * as core from '@actions/core';
+import type { RawPreviewOptions } from '../../deploy/preview/options.js';
 import { UsageError } from '../../engine/errors.js';
 import type { RunRequest } from '../run.js';
 
@@ -16,12 +17,15 @@ export interface AuthInputs {
   accountKey: string;
 }
 
-export interface ActionInputs extends Omit<RunRequest, 'signIn'> {
+export interface ActionInputs extends Omit<RunRequest, 'signIn' | 'preview'> {
   auth: AuthInputs;
+  preview: RawPreviewOptions;
+  /** For the pull request comment; action.yml defaults it to the job's token. */
+  githubToken: string;
 }
 
 /** Inputs that carry a secret; masked before anything else is read or logged. */
-export const SECRET_INPUTS = ['sas-token', 'connection-string', 'account-key'] as const;
+export const SECRET_INPUTS = ['sas-token', 'connection-string', 'account-key', 'github-token'] as const;
 
 export const DEFAULT_AUDIENCE = 'api://AzureADTokenExchange';
 
@@ -63,6 +67,13 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       accessTier: core.getInput('access-tier') || undefined,
       createContainer: booleanInput('create-container'),
     },
+    preview: {
+      enabled: booleanInput('preview'),
+      path: core.getInput('preview-path'),
+      siteUrl: core.getInput('site-url'),
+      retention: core.getInput('preview-retention'),
+    },
+    githubToken: core.getInput('github-token'),
   };
 }
 
