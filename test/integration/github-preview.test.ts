@@ -64,7 +64,8 @@ async function deploy(
       'delete-destination': 'true',
       ...extra,
     },
-    { workspace: makeTree(files), env },
+    // Debug output on, as a user chasing a problem would set it: still no token anywhere.
+    { workspace: makeTree(files), env: { RUNNER_DEBUG: '1', AZURE_LOG_LEVEL: 'info', ...env } },
   );
   assert.deepEqual(findLeaks(run, [WRITE_TOKEN, READ_TOKEN]), [], 'no token in the log, summary or outputs');
   return run;

@@ -76,7 +76,11 @@ describe('task.json', () => {
       'exclude',
       'force',
       'include',
+      'preview',
+      'previewPath',
+      'previewRetention',
       'sasToken',
+      'siteUrl',
       'sourcePath',
       'storageAccount',
       'timeout',
@@ -136,7 +140,7 @@ describe('task.json', () => {
   it('declares the output variables the task sets', () => {
     assert.deepEqual(
       task.outputVariables.map((v: { name: string }) => v.name),
-      ['uploaded', 'updated', 'skipped', 'deleted', 'failed', 'bytesUploaded', 'destinationUrl'],
+      ['uploaded', 'updated', 'skipped', 'deleted', 'failed', 'bytesUploaded', 'destinationUrl', 'previewUrl'],
     );
   });
 });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
+import type { RawPreviewOptions } from '../../deploy/preview/options.js';
 import { UsageError } from '../../engine/errors.js';
 import type { RunRequest } from '../run.js';
 import { quietly } from './quiet.js';
@@ -18,8 +19,9 @@ export interface AuthInputs {
   connectionString: string;
 }
 
-export interface TaskInputs extends Omit<RunRequest, 'signIn'> {
+export interface TaskInputs extends Omit<RunRequest, 'signIn' | 'preview'> {
   auth: AuthInputs;
+  preview: RawPreviewOptions;
 }
 
 /**
@@ -57,6 +59,12 @@ export function readTaskInputs(): TaskInputs {
       cacheControl: lines('cacheControl'),
       accessTier: text('accessTier') || undefined,
       createContainer: booleanInput('createContainer'),
+    },
+    preview: {
+      enabled: booleanInput('preview'),
+      path: text('previewPath'),
+      siteUrl: text('siteUrl'),
+      retention: text('previewRetention'),
     },
   };
 }
