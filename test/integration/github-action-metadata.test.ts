@@ -40,6 +40,7 @@ const ACTION_ONLY = new Set([
   'site-url',
   'preview-retention',
   'github-token',
+  'pull-request',
 ]);
 
 describe('action.yml', () => {

@@ -226,6 +226,53 @@ describe('GitHub Action pull-request previews (bundled, Azurite, fake GitHub API
     assert.ok((await names(container)).includes('site/pr-12/index.html'));
   });
 
+  it("deploys on workflow_run after a fork's build, checked against the API, and removes the preview once closed", async () => {
+    const container = await azurite.newContainer();
+    const headSha = '0f0e0d0c0b0a09080706050403020100ffeeddcc';
+    api.pulls.set(15, { state: 'open', headSha });
+    api.pulls.set(16, { state: 'open', headSha: '1111111111111111111111111111111111111111' });
+    // GitHub passes no pull request for a fork's run: the number comes from the build's artifact.
+    const afterBuild = () =>
+      eventEnv('workflow_run', {
+        action: 'completed',
+        workflow_run: { event: 'pull_request', head_sha: headSha, pull_requests: [] },
+        repository: { name: 'site', owner: { login: 'octo-org' } },
+      });
+    const run = await deploy(container, afterBuild(), { 'pull-request': '15' });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs['preview-url'], 'https://preview.example.com/pr-15/');
+    assert.equal(api.on(15).length, 1);
+    assert.match(api.on(15)[0]!.body, /Commit `0f0e0d0c0b0a`/);
+
+    // An artifact naming another pull request cannot deploy into its folder.
+    const redirected = await deploy(container, afterBuild(), { 'pull-request': '16' });
+    assert.equal(redirected.code, 5, redirected.stdout);
+    assert.match(
+      redirected.errors[0]!,
+      /Pull request #16 is at 111111111111, not at 0f0e0d0c0b0a.*Nothing was changed\./,
+    );
+    assert.equal(api.on(16).length, 0);
+
+    const missing = await deploy(container, afterBuild());
+    assert.equal(missing.code, 2, missing.stdout);
+    assert.match(missing.errors[0]!, /GitHub passed no pull request number.*`pull-request:`/s);
+
+    api.pulls.set(15, { state: 'closed', headSha });
+    const closed = await deploy(container, afterBuild(), { 'pull-request': '15' });
+    assert.equal(closed.code, 0, closed.stdout);
+    assert.equal(closed.outputs.deleted, '3');
+    assert.deepEqual(await names(container), []);
+    assert.match(api.on(15)[0]!.body, /### Preview removed/);
+
+    // A workflow_run after a push deploys production.
+    const production = await deploy(
+      container,
+      eventEnv('workflow_run', { workflow_run: { event: 'push', head_sha: headSha, pull_requests: [] } }),
+    );
+    assert.equal(production.code, 0, production.stdout);
+    assert.equal(production.outputs['destination-url'], `${container.url}/site`);
+  });
+
   it('refuses a preview path without {number} before signing in', async () => {
     const container = await azurite.newContainer();
     const run = await deploy(container, pullRequestEvent(5, 'opened'), { 'preview-path': 'preview' });

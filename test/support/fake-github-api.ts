@@ -20,6 +20,8 @@ export interface FakeGithubApi {
   /** GITHUB_API_URL for the runner's environment. */
   url: string;
   comments: FakeComment[];
+  /** Pull requests GET /pulls/{number} answers with: state and head commit. */
+  pulls: Map<number, { state: 'open' | 'closed'; headSha: string }>;
   requests: ApiRequest[];
   /** The comments on one pull request (issue), in order. */
   on(issue: number): FakeComment[];
@@ -36,11 +38,12 @@ export interface FakeGithubApiOptions {
 
 /**
  * GitHub's REST API for issue comments on loopback HTTP, as a GitHub Enterprise Server would answer under
- * GITHUB_API_URL: list (paginated with a `Link` header), create, update. A token not in `writeTokens` gets GitHub's
+ * GITHUB_API_URL: list (paginated with a `Link` header), create, update; and reading a pull request. A token not in `writeTokens` gets GitHub's
  * 403 "Resource not accessible by integration" on writes; no token gets 401.
  */
 export async function startFakeGithubApi(options: FakeGithubApiOptions): Promise<FakeGithubApi> {
   const comments: FakeComment[] = [];
+  const pulls: FakeGithubApi['pulls'] = new Map();
   const requests: ApiRequest[] = [];
   let nextId = 1000;
   const base = `/repos/${options.repository}`;
@@ -56,6 +59,12 @@ export async function startFakeGithubApi(options: FakeGithubApiOptions): Promise
     const writable = options.writeTokens.includes(token);
     const list = new RegExp(`^${base}/issues/(\\d+)/comments$`).exec(url.pathname);
     const one = new RegExp(`^${base}/issues/comments/(\\d+)$`).exec(url.pathname);
+    const pull = new RegExp(`^${base}/pulls/(\\d+)$`).exec(url.pathname);
+    if (pull && req.method === 'GET') {
+      const found = pulls.get(Number(pull[1]));
+      if (!found) return send(404, { message: 'Not Found', status: '404' });
+      return send(200, { number: Number(pull[1]), state: found.state, head: { sha: found.headSha } });
+    }
     if (list && req.method === 'GET') {
       const issue = Number(list[1]);
       const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), options.pageSize ?? 100);
@@ -97,6 +106,7 @@ export async function startFakeGithubApi(options: FakeGithubApiOptions): Promise
   return {
     url: `http://127.0.0.1:${port}`,
     comments,
+    pulls,
     requests,
     on: (issue) => comments.filter((c) => c.issue === issue),
     stop: () =>

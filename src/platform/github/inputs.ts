@@ -22,6 +22,8 @@ export interface ActionInputs extends Omit<RunRequest, 'signIn' | 'preview'> {
   preview: RawPreviewOptions;
   /** For the pull request comment; action.yml defaults it to the job's token. */
   githubToken: string;
+  /** The pull request a `workflow_run` deploys, when the event does not name it (a fork's). */
+  pullRequestInput: string;
 }
 
 /** Inputs that carry a secret; masked before anything else is read or logged. */
@@ -74,6 +76,7 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       retention: core.getInput('preview-retention'),
     },
     githubToken: core.getInput('github-token'),
+    pullRequestInput: core.getInput('pull-request'),
   };
 }
 

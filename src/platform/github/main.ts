@@ -23,11 +23,11 @@ function actionEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
   return {
     terms: ACTION_TERMS,
     workspace: env.GITHUB_WORKSPACE,
-    read() {
+    async read() {
       // Masks go out before anything else can print a secret.
       maskSecrets(env);
-      const { preview, githubToken, ...inputs } = readActionInputs(env);
-      const pullRequest = preview.enabled ? githubPullRequest() : undefined;
+      const { preview, githubToken, pullRequestInput, ...inputs } = readActionInputs(env);
+      const pullRequest = preview.enabled ? await githubPullRequest(githubToken, pullRequestInput) : undefined;
       return {
         ...inputs,
         signIn: () => chooseAuth(inputs.auth, env),
