@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { findLeaks, runTask, SYSTEM_ACCESS_TOKEN, type TaskRun } from '../support/azure-devops-task.js';
 import { useAzurite } from '../support/azurite.js';
 import { startFakeAzureDevOps, type FakeAzureDevOps } from '../support/fake-azure-devops.js';
+import { ROOT } from '../support/cli.js';
 import { blobState, makeTree } from '../support/files.js';
+import { parse } from 'yaml';
 
 const azurite = useAzurite();
 const PROJECT = '6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c';
@@ -190,5 +194,33 @@ describe('Azure DevOps task pull-request previews (bundled, Azurite, fake Azure 
     assert.match(run.log, /hosted on GitHub, not in Azure Repos, so no pull request thread was written/);
     assert.equal(ado.requests.length, before);
     assert.equal(run.issues.filter((i) => i.type === 'warning').length, 0);
+  });
+
+  it("runs the README's preview pipeline as written (the service connection swapped for the emulator)", async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const pipeline = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => parse(m[1]!))
+      .find((p) => p?.pr && Array.isArray(p.steps));
+    const step = pipeline?.steps.find((s: { task?: string }) => s.task === 'AzureBlobSync@0');
+    assert.ok(step?.inputs?.preview, 'the README has a pull-request pipeline with preview: true');
+    const { azureSubscription: _c, storageAccount: _a, ...inputs } = step.inputs as Record<string, unknown>;
+    const container = await azurite.newContainer();
+    await container.uploadBlockBlob('index.html', 'production', 10);
+    const run = await deploy(container, buildVariables('PullRequest', 81), {
+      files: { 'dist/index.html': '<h1>pr</h1>' },
+      inputs: {
+        ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, String(v)])),
+        containerName: container.containerName,
+        destinationPath: '',
+      },
+    });
+    assert.equal(run.result?.result, 'Succeeded', explain(run));
+    assert.equal(run.outputs.previewUrl, 'https://www.example.com/pr-81/');
+    assert.deepEqual(await names(container), [
+      'index.html',
+      'pr-81/.azure-blob-sync/deployed.json',
+      'pr-81/index.html',
+    ]);
+    assert.equal(ado.on(81).length, 1);
   });
 });

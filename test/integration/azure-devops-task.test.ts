@@ -327,8 +327,8 @@ describe("the README's Azure Pipelines examples", () => {
     };
   }
 
-  it('has a static-site and a release-folder pipeline using the service connection', () => {
-    assert.equal(steps.length, 2);
+  it('has a static-site, a release-folder and a preview pipeline using the service connection', () => {
+    assert.equal(steps.length, 3); // the preview pipeline runs in azure-devops-preview.test.ts
     for (const inputs of steps) assert.ok(inputs.azureSubscription && inputs.storageAccount);
   });
 

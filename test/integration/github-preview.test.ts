@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
+import { parse } from 'yaml';
 import { useAzurite } from '../support/azurite.js';
+import { ROOT } from '../support/cli.js';
 import { startFakeGithubApi, type FakeGithubApi } from '../support/fake-github-api.js';
 import { blobState, makeTree, tempDir } from '../support/files.js';
 import { findLeaks, runAction } from '../support/github-action.js';
@@ -282,5 +284,68 @@ describe('GitHub Action pull-request previews (bundled, Azurite, fake GitHub API
       /The preview path "preview" is not a folder name with \{number\} once.*`preview-path: "pr-\{number\}"`/s,
     );
     assert.deepEqual(await names(container), []);
+  });
+
+  it("runs the README's preview workflows as written (OIDC inputs swapped for the emulator)", async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    type Step = { uses?: string; with?: Record<string, unknown> };
+    type Workflow = {
+      on?: Record<string, { types?: string[] }>;
+      permissions?: Record<string, string>;
+      jobs?: Record<string, { steps?: Step[] }>;
+    };
+    const workflows = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!) as Workflow);
+    const previewStep = (w: Workflow) =>
+      Object.values(w?.jobs ?? {})
+        .flatMap((job) => job.steps ?? [])
+        .find((s) => s.uses?.endsWith('/azure-blob-sync@v1') && s.with?.preview);
+    const [sameRepo, forkDeploy] = workflows.filter((w) => previewStep(w));
+    assert.ok(sameRepo && forkDeploy, 'the README has a preview workflow and a workflow_run deploy');
+    assert.ok(sameRepo.on?.pull_request?.types?.includes('closed'), 'closed is among the pull_request types');
+    assert.equal(sameRepo.permissions?.['pull-requests'], 'write');
+    assert.equal(forkDeploy.permissions?.['pull-requests'], 'write');
+    assert.ok(forkDeploy.on?.workflow_run);
+    const forkBuild = workflows.find(
+      (w) => w?.on?.pull_request && !previewStep(w) && w.permissions?.contents === 'read',
+    );
+    assert.ok(forkBuild && !forkBuild.permissions?.['id-token'], 'the fork build has no id-token');
+
+    const asWritten = (step: Step, extra: Record<string, string> = {}) => {
+      const { 'storage-account': _a, 'client-id': _c, 'tenant-id': _t, ...rest } = step.with!;
+      return { ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, String(v)])), ...extra };
+    };
+    const container = await azurite.newContainer();
+    // The runner passes action.yml's default `${{ github.token }}` for github-token.
+    const sign = {
+      'connection-string': azurite.azurite.connectionString,
+      container: container.containerName,
+      'github-token': WRITE_TOKEN,
+    };
+    const workspace = makeTree({ 'dist/index.html': '<h1>pr</h1>', 'preview/dist/index.html': '<h1>fork</h1>' });
+    const opened = await runAction(
+      { ...asWritten(previewStep(sameRepo)!), ...sign },
+      { workspace, env: pullRequestEvent(91, 'opened') },
+    );
+    assert.equal(opened.code, 0, opened.stdout);
+    assert.equal(opened.outputs['preview-url'], 'https://www.example.com/pr-91/');
+
+    const headSha = 'abcdefabcdefabcdefabcdefabcdefabcdefabcd';
+    api.pulls.set(92, { state: 'open', headSha });
+    const forkEvent = eventEnv('workflow_run', {
+      workflow_run: { event: 'pull_request', head_sha: headSha, pull_requests: [] },
+    });
+    const fork = await runAction(
+      { ...asWritten(previewStep(forkDeploy)!, { 'pull-request': '92' }), ...sign },
+      { workspace, env: forkEvent },
+    );
+    assert.equal(fork.code, 0, fork.stdout);
+    assert.equal(fork.outputs['preview-url'], 'https://www.example.com/pr-92/');
+
+    const closed = await runAction(
+      { ...asWritten(previewStep(sameRepo)!), ...sign },
+      { workspace: makeTree({}), env: pullRequestEvent(91, 'closed') },
+    );
+    assert.equal(closed.code, 0, closed.stdout);
+    assert.deepEqual(await names(container), ['pr-92/.azure-blob-sync/deployed.json', 'pr-92/index.html']);
   });
 });
