@@ -1,5 +1,5 @@
 import { connectContainer, parseTryTimeout, type StorageAuth } from '../auth/client.js';
-import { trackChanges } from '../deploy/preview/changes.js';
+import { trackChangedPages } from '../deploy/preview/changes.js';
 import {
   finishPreviewDeploy,
   planPreview,
@@ -94,12 +94,13 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
     entry.info(`Syncing ${sourceLabel} -> ${destinationUrl} (${target.method})${options.dryRun ? ', dry run' : ''}`);
 
     events = entry.events(options);
-    const tracked = trackChanges(events);
+    // Only a preview's comment lists changed pages.
+    const tracked = preview.kind === 'deploy' ? trackChangedPages(events) : { events, pages: [] };
     const destination = new ContainerDestination({ ...target, label: destinationUrl }, options.destinationPath);
     const summary = { ...(await sync(options, { source, destination }, tracked.events)), source: sourceLabel };
     events.finish();
     const report =
-      preview.kind === 'deploy' ? await finishPreviewDeploy(previewStep(preview), summary, tracked.changed) : undefined;
+      preview.kind === 'deploy' ? await finishPreviewDeploy(previewStep(preview), summary, tracked.pages) : undefined;
     await entry.publish(summary, report);
     return summary.failed > 0 ? ExitCode.partialFailure : ExitCode.ok;
   } catch (error) {

@@ -275,6 +275,13 @@ describe('GitHub Action pull-request previews (bundled, Azurite, fake GitHub API
     assert.equal(production.outputs['destination-url'], `${container.url}/site`);
   });
 
+  it('removes nothing, and fails nothing, when a closed pull request has no preview (nor container)', async () => {
+    const missing = azurite.service.getContainerClient('never-created-preview');
+    const run = await deploy(missing, pullRequestEvent(77, 'closed'), {}, {});
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.deleted, '0');
+  });
+
   it('refuses a preview path without {number} before signing in', async () => {
     const container = await azurite.newContainer();
     const run = await deploy(container, pullRequestEvent(5, 'opened'), { 'preview-path': 'preview' });

@@ -66,12 +66,16 @@ export class PreviewStore {
   ): Promise<{ name: string; bytes: number }[]> {
     const prefix = `${folderPath}/`;
     const blobs: { blobName: string; name: string; bytes: number }[] = [];
-    for await (const blob of this.container.listBlobsFlat({ prefix })) {
-      blobs.push({
-        blobName: blob.name,
-        name: blob.name.slice(prefix.length),
-        bytes: blob.properties.contentLength ?? 0,
-      });
+    try {
+      for await (const blob of this.container.listBlobsFlat({ prefix })) {
+        blobs.push({
+          blobName: blob.name,
+          name: blob.name.slice(prefix.length),
+          bytes: blob.properties.contentLength ?? 0,
+        });
+      }
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error; // no container: no preview to remove
     }
     // The record goes last: a removal cut short is still a preview, and the next run finds and finishes it.
     blobs.sort((a, b) => Number(isToolState(a.name)) - Number(isToolState(b.name)));
