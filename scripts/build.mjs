@@ -45,6 +45,9 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
       stdio: 'inherit',
     },
   );
+  // ncc copies a dependency's package.json that it reads at run time (azure-devops-node-api reads its own, only for
+  // the version in its User-Agent, which then names none) over the bundle's own, which says it is an ES module.
+  writeFileSync(`${out}/package.json`, `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
   // Stamp the version where the entry declares __VERSION__.
   const file = `${out}/index.js`;
   writeFileSync(file, readFileSync(file, 'utf8').replaceAll('__VERSION__', JSON.stringify(version)));

@@ -42,7 +42,11 @@ export type OptionKey =
   | 'shard'
   | 'deleteGrace'
   | 'purgeEndpoint'
-  | 'managementEndpoint';
+  | 'managementEndpoint'
+  | 'preview'
+  | 'previewPath'
+  | 'siteUrl'
+  | 'previewRetention';
 
 /**
  * How an entry point writes an option in its own terms: the CLI `--delete-threshold`, the Action

@@ -11,6 +11,7 @@ import { EncodingResolver } from './plan/encoding.js';
 import { HeaderResolver } from './plan/headers.js';
 import { blobNameFor } from './plan/names.js';
 import { inShard, type Shard } from './plan/shard.js';
+import { ProtectedFolders } from './plan/protected.js';
 import { PathFilter } from './source/matcher.js';
 import { sniffContentTypes } from './source/sniff.js';
 import type { SourceListing, SyncSource } from './source/source.js';
@@ -190,6 +191,7 @@ function planChanges<E extends SourceEntry>(
 ): Plan<E> {
   const headers = new HeaderResolver(options.contentTypeRules, options.cacheControlRules, sniffed);
   const encodings = new EncodingResolver(options.compressRules);
+  const protectedFolders = new ProtectedFolders(options.protect);
   return diff(
     entries.filter((entry) => !unreadable.has(entry)),
     remotes,
@@ -200,6 +202,7 @@ function planChanges<E extends SourceEntry>(
       headersFor: (name) => headers.resolve(name),
       inScope: (name) => filter.matches(name) && inShard(name, options.shard),
       encodingFor: (name) => encodings.resolve(name),
+      isProtected: (name) => protectedFolders.covers(name),
     },
   );
 }

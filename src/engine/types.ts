@@ -48,6 +48,11 @@ export interface SyncOptions {
   shard?: Shard;
   /** Which files are stored precompressed (see plan/encoding.ts); none when empty. */
   compressRules: CompressRule[];
+  /**
+   * Folder patterns (relative to the destination path) whose blobs are never deleted nor counted by the delete guard,
+   * e.g. `pr-+([0-9])` for the previews beside a production site. Set by the run, not an input.
+   */
+  protect?: string[];
 }
 
 /** One thing to sync, as a source lists it. `name` is its '/'-joined path relative to the source's root. */

@@ -1,4 +1,13 @@
 import { connectContainer, parseTryTimeout, type StorageAuth } from '../auth/client.js';
+import { trackChangedPages } from '../deploy/preview/changes.js';
+import {
+  finishPreviewDeploy,
+  planPreview,
+  type PreviewReport,
+  type PreviewRequest,
+  type PreviewStep,
+  removePreview,
+} from '../deploy/preview/preview.js';
 import { ContainerDestination } from '../engine/destination/container.js';
 import { describeError, ExitCode, exitCodeOf, type OptionTerms, SyncError } from '../engine/errors.js';
 import { type RawSyncOptions, resolveSyncOptions } from '../engine/options.js';
@@ -31,6 +40,8 @@ export interface RunRequest {
    * ID; throws a UsageError saying what to add when the entry point has none.
    */
   managementSignIn?(storage: StorageAuth): ManagementSignIn | Promise<ManagementSignIn>;
+  /** Pull-request previews (the Action and the task): the inputs, the pull request, its commenter. */
+  preview?: PreviewRequest;
 }
 
 /** A run's failure, in the entry point's own terms and with every secret redacted. */
@@ -54,7 +65,7 @@ export interface EntryPoint {
   info(line: string): void;
   events(options: SyncOptions): RunEvents;
   /** Outputs, the job summary and the step's result; the exit code follows from the summary. */
-  publish(summary: RunSummary): void | Promise<void>;
+  publish(summary: RunSummary, preview?: PreviewReport): void | Promise<void>;
   fail(failure: RunFailure): void | Promise<void>;
   /** Stops what the entry point started (an emulator). */
   close?(): Promise<void>;
@@ -68,10 +79,12 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
   let events: RunEvents | undefined;
   try {
     const request = await entry.read();
-    const options = resolveSyncOptions(request.sync);
+    const preview = planPreview(request.preview, resolveSyncOptions(request.sync));
+    const { options } = preview;
     const deploy = resolveDeployOptions(request.deploy ?? {});
-    // Input mistakes are reported before any sign-in is attempted.
-    const source = await LocalFolderSource.open(options.source);
+    // Input mistakes are reported before any sign-in is attempted. Removing a closed pull request's preview needs
+    // no build output, so no source.
+    const source = preview.kind === 'remove' ? undefined : await LocalFolderSource.open(options.source);
     const tryTimeoutMs = parseTryTimeout(request.timeout);
     const auth = await request.signIn();
     const target = connectContainer(auth, request.container, { tryTimeoutMs });
@@ -82,6 +95,23 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
     const destinationUrl = options.destinationPath
       ? `${target.label}/${urlPath(options.destinationPath)}`
       : target.label;
+    const previewStep = (plan: PreviewStep['plan']): PreviewStep => ({
+      plan,
+      container: target.container,
+      containerLabel: target.label,
+      commenter: request.preview?.commenter,
+      log: { info: (line) => entry.info(redact(line)), warning: (message) => events?.warning?.(redact(message)) },
+    });
+
+    if (preview.kind === 'remove' || !source) {
+      events = entry.events(options);
+      const labels = { source: 'closed pull request', destination: destinationUrl, dryRun: options.dryRun };
+      const { summary, report } = await removePreview(previewStep(preview as PreviewStep['plan']), events, labels);
+      events.finish();
+      await entry.publish(summary, report);
+      return ExitCode.ok;
+    }
+
     const sourceLabel = relativeToWorkspace(source.label, entry.workspace);
     if (source.contentsGlob) {
       const given = relativeToWorkspace(source.contentsGlob, entry.workspace);
@@ -93,8 +123,10 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
     if (purge) entry.info(`Then purging what changed on ${purge.target.id} (${purge.method})`);
 
     events = entry.events(options);
+    // Only a preview's comment lists changed pages.
+    const tracked = preview.kind === 'deploy' ? trackChangedPages(events) : { events, pages: [] };
     const destination = new ContainerDestination({ ...target, label: destinationUrl }, options.destinationPath);
-    const synced = { ...(await sync(options, { source, destination }, events)), source: sourceLabel };
+    const synced = { ...(await sync(options, { source, destination }, tracked.events)), source: sourceLabel };
     events.finish();
     const { summary, failure } = await runDeploySteps(synced, {
       tempDir: entry.tempDir,
@@ -102,7 +134,9 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
       purge,
       log: (line) => entry.info(line),
     });
-    await entry.publish(summary);
+    const report =
+      preview.kind === 'deploy' ? await finishPreviewDeploy(previewStep(preview), synced, tracked.pages) : undefined;
+    await entry.publish(summary, report);
     if (summary.failed > 0) return ExitCode.partialFailure;
     // The sync completed and its summary is out; the purge's failure is the run's result.
     if (failure) throw failure;

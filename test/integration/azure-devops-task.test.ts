@@ -336,10 +336,12 @@ describe("the README's Azure Pipelines examples", () => {
     };
   }
 
-  it('has a static-site, a release-folder and a live-site pipeline using the service connection', () => {
-    // The live-site pipeline (with a purge) runs in live-purge.test.ts, beside a fake Resource Manager.
-    assert.ok(steps.length >= 3, `steps: ${steps.length}`);
+  it('has a static-site, a release-folder, a live-site and a preview pipeline using the service connection', () => {
+    // The live-site pipeline (with a purge) runs in live-purge.test.ts, beside a fake Resource Manager; the preview
+    // pipeline in azure-devops-preview.test.ts.
+    assert.ok(steps.length >= 4, `steps: ${steps.length}`);
     assert.ok(steps.some((inputs: Record<string, unknown>) => inputs.purgeEndpoint));
+    assert.ok(steps.some((inputs: Record<string, unknown>) => inputs.preview));
     for (const inputs of steps) assert.ok(inputs.azureSubscription && inputs.storageAccount);
   });
 

@@ -28,7 +28,20 @@ function namesUsed(pattern: RegExp): Set<string> {
 }
 
 /** Inputs that exist only for the Action (no CLI flag of that name). */
-const ACTION_ONLY = new Set(['source', 'client-id', 'tenant-id', 'audience', 'authority-host']);
+const ACTION_ONLY = new Set([
+  'source',
+  'client-id',
+  'tenant-id',
+  'audience',
+  'authority-host',
+  // Pull-request previews exist on the Action and the task, not the CLI.
+  'preview',
+  'preview-path',
+  'site-url',
+  'preview-retention',
+  'github-token',
+  'pull-request',
+]);
 
 describe('action.yml', () => {
   it('runs the committed bundle on node24 and has marketplace metadata', () => {
@@ -41,7 +54,7 @@ describe('action.yml', () => {
 
   it('declares exactly the inputs the entry reads, each described, optional ones with a default', () => {
     const read = namesUsed(/(?:getInput|getMultilineInput|booleanInput|required)\('([a-z-]+)'/g);
-    for (const secret of ['sas-token', 'connection-string', 'account-key']) read.add(secret);
+    for (const secret of ['sas-token', 'connection-string', 'account-key', 'github-token']) read.add(secret);
     assert.deepEqual(Object.keys(action.inputs).sort(), [...read].sort());
     for (const [name, input] of Object.entries(action.inputs)) {
       assert.ok(input.description.length > 10, `${name} has a description`);

@@ -69,6 +69,26 @@ describe('listing the container', () => {
     assert.equal((await listRemote(container, '', LIMITS)).size, NAMES.length);
   });
 
+  it("leaves the tool's own state out at any depth, so a sync never deletes or counts it", async () => {
+    const container = await azurite.newContainer();
+    const names = [
+      'site/index.html',
+      'site/.azure-blob-sync/grace.json',
+      'site/pr-3/.azure-blob-sync/deployed.json',
+      'site/pr-3/index.html',
+      'site/.azure-blob-syncing/real-file.txt',
+      'site/docs/x.azure-blob-sync/real-file.txt',
+    ];
+    for (const name of names) await container.uploadBlockBlob(name, 'x', 1);
+    assert.deepEqual([...(await listRemote(container, 'site', LIMITS)).keys()].sort(), [
+      '.azure-blob-syncing/real-file.txt',
+      'docs/x.azure-blob-sync/real-file.txt',
+      'index.html',
+      'pr-3/index.html',
+    ]);
+    assert.deepEqual([...(await listRemote(container, 'site/pr-3', LIMITS)).keys()], ['index.html']);
+  });
+
   it('fails like the SDK on a container that does not exist', async () => {
     const missing = azurite.service.getContainerClient('never-created');
     await assert.rejects(listRemote(missing, '', LIMITS), { statusCode: 404, code: 'ContainerNotFound' });

@@ -79,9 +79,13 @@ describe('task.json', () => {
       'force',
       'include',
       'managementEndpoint',
+      'preview',
+      'previewPath',
+      'previewRetention',
       'purgeEndpoint',
       'sasToken',
       'shard',
+      'siteUrl',
       'sourcePath',
       'storageAccount',
       'timeout',
@@ -142,7 +146,17 @@ describe('task.json', () => {
   it('declares the output variables the task sets', () => {
     assert.deepEqual(
       task.outputVariables.map((v: { name: string }) => v.name),
-      ['uploaded', 'updated', 'skipped', 'deleted', 'failed', 'bytesUploaded', 'destinationUrl', 'changedPathsFile'],
+      [
+        'uploaded',
+        'updated',
+        'skipped',
+        'deleted',
+        'failed',
+        'bytesUploaded',
+        'destinationUrl',
+        'changedPathsFile',
+        'previewUrl',
+      ],
     );
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diff, filesNeedingHash, headersDiffer, type DiffOptions } from '../../src/engine/plan/diff.js';
+import { ProtectedFolders } from '../../src/engine/plan/protected.js';
 import type { CompareMode, LocalFile, RemoteBlob } from '../../src/engine/types.js';
 
 const local = (name: string, size: number, md5?: string): LocalFile => ({
@@ -99,6 +100,32 @@ describe('diff', () => {
       ['gone'],
     );
     assert.equal(plan.remoteInScope, 2);
+  });
+
+  it('never deletes nor counts blobs in protected folders (the previews beside production)', () => {
+    const folders = new ProtectedFolders(['pr-+([0-9])', 'previews/pr-+([0-9])']);
+    const remotes = byName(
+      remote('index.html', 1, 'I'),
+      remote('gone.html', 1, 'G'),
+      remote('pr-12/index.html', 1, 'P'),
+      remote('pr-12/deep/a.js', 1, 'P'),
+      remote('previews/pr-3/index.html', 1, 'P'),
+      remote('pr-12.html', 1, 'H'),
+      remote('pr-draft/x.html', 1, 'D'),
+      remote('docs/pr-4/x.html', 1, 'D'),
+    );
+    const plan = diff([local('index.html', 1, 'I')], remotes, {
+      ...options({ deleteDestination: true }),
+      isProtected: (name) => folders.covers(name),
+    });
+    assert.deepEqual(plan.delete.map((r) => r.name).sort(), [
+      'docs/pr-4/x.html',
+      'gone.html',
+      'pr-12.html',
+      'pr-draft/x.html',
+    ]);
+    assert.equal(plan.remoteInScope, 5);
+    assert.equal(new ProtectedFolders().covers('pr-1/x'), false);
   });
 
   it('partitions every local file into exactly one of upload / update / skip', () => {

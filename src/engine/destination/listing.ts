@@ -1,14 +1,15 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ListedBlob } from './list-parser.js';
 import { type ListLimits, listPage } from './list-request.js';
-import { relativeBlobName } from '../plan/names.js';
+import { isToolState, relativeBlobName } from '../plan/names.js';
 import type { RemoteBlob } from '../types.js';
 
 export const DEFAULT_LIST_LIMITS: ListLimits = { tryTimeoutMs: 120_000, maxTries: 6 };
 
 /**
  * Lists every blob under the prefix (all pages), keyed by its name relative to the prefix. Directory stubs (ADLS
- * `hdi_isfolder` markers and names ending in '/') are not files and are left out, so they are never deleted.
+ * `hdi_isfolder` markers and names ending in '/') are not files and are left out, so they are never deleted; so is
+ * the tool's own state (`isToolState`).
  */
 export async function listRemote(
   container: ContainerClient,
@@ -33,7 +34,7 @@ export function isDirectoryStub(blob: Pick<ListedBlob, 'name' | 'folderMarker'>)
 function toRemoteBlob(blob: ListedBlob, prefix: string): RemoteBlob | undefined {
   if (isDirectoryStub(blob)) return undefined;
   const name = relativeBlobName(prefix, blob.name);
-  if (!name) return undefined;
+  if (!name || isToolState(name)) return undefined;
   const { folderMarker: _, name: blobName, ...properties } = blob;
   return { name, blobName, ...properties };
 }

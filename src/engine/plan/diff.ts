@@ -12,6 +12,8 @@ export interface DiffOptions {
   inScope(relativeName: string): boolean;
   /** How a file should be stored (compress rules); `none` when absent. */
   encodingFor?(relativeName: string): Encoding;
+  /** Whether a remote blob lies in a protected folder: never deleted, not counted in scope. */
+  isProtected?(relativeName: string): boolean;
 }
 
 /**
@@ -60,7 +62,7 @@ export function diff<E extends SourceEntry>(
   }
 
   for (const remote of remotes.values()) {
-    if (!options.inScope(remote.name)) continue;
+    if (options.isProtected?.(remote.name) || !options.inScope(remote.name)) continue;
     plan.remoteInScope++;
     if (options.deleteDestination && !localNames.has(remote.name)) plan.delete.push(remote);
   }

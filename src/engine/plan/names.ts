@@ -30,6 +30,17 @@ export function serviceName(localName: string): string {
   return localName.replace(/\\/g, '/');
 }
 
+/**
+ * The folder the tool keeps its own state in (a preview's deploy record, a delete's grace period), at any level of the
+ * container. Its blobs are never listed as files: never deleted as extras, never counted by the delete guard.
+ */
+export const TOOL_STATE_FOLDER = '.azure-blob-sync';
+
+/** True when a '/'-joined name lies inside a tool-state folder (`.azure-blob-sync/…` at any depth). */
+export function isToolState(name: string): boolean {
+  return name.startsWith(`${TOOL_STATE_FOLDER}/`) || name.includes(`/${TOOL_STATE_FOLDER}/`);
+}
+
 export function blobNameFor(prefix: string, relativeName: string): string {
   return prefix ? `${prefix}/${relativeName}` : relativeName;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
+import type { RawPreviewOptions } from '../../deploy/preview/options.js';
 import { UsageError } from '../../engine/errors.js';
 import type { RunRequest } from '../run.js';
 import { quietly } from './quiet.js';
@@ -18,9 +19,10 @@ export interface AuthInputs {
   connectionString: string;
 }
 
-export interface TaskInputs extends Omit<RunRequest, 'signIn' | 'managementSignIn'> {
+export interface TaskInputs extends Omit<RunRequest, 'signIn' | 'managementSignIn' | 'preview'> {
   auth: AuthInputs;
   deploy: { purgeEndpoint: string; managementEndpoint: string };
+  preview: RawPreviewOptions;
 }
 
 /**
@@ -62,6 +64,12 @@ export function readTaskInputs(): TaskInputs {
       shard: shardInput(),
       compress: lines('compress'),
       deleteGrace: text('deleteGrace') || undefined,
+    },
+    preview: {
+      enabled: booleanInput('preview'),
+      path: text('previewPath'),
+      siteUrl: text('siteUrl'),
+      retention: text('previewRetention'),
     },
   };
 }

@@ -8,6 +8,7 @@ import { inputTerms } from '../terms.js';
 import { chooseAuth, managementSignIn, maskSecretInputs } from './auth.js';
 import { readTaskInputs } from './inputs.js';
 import { useAgentProxy } from './proxy.js';
+import { azureCommenter, azurePullRequest } from './pull-request.js';
 import { attachSummary, setOutputVariables, setTaskResult, taskEvents } from './report.js';
 
 /** Task inputs are camelCase, as in task.json: `deleteThreshold`, `force: true`; the source is `sourcePath`. */
@@ -28,10 +29,12 @@ function taskEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
     tempDir: tl.getVariable('Agent.TempDirectory') || os.tmpdir(),
     read() {
       // Secrets are read quietly, then masked before anything else can print them.
-      const inputs = readTaskInputs();
+      const { preview, ...inputs } = readTaskInputs();
       maskSecretInputs(inputs.auth);
+      const pullRequest = preview.enabled ? azurePullRequest() : undefined;
       return {
         ...inputs,
+        preview: { options: preview, pullRequest, commenter: pullRequest ? azureCommenter(env) : undefined },
         signIn: () => {
           useAgentProxy(env);
           return chooseAuth(inputs.auth, env);
@@ -41,9 +44,9 @@ function taskEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
     },
     info: (line) => console.log(line),
     events: (options) => taskEvents(options.dryRun),
-    publish(summary) {
-      setOutputVariables(summary);
-      attachSummary(summaryMarkdown(summary));
+    publish(summary, preview) {
+      setOutputVariables(summary, preview);
+      attachSummary(summaryMarkdown(summary) + (preview ? `\n${preview.markdown}` : ''));
       console.log(countsLine(summary));
       // A failed purge after a complete sync is the task's result, set by fail().
       if (summary.failed > 0 || summary.purge?.status !== 'failed') setTaskResult(summary);

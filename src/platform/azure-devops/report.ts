@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
+import type { PreviewReport } from '../../deploy/preview/preview.js';
 import { redact } from '../../engine/redact.js';
 import type { RunSummary } from '../../deploy/types.js';
 import { countsLine, failedFilesMessage } from '../../report/lines.js';
@@ -24,7 +25,7 @@ export function taskEvents(dryRun: boolean): RunEvents {
 }
 
 /** Output variables, named as in task.json's outputVariables; use them as $(<step name>.uploaded) etc. */
-export function setOutputVariables(summary: RunSummary): void {
+export function setOutputVariables(summary: RunSummary, preview?: PreviewReport): void {
   const values: Record<string, string | number> = {
     uploaded: summary.uploaded,
     updated: summary.updated,
@@ -34,6 +35,7 @@ export function setOutputVariables(summary: RunSummary): void {
     bytesUploaded: summary.bytesUploaded,
     destinationUrl: summary.destination,
     changedPathsFile: summary.changedPathsFile ?? '',
+    ...(preview ? { previewUrl: preview.url } : {}),
   };
   for (const [name, value] of Object.entries(values)) tl.setVariable(name, String(value), false, true);
 }

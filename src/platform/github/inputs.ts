@@ -1,5 +1,6 @@
 import path from 'node:path';
 import * as core from '@actions/core';
+import type { RawPreviewOptions } from '../../deploy/preview/options.js';
 import { UsageError } from '../../engine/errors.js';
 import type { RunRequest } from '../run.js';
 
@@ -16,13 +17,18 @@ export interface AuthInputs {
   accountKey: string;
 }
 
-export interface ActionInputs extends Omit<RunRequest, 'signIn' | 'managementSignIn'> {
+export interface ActionInputs extends Omit<RunRequest, 'signIn' | 'managementSignIn' | 'preview'> {
   auth: AuthInputs;
   deploy: { purgeEndpoint: string; managementEndpoint: string };
+  preview: RawPreviewOptions;
+  /** For the pull request comment; action.yml defaults it to the job's token. */
+  githubToken: string;
+  /** The pull request a `workflow_run` deploys, when the event does not name it (a fork's). */
+  pullRequestInput: string;
 }
 
 /** Inputs that carry a secret; masked before anything else is read or logged. */
-export const SECRET_INPUTS = ['sas-token', 'connection-string', 'account-key'] as const;
+export const SECRET_INPUTS = ['sas-token', 'connection-string', 'account-key', 'github-token'] as const;
 
 export const DEFAULT_AUDIENCE = 'api://AzureADTokenExchange';
 
@@ -71,6 +77,14 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       compress: core.getMultilineInput('compress'),
       deleteGrace: core.getInput('delete-grace') || undefined,
     },
+    preview: {
+      enabled: booleanInput('preview'),
+      path: core.getInput('preview-path'),
+      siteUrl: core.getInput('site-url'),
+      retention: core.getInput('preview-retention'),
+    },
+    githubToken: core.getInput('github-token'),
+    pullRequestInput: core.getInput('pull-request'),
   };
 }
 

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import type { PreviewReport } from '../../deploy/preview/preview.js';
 import type { RunSummary } from '../../deploy/types.js';
 import { pipelineEvents } from '../pipeline-events.js';
 import type { RunEvents } from '../run.js';
@@ -19,7 +20,7 @@ export function actionEvents(dryRun: boolean, clock: () => number = Date.now): R
 }
 
 /** The step's outputs, named as in action.yml. */
-export function setOutputs(summary: RunSummary): void {
+export function setOutputs(summary: RunSummary, preview?: PreviewReport): void {
   core.setOutput('uploaded', summary.uploaded);
   core.setOutput('updated', summary.updated);
   core.setOutput('skipped', summary.skipped);
@@ -28,6 +29,7 @@ export function setOutputs(summary: RunSummary): void {
   core.setOutput('bytes-uploaded', summary.bytesUploaded);
   core.setOutput('destination-url', summary.destination);
   core.setOutput('changed-paths-file', summary.changedPathsFile ?? '');
+  if (preview) core.setOutput('preview-url', preview.url);
 }
 
 /** Writes the job summary; a runner without a summary file (act, old GHES) just gets none. */
