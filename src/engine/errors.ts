@@ -35,7 +35,8 @@ export type OptionKey =
   | 'createContainer'
   | 'timeout'
   | 'storageAccount'
-  | 'blobEndpoint';
+  | 'blobEndpoint'
+  | 'sourceSasToken';
 
 /**
  * How an entry point writes an option in its own terms: the CLI `--delete-threshold`, the Action

@@ -3,14 +3,16 @@ import type { ExtensionStats, Failure, FileResult, SyncSummary } from './types.j
 
 /** Collects per-file results into the run's summary. */
 export class SummaryBuilder {
-  private readonly counts = { uploaded: 0, updated: 0, skipped: 0, deleted: 0, failed: 0 };
+  private readonly counts = { uploaded: 0, updated: 0, skipped: 0, deleted: 0, failed: 0, copied: 0 };
   private bytesUploaded = 0;
+  private bytesCopied = 0;
   private readonly failures: Failure[] = [];
   private readonly byExtension = new Map<string, ExtensionStats>();
   private readonly started = Date.now();
 
   record(result: FileResult): void {
     this.counts[result.action]++;
+    if (result.action === 'copied') this.bytesCopied += result.bytes;
     if (result.action === 'failed') this.failures.push({ name: result.name, reason: result.reason ?? 'unknown' });
     if (result.action === 'uploaded') {
       this.bytesUploaded += result.bytes;
@@ -26,12 +28,20 @@ export class SummaryBuilder {
     return this.counts.failed;
   }
 
-  build(fields: { source: string; destination: string; dryRun: boolean; deletesSkipped?: string }): SyncSummary {
+  build(fields: {
+    source: string;
+    destination: string;
+    dryRun: boolean;
+    deletesSkipped?: string;
+    transfer?: SyncSummary['transfer'];
+  }): SyncSummary {
     const durationMs = Date.now() - this.started;
     return {
+      transfer: 'upload',
       ...fields,
       ...this.counts,
       bytesUploaded: this.bytesUploaded,
+      bytesCopied: this.bytesCopied,
       durationMs,
       throughput: durationMs > 0 ? Math.round((this.bytesUploaded * 1000) / durationMs) : 0,
       failures: [...this.failures].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),

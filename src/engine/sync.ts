@@ -52,18 +52,28 @@ export async function sync<E extends SourceEntry>(
     recordUnreadable(entries, unreadable, summary);
 
     events.phase?.('plan');
-    const plan = planChanges(options, entries.entries, unreadable, remotes, filter);
+    const plan = planChanges(options, entries.entries, unreadable, remotes, filter, source);
     events.plan?.(plan);
     guardDeletes(plan, options);
 
+    const transfer = source.copySource ? 'copy' : 'upload';
     const done = (deletesSkipped?: string) =>
-      summary.build({ source: source.label, destination: destination.label, dryRun: options.dryRun, deletesSkipped });
+      summary.build({
+        source: source.label,
+        destination: destination.label,
+        dryRun: options.dryRun,
+        deletesSkipped,
+        transfer,
+      });
     const blocked = () =>
       `${summary.failedCount} file(s) failed, so none of the ${plan.delete.length} extra blob(s) ${options.dryRun ? 'would be' : 'were'} deleted.`;
 
     if (options.dryRun) {
-      const unopenable = await probeUploads(source, plan, options.concurrency);
-      recordPlanned(plan, unopenable, summary);
+      // A copy source is never opened: the service reads it.
+      const unopenable = source.copySource
+        ? new Map<E, string>()
+        : await probeUploads(source, plan, options.concurrency);
+      recordPlanned(plan, unopenable, summary, transfer === 'copy' ? 'copied' : 'uploaded');
       return done(plan.delete.length > 0 && summary.failedCount > 0 ? blocked() : undefined);
     }
 
@@ -118,19 +128,22 @@ function planChanges<E extends SourceEntry>(
   unreadable: ReadonlyMap<E, string>,
   remotes: ReadonlyMap<string, RemoteBlob>,
   filter: PathFilter,
+  source: SyncSource<E>,
 ): Plan<E> {
   const headers = new HeaderResolver(options.contentTypeRules, options.cacheControlRules);
-  return diff(
+  const plan = diff(
     entries.filter((entry) => !unreadable.has(entry)),
     remotes,
     {
       compare: options.compare,
       deleteDestination: options.deleteDestination,
       blobName: (name) => blobNameFor(options.destinationPath, name),
-      headersFor: (name) => headers.resolve(name),
+      headersFor: (name, entry) => headers.resolve(name, source.inheritedHeaders?.(entry)),
       inScope: (name) => filter.matches(name),
     },
   );
+  if (source.copySource) plan.copies = true;
+  return plan;
 }
 
 /** What the source could not read fails in a dry run as in a real one: either way, it would not arrive. */
@@ -172,11 +185,12 @@ function recordPlanned<E extends SourceEntry>(
   plan: Plan<E>,
   unopenable: ReadonlyMap<E, string>,
   summary: SummaryBuilder,
+  arrives: 'uploaded' | 'copied',
 ): void {
   for (const item of plan.upload) {
     const reason = unopenable.get(item.local);
     if (reason) summary.record({ action: 'failed', name: item.local.name, bytes: 0, reason });
-    else summary.record({ action: 'uploaded', name: item.local.name, bytes: item.local.size });
+    else summary.record({ action: arrives, name: item.local.name, bytes: item.local.size });
   }
   for (const item of plan.updateHeaders) summary.record({ action: 'updated', name: item.local.name, bytes: 0 });
   for (const item of plan.skip) summary.record({ action: 'skipped', name: item.local.name, bytes: 0 });

@@ -87,15 +87,19 @@ export interface SkipItem<E extends SourceEntry = SourceEntry> {
 }
 
 export interface Plan<E extends SourceEntry = SourceEntry> {
+  /** New and changed entries; from a container source the service copies them instead (see `copies`). */
   upload: UploadItem<E>[];
   updateHeaders: UpdateHeadersItem<E>[];
   skip: SkipItem<E>[];
   delete: RemoteBlob[];
   /** Remote blobs in scope (matched by include/exclude), the base for the delete threshold. */
   remoteInScope: number;
+  /** Set when the source is a container folder: `upload` items are copied by the service, not uploaded. */
+  copies?: boolean;
 }
 
-export type FileAction = 'uploaded' | 'updated' | 'skipped' | 'deleted' | 'failed';
+/** `copied`: the storage service copied the blob from a container source; the runner moved no bytes. */
+export type FileAction = 'uploaded' | 'updated' | 'skipped' | 'deleted' | 'failed' | 'copied';
 
 export interface FileResult {
   action: FileAction;
@@ -159,6 +163,11 @@ export interface SyncSummary {
   /** Bytes per second over the whole run. */
   throughput: number;
   failures: Failure[];
+  /** Blobs the service copied from a container source, and their bytes (none passed through the runner). */
+  copied: number;
+  bytesCopied: number;
+  /** How the changes arrived: uploaded from a local folder, or copied by the service from a container folder. */
+  transfer: 'upload' | 'copy';
   /** Set when deletes were planned but not run, and why. */
   deletesSkipped?: string;
   uploadedByExtension: ExtensionStats[];

@@ -1,11 +1,14 @@
 import { connectContainer, parseTryTimeout, type StorageAuth } from '../auth/client.js';
+import { connectSourceFolder, isContainerUrl, parseSourceUrl } from '../auth/source.js';
 import { ContainerDestination } from '../engine/destination/container.js';
-import { describeError, ExitCode, exitCodeOf, type OptionTerms, SyncError } from '../engine/errors.js';
+import { describeError, ExitCode, exitCodeOf, type OptionTerms, SyncError, UsageError } from '../engine/errors.js';
 import { type RawSyncOptions, resolveSyncOptions } from '../engine/options.js';
 import { redact } from '../engine/redact.js';
+import { ContainerFolderSource } from '../engine/source/container-folder.js';
 import { LocalFolderSource } from '../engine/source/local-folder.js';
 import { sync } from '../engine/sync.js';
-import type { SyncEvents, SyncOptions, SyncSummary } from '../engine/types.js';
+import type { SyncSource } from '../engine/source/source.js';
+import type { SourceEntry, SyncEvents, SyncOptions, SyncSummary } from '../engine/types.js';
 import { relativeToWorkspace } from '../report/lines.js';
 
 /** The engine's events as an entry point shows them, and `finish` to close what is open (a group, a bar). */
@@ -17,6 +20,8 @@ export interface RunRequest {
   container: string;
   /** Seconds one request may take before it is retried; empty for the default. */
   timeout?: string;
+  /** The SAS of a container source, when it is not in the source URL. */
+  sourceSasToken?: string;
   /** Signs in; called once every input was checked, so an input mistake never costs a sign-in. */
   signIn(): StorageAuth | Promise<StorageAuth>;
 }
@@ -56,16 +61,36 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
     const request = await entry.read();
     const options = resolveSyncOptions(request.sync);
     // Input mistakes are reported before any sign-in is attempted.
-    const source = await LocalFolderSource.open(options.source);
+    const sourceUrl = isContainerUrl(options.source)
+      ? parseSourceUrl(options.source, request.sourceSasToken)
+      : undefined;
+    if (!sourceUrl && request.sourceSasToken) throw sasForLocalSource();
+    const local = sourceUrl ? undefined : await LocalFolderSource.open(options.source);
     const tryTimeoutMs = parseTryTimeout(request.timeout);
-    const target = connectContainer(await request.signIn(), request.container, { tryTimeoutMs });
+    const auth = await request.signIn();
+    const target = connectContainer(auth, request.container, { tryTimeoutMs });
     const destinationUrl = options.destinationPath ? `${target.label}/${options.destinationPath}` : target.label;
-    const sourceLabel = relativeToWorkspace(source.label, entry.workspace);
-    entry.info(`Syncing ${sourceLabel} -> ${destinationUrl} (${target.method})${options.dryRun ? ', dry run' : ''}`);
+    // A container source is read with its own SAS or the destination's sign-in (see auth/source.ts).
+    const remote =
+      sourceUrl &&
+      connectSourceFolder(
+        sourceUrl,
+        auth,
+        { containerUrl: target.label, path: options.destinationPath },
+        { tryTimeoutMs },
+      );
+    const source: SyncSource<SourceEntry> = local ?? new ContainerFolderSource(remote!.folder);
+    const sourceLabel = local ? relativeToWorkspace(source.label, entry.workspace) : source.label;
+    const how = remote
+      ? `${target.method}; the service copies, reading the source with ${remote.method}`
+      : target.method;
+    entry.info(`Syncing ${sourceLabel} -> ${destinationUrl} (${how})${options.dryRun ? ', dry run' : ''}`);
 
     events = entry.events(options);
     const destination = new ContainerDestination({ ...target, label: destinationUrl }, options.destinationPath);
-    const summary = { ...(await sync(options, { source, destination }, events)), source: sourceLabel };
+    // Messages name the source by its label: a source URL's SAS stays out of them.
+    const synced = await sync({ ...options, source: source.label }, { source, destination }, events);
+    const summary = { ...synced, source: sourceLabel };
     events.finish();
     await entry.publish(summary);
     return summary.failed > 0 ? ExitCode.partialFailure : ExitCode.ok;
@@ -78,4 +103,12 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
   } finally {
     await entry.close?.();
   }
+}
+
+function sasForLocalSource(): UsageError {
+  return new UsageError(
+    (t) => `${t.name('sourceSasToken')} was given, but the source is a local folder.`,
+    (t) =>
+      `Give the source container's URL in ${t.name('source')} (https://<account>.blob.core.windows.net/<container>/<folder>), or leave ${t.name('sourceSasToken')} out.`,
+  );
 }

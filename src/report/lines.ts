@@ -4,16 +4,21 @@ import { formatBytes, formatRate } from './format.js';
 
 /** `Plan: 3 to upload, …`, the first line of every run's changes. */
 export function planLine(plan: Plan): string {
-  return `Plan: ${plan.upload.length} to upload, ${plan.updateHeaders.length} to update, ${plan.skip.length} unchanged, ${plan.delete.length} to delete.`;
+  return `Plan: ${plan.upload.length} to ${transferVerb(plan)}, ${plan.updateHeaders.length} to update, ${plan.skip.length} unchanged, ${plan.delete.length} to delete.`;
 }
 
 /** What a dry run would change, one line each. */
 export function plannedChangeLines(plan: Plan): string[] {
   return [
-    ...plan.upload.map((item) => `would upload  ${item.local.name} (${item.reason})`),
+    ...plan.upload.map((item) => `would ${transferVerb(plan).padEnd(6)}  ${item.local.name} (${item.reason})`),
     ...plan.updateHeaders.map((item) => `would update  ${item.local.name} (headers)`),
     ...plan.delete.map((remote) => `would delete  ${remote.name}`),
   ];
+}
+
+/** From a container folder the service copies what a local folder would upload. */
+function transferVerb(plan: Plan): 'upload' | 'copy' {
+  return plan.copies ? 'copy' : 'upload';
 }
 
 export function changeCount(plan: Plan): number {
@@ -24,7 +29,8 @@ export function changeCount(plan: Plan): number {
 export function fileLine(result: FileResult): string {
   switch (result.action) {
     case 'uploaded':
-      return `uploaded  ${result.name} (${formatBytes(result.bytes)}${result.reason ? `, ${result.reason}` : ''})`;
+    case 'copied':
+      return `${result.action.padEnd(9)} ${result.name} (${formatBytes(result.bytes)}${result.reason ? `, ${result.reason}` : ''})`;
     case 'failed':
       return `FAILED    ${result.name}: ${result.reason ?? 'unknown error'}`;
     default:
@@ -45,7 +51,8 @@ export function progressLine(p: Progress, elapsedMs: number): string {
 /** `uploaded 3, updated 0, …` (a dry run says what would be). */
 export function countsLine(s: SyncSummary): string {
   const verb = s.dryRun ? 'would be ' : '';
-  return `${verb}uploaded ${s.uploaded}, ${verb}updated ${s.updated}, skipped ${s.skipped}, ${verb}deleted ${s.deleted}, failed ${s.failed}`;
+  const moved = s.transfer === 'copy' ? `copied ${s.copied}` : `uploaded ${s.uploaded}`;
+  return `${verb}${moved}, ${verb}updated ${s.updated}, skipped ${s.skipped}, ${verb}deleted ${s.deleted}, failed ${s.failed}`;
 }
 
 /** Why a run with failed files failed: the first few names, and where the whole list is. */

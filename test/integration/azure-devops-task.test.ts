@@ -82,6 +82,7 @@ describe('Azure DevOps task (bundled) against Azurite', () => {
       failed: '0',
       bytesUploaded: String(['<h1>new</h1>', '<p>about</p>', 'console.log(1)'].join('').length),
       destinationUrl: destination,
+      copied: '0',
     });
 
     const state = await blobState(container);
@@ -308,7 +309,9 @@ describe("the README's Azure Pipelines examples", () => {
     .map((m) => parse(m[1]!))
     .flatMap((pipeline) => (Array.isArray(pipeline?.steps) ? pipeline.steps : []))
     .filter((step: { task?: string }) => step.task === `${task.name}@${task.version.Major}`)
-    .map((step: { inputs: Record<string, unknown> }) => step.inputs);
+    .map((step: { inputs: Record<string, unknown> }) => step.inputs)
+    // The promotion pipeline's steps (a container URL as the source) run in azure-devops-copy.test.ts.
+    .filter((inputs: Record<string, unknown>) => !/^https:/.test(String(inputs.sourcePath)));
 
   /** What the agent does before a task starts: `$(Variable)` macros expanded, every value a string. */
   function agentInputs(inputs: Record<string, unknown>, variables: Record<string, string>): Record<string, string> {

@@ -78,6 +78,7 @@ describe('task.json', () => {
       'include',
       'sasToken',
       'sourcePath',
+      'sourceSasToken',
       'storageAccount',
       'timeout',
     ]);
@@ -136,7 +137,7 @@ describe('task.json', () => {
   it('declares the output variables the task sets', () => {
     assert.deepEqual(
       task.outputVariables.map((v: { name: string }) => v.name),
-      ['uploaded', 'updated', 'skipped', 'deleted', 'failed', 'bytesUploaded', 'destinationUrl'],
+      ['uploaded', 'updated', 'skipped', 'deleted', 'failed', 'bytesUploaded', 'destinationUrl', 'copied'],
     );
   });
 });

@@ -27,7 +27,7 @@ function taskEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
     read() {
       // Secrets are read quietly, then masked before anything else can print them.
       const inputs = readTaskInputs();
-      maskSecretInputs(inputs.auth);
+      maskSecretInputs(inputs.auth, [inputs.sourceSasToken, inputs.sync.source]);
       return {
         ...inputs,
         signIn: () => {

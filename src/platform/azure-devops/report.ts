@@ -33,6 +33,7 @@ export function setOutputVariables(summary: SyncSummary): void {
     failed: summary.failed,
     bytesUploaded: summary.bytesUploaded,
     destinationUrl: summary.destination,
+    copied: summary.copied,
   };
   for (const [name, value] of Object.entries(values)) tl.setVariable(name, String(value), false, true);
 }

@@ -50,6 +50,7 @@ function cliEntryPoint(args: CliArgs | undefined, env: NodeJS.ProcessEnv, parseE
         sync: rawSyncOptions(args, destination.destinationPath),
         container: destination.container,
         timeout: flags.timeout,
+        sourceSasToken: flags['source-sas-token'],
         async signIn() {
           if (destination.auth !== 'emulator') return destination.auth;
           emulator = await startEmulator(args);

@@ -27,6 +27,7 @@ export function setOutputs(summary: SyncSummary): void {
   core.setOutput('failed', summary.failed);
   core.setOutput('bytes-uploaded', summary.bytesUploaded);
   core.setOutput('destination-url', summary.destination);
+  core.setOutput('copied', summary.copied);
 }
 
 /** Writes the job summary; a runner without a summary file (act, old GHES) just gets none. */
