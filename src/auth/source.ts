@@ -202,9 +202,10 @@ function readSas(
     startsOn: new Date(now - CLOCK_SKEW_MS),
     expiresOn: new Date(now + COPY_SAS_LIFETIME_MS),
   };
-  return key instanceof StorageSharedKeyCredential
-    ? generateBlobSASQueryParameters(values, key).toString()
-    : generateBlobSASQueryParameters(values, key, account!).toString();
+  if (key instanceof StorageSharedKeyCredential) return generateBlobSASQueryParameters(values, key).toString();
+  // Signed in the version the service issued the key for: a service a version behind the SDK (Azurite 3.35, Azure
+  // Stack) lays out the string to sign of a newer version differently, and refuses the signature.
+  return generateBlobSASQueryParameters({ ...values, version: key.signedVersion }, key, account!).toString();
 }
 
 /** One user delegation key for the run, renewed before SASes signed with it would outlive it. */

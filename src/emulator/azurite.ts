@@ -19,6 +19,8 @@ export interface AzuriteOptions {
   moreAccounts?: { name: string; key: string }[];
   /** Keep Azurite's access log (one line a request) in `accessLog`, to check what a client asked for. */
   keepAccessLog?: boolean;
+  /** More environment for Azurite (e.g. NODE_EXTRA_CA_CERTS, so it trusts its own certificate for copy checks). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningAzurite {
@@ -71,9 +73,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   ];
   const account = options.account ?? DEV_ACCOUNT;
   const accounts = [...(options.account || options.moreAccounts ? [account] : []), ...(options.moreAccounts ?? [])];
-  const env = accounts.length
-    ? { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') }
-    : process.env;
+  const env = {
+    ...process.env,
+    ...options.env,
+    ...(accounts.length ? { AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') } : {}),
+  };
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const port = await waitForPort(child);
   const accessLog: string[] = [];
