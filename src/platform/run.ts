@@ -88,8 +88,8 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
 
     events = entry.events(options);
     const destination = new ContainerDestination({ ...target, label: destinationUrl }, options.destinationPath);
-    // Messages name the source by its label: a source URL's SAS stays out of them.
-    const synced = await sync({ ...options, source: source.label }, { source, destination }, events);
+    // Messages name a container source by its label: a source URL's SAS stays out of them.
+    const synced = await sync(remote ? { ...options, source: source.label } : options, { source, destination }, events);
     const summary = { ...synced, source: sourceLabel };
     events.finish();
     await entry.publish(summary);
