@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './http-body.js';
 
 export interface FakeComment {
   id: number;
@@ -124,13 +125,4 @@ export async function startFakeGithubApi(options: FakeGithubApiOptions): Promise
       html_url: `https://github.example/${options.repository}/pull/${comment.issue}#issuecomment-${comment.id}`,
     };
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
