@@ -81,7 +81,7 @@ export function connectContainer(auth: StorageAuth, containerName: string, optio
   return { container, label, method: methodName(auth), tryTimeoutMs: retrySettings(options).tryTimeoutMs };
 }
 
-function serviceClient(auth: StorageAuth, options: ClientOptions): BlobServiceClient {
+export function serviceClient(auth: StorageAuth, options: ClientOptions = {}): BlobServiceClient {
   const anonymous = () => pipelineFor(new AnonymousCredential(), options);
   switch (auth.kind) {
     case 'connection-string': {

@@ -22,13 +22,13 @@ function isPathStyle(url: URL): boolean {
   );
 }
 
-export function parseContainerUrl(text: string): ContainerUrl {
+export function parseContainerUrl(text: string, role: 'destination' | 'source' = 'destination'): ContainerUrl {
   // URL parsing would silently resolve '..' away, so dot segments are refused before it.
   const rawPath = text.replace(/[?#].*$/, '').replace(/^[a-z]+:\/\/[^/]*/i, '');
   const dot = rawPath.split('/').find((s) => /^(\.|%2e){1,2}$/i.test(s));
   if (dot) {
     throw new UsageError(
-      `The destination URL's path contains a "${decodeURIComponent(dot)}" segment.`,
+      `The ${role} URL's path contains a "${decodeURIComponent(dot)}" segment.`,
       'Give a plain container and virtual folder, e.g. https://myaccount.blob.core.windows.net/site/v2.',
     );
   }
@@ -42,14 +42,14 @@ export function parseContainerUrl(text: string): ContainerUrl {
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`The destination URL must start with https:// (got ${url.protocol}).`);
+    throw new UsageError(`The ${role} URL must start with https:// (got ${url.protocol}).`);
   }
   const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const accountSegments = isPathStyle(url) ? 1 : 0;
   const container = segments[accountSegments];
   if (!container) {
     throw new UsageError(
-      `The URL ${url.origin}${url.pathname} names no container.`,
+      `The ${role} URL ${url.origin}${url.pathname} names no container.`,
       'Add the container after the account, e.g. https://myaccount.blob.core.windows.net/mycontainer.',
     );
   }

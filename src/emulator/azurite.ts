@@ -15,6 +15,12 @@ export interface AzuriteOptions {
   args?: string[];
   /** Serve this account instead of the well-known development account. */
   account?: { name: string; key: string };
+  /** More accounts served beside it (cross-account copies). */
+  moreAccounts?: { name: string; key: string }[];
+  /** Keep Azurite's access log (one line a request) in `accessLog`, to check what a client asked for. */
+  keepAccessLog?: boolean;
+  /** More environment for Azurite (e.g. NODE_EXTRA_CA_CERTS, so it trusts its own certificate for copy checks). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningAzurite {
@@ -25,6 +31,8 @@ export interface RunningAzurite {
   accountKey: string;
   port: number;
   pid: number;
+  /** With `keepAccessLog`: `"GET /<account>/<container>/<blob> HTTP/1.1" 200 <bytes>` lines, in order. */
+  accessLog: string[];
   stop(): Promise<void>;
 }
 
@@ -64,9 +72,16 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     ...(options.args ?? []),
   ];
   const account = options.account ?? DEV_ACCOUNT;
-  const env = options.account ? { ...process.env, AZURITE_ACCOUNTS: `${account.name}:${account.key}` } : process.env;
+  const accounts = [...(options.account || options.moreAccounts ? [account] : []), ...(options.moreAccounts ?? [])];
+  const env = {
+    ...process.env,
+    ...options.env,
+    ...(accounts.length ? { AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') } : {}),
+  };
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const port = await waitForPort(child);
+  const accessLog: string[] = [];
+  if (options.keepAccessLog) keepLines(child, accessLog);
   const scheme = options.tls ? 'https' : 'http';
   const serviceUrl = `${scheme}://127.0.0.1:${port}/${account.name}`;
   return {
@@ -76,6 +91,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     accountKey: account.key,
     port,
     pid: child.pid ?? 0,
+    accessLog,
     stop: () => stopChild(child),
   };
 }
@@ -108,6 +124,16 @@ function waitForPort(child: ChildProcess): Promise<number> {
     child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
     child.once('exit', (code) => fail(new Error(`Azurite exited with code ${code}:\n${output}`)));
     child.once('error', fail);
+  });
+}
+
+/** Azurite writes its access log to stdout: request lines are kept, split at line ends. */
+function keepLines(child: ChildProcess, lines: string[]): void {
+  let partial = '';
+  child.stdout?.on('data', (data: Buffer) => {
+    const parts = (partial + data.toString()).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts.filter((line) => / HTTP\/1\.1" \d{3} /.test(line)));
   });
 }
 

@@ -46,7 +46,8 @@ export type OptionKey =
   | 'preview'
   | 'previewPath'
   | 'siteUrl'
-  | 'previewRetention';
+  | 'previewRetention'
+  | 'sourceSasToken';
 
 /**
  * How an entry point writes an option in its own terms: the CLI `--delete-threshold`, the Action

@@ -3,8 +3,9 @@ import type { DeleteDecision, ExtensionStats, GraceReport, Failure, FileResult, 
 
 /** Collects per-file results into the run's summary. */
 export class SummaryBuilder {
-  private readonly counts = { uploaded: 0, updated: 0, skipped: 0, deleted: 0, failed: 0 };
+  private readonly counts = { uploaded: 0, updated: 0, skipped: 0, deleted: 0, failed: 0, copied: 0 };
   private bytesUploaded = 0;
+  private bytesCopied = 0;
   private readonly failures: Failure[] = [];
   private readonly changedBlobs: string[] = [];
   private readonly byExtension = new Map<string, ExtensionStats>();
@@ -12,8 +13,13 @@ export class SummaryBuilder {
 
   record(result: FileResult): void {
     this.counts[result.action]++;
-    const changed = result.action === 'uploaded' || result.action === 'updated' || result.action === 'deleted';
+    const changed =
+      result.action === 'uploaded' ||
+      result.action === 'copied' ||
+      result.action === 'updated' ||
+      result.action === 'deleted';
     if (changed && result.blobName !== undefined) this.changedBlobs.push(result.blobName);
+    if (result.action === 'copied') this.bytesCopied += result.bytes;
     if (result.action === 'failed') this.failures.push({ name: result.name, reason: result.reason ?? 'unknown' });
     if (result.action === 'uploaded') {
       this.bytesUploaded += result.bytes;
@@ -36,12 +42,15 @@ export class SummaryBuilder {
     deletesSkipped?: string;
     deleteGuard?: DeleteDecision;
     deleteGrace?: GraceReport;
+    transfer?: SyncSummary['transfer'];
   }): SyncSummary {
     const durationMs = Date.now() - this.started;
     return {
+      transfer: 'upload',
       ...fields,
       ...this.counts,
       bytesUploaded: this.bytesUploaded,
+      bytesCopied: this.bytesCopied,
       durationMs,
       throughput: durationMs > 0 ? Math.round((this.bytesUploaded * 1000) / durationMs) : 0,
       failures: [...this.failures].sort((a, b) => byCodePoint(a.name, b.name)),

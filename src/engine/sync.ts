@@ -69,8 +69,11 @@ export async function sync<E extends SourceEntry>(
     }
 
     events.phase?.('plan');
-    const sniffed = await sniffContentTypes(source, entries.entries, options);
-    let plan = planChanges(options, entries.entries, excluded, remotes, filter, sniffed);
+    // A copy source is never read by the runner: no sniffing (its blobs carry their own Content-Type).
+    const sniffed = source.copySource
+      ? new Map<string, string>()
+      : await sniffContentTypes(source, entries.entries, options);
+    let plan = planChanges(options, entries.entries, excluded, remotes, filter, sniffed, source);
     let grace: { loaded: LoadedGrace; changes: GraceChanges } | undefined;
     if (graceRead) {
       const loaded = unwrap(await graceRead);
@@ -87,6 +90,7 @@ export async function sync<E extends SourceEntry>(
     }
 
     let graceState: GraceReport['state'] = 'not saved';
+    const transfer = source.copySource ? 'copy' : 'upload';
     const done = (deletesSkipped?: string) =>
       summary.build({
         source: source.label,
@@ -95,6 +99,7 @@ export async function sync<E extends SourceEntry>(
         deletesSkipped,
         deleteGuard,
         deleteGrace: grace && graceReport(plan, options.deleteGraceMs, graceState),
+        transfer,
       });
     /** Saves the grace state after the run's deletes (or without them, when a failure held them back). */
     const saveState = async (deleted: readonly string[]) => {
@@ -107,8 +112,11 @@ export async function sync<E extends SourceEntry>(
       `${summary.failedCount} file(s) failed, so none of the ${plan.delete.length} extra blob(s) ${options.dryRun ? 'would be' : 'were'} deleted.`;
 
     if (options.dryRun) {
-      const unopenable = await probeUploads(source, plan, options.concurrency);
-      recordPlanned(plan, unopenable, summary);
+      // A copy source is never opened: the service reads it.
+      const unopenable = source.copySource
+        ? new Map<E, string>()
+        : await probeUploads(source, plan, options.concurrency);
+      recordPlanned(plan, unopenable, summary, transfer === 'copy' ? 'copied' : 'uploaded');
       return done(plan.delete.length > 0 && summary.failedCount > 0 ? blocked() : undefined);
     }
 
@@ -188,23 +196,27 @@ function planChanges<E extends SourceEntry>(
   remotes: ReadonlyMap<string, RemoteBlob>,
   filter: PathFilter,
   sniffed: ReadonlyMap<string, string>,
+  source: SyncSource<E>,
 ): Plan<E> {
   const headers = new HeaderResolver(options.contentTypeRules, options.cacheControlRules, sniffed);
-  const encodings = new EncodingResolver(options.compressRules);
+  // The service copies a source blob's bytes as they are: compress rules apply to local files only.
+  const encodings = source.copySource ? undefined : new EncodingResolver(options.compressRules);
   const protectedFolders = new ProtectedFolders(options.protect);
-  return diff(
+  const plan = diff(
     entries.filter((entry) => !unreadable.has(entry)),
     remotes,
     {
       compare: options.compare,
       deleteDestination: options.deleteDestination,
       blobName: (name) => blobNameFor(options.destinationPath, name),
-      headersFor: (name) => headers.resolve(name),
+      headersFor: (name, entry) => headers.resolve(name, source.inheritedHeaders?.(entry)),
       inScope: (name) => filter.matches(name) && inShard(name, options.shard),
-      encodingFor: (name) => encodings.resolve(name),
+      encodingFor: encodings && ((name) => encodings.resolve(name)),
       isProtected: (name) => protectedFolders.covers(name),
     },
   );
+  if (source.copySource) plan.copies = true;
+  return plan;
 }
 
 /**
@@ -285,11 +297,12 @@ function recordPlanned<E extends SourceEntry>(
   plan: Plan<E>,
   unopenable: ReadonlyMap<E, string>,
   summary: SummaryBuilder,
+  arrives: 'uploaded' | 'copied',
 ): void {
   for (const item of plan.upload) {
     const reason = unopenable.get(item.local);
     if (reason) summary.record({ action: 'failed', name: item.local.name, bytes: 0, reason });
-    else summary.record({ action: 'uploaded', name: item.local.name, bytes: item.local.size, blobName: item.blobName });
+    else summary.record({ action: arrives, name: item.local.name, bytes: item.local.size, blobName: item.blobName });
   }
   for (const item of plan.updateHeaders)
     summary.record({ action: 'updated', name: item.local.name, bytes: 0, blobName: item.remote.blobName });

@@ -127,6 +127,7 @@ export interface SkipItem<E extends SourceEntry = SourceEntry> {
 }
 
 export interface Plan<E extends SourceEntry = SourceEntry> {
+  /** New and changed entries; from a container source the service copies them instead (see `copies`). */
   upload: UploadItem<E>[];
   updateHeaders: UpdateHeadersItem<E>[];
   skip: SkipItem<E>[];
@@ -135,6 +136,8 @@ export interface Plan<E extends SourceEntry = SourceEntry> {
   remoteInScope: number;
   /** Blobs absent from the source but kept until the delete grace has passed (see guards/grace.ts), soonest first. */
   kept?: GraceKept[];
+  /** Set when the source is a container folder: `upload` items are copied by the service, not uploaded. */
+  copies?: boolean;
 }
 
 /** A blob the delete grace keeps for now. Times are milliseconds since the epoch. */
@@ -174,7 +177,8 @@ export interface DeleteDecision {
   verdict: 'allowed' | 'forced' | 'refused';
 }
 
-export type FileAction = 'uploaded' | 'updated' | 'skipped' | 'deleted' | 'failed';
+/** `copied`: the storage service copied the blob from a container source; the runner moved no bytes. */
+export type FileAction = 'uploaded' | 'updated' | 'skipped' | 'deleted' | 'failed' | 'copied';
 
 export interface FileResult {
   action: FileAction;
@@ -248,6 +252,11 @@ export interface SyncSummary {
   deleteGrace?: GraceReport;
   /** The delete guard's decision, when the plan deleted something. */
   deleteGuard?: DeleteDecision;
+  /** Blobs the service copied from a container source, and their bytes (none passed through the runner). */
+  copied: number;
+  bytesCopied: number;
+  /** How the changes arrived: uploaded from a local folder, or copied by the service from a container folder. */
+  transfer: 'upload' | 'copy';
   /** Set when deletes were planned but not run, and why. */
   deletesSkipped?: string;
   uploadedByExtension: ExtensionStats[];

@@ -1,4 +1,5 @@
 import { connectContainer, parseTryTimeout, type StorageAuth } from '../auth/client.js';
+import { connectSourceFolder, isContainerUrl, parseSourceUrl } from '../auth/source.js';
 import { trackChangedPages } from '../deploy/preview/changes.js';
 import {
   finishPreviewDeploy,
@@ -9,13 +10,15 @@ import {
   removePreview,
 } from '../deploy/preview/preview.js';
 import { ContainerDestination } from '../engine/destination/container.js';
-import { describeError, ExitCode, exitCodeOf, type OptionTerms, SyncError } from '../engine/errors.js';
+import { describeError, ExitCode, exitCodeOf, type OptionTerms, SyncError, UsageError } from '../engine/errors.js';
 import { type RawSyncOptions, resolveSyncOptions } from '../engine/options.js';
 import { urlPath } from '../engine/plan/names.js';
 import { redact } from '../engine/redact.js';
+import { ContainerFolderSource } from '../engine/source/container-folder.js';
 import { LocalFolderSource } from '../engine/source/local-folder.js';
 import { sync } from '../engine/sync.js';
-import type { SyncEvents, SyncOptions } from '../engine/types.js';
+import type { SyncSource } from '../engine/source/source.js';
+import type { SourceEntry, SyncEvents, SyncOptions } from '../engine/types.js';
 import { type RawDeployOptions, resolveDeployOptions } from '../deploy/options.js';
 import { type ManagementSignIn, preparePurge } from '../deploy/purge-setup.js';
 import { runDeploySteps } from '../deploy/steps.js';
@@ -31,6 +34,8 @@ export interface RunRequest {
   container: string;
   /** Seconds one request may take before it is retried; empty for the default. */
   timeout?: string;
+  /** The SAS of a container source, when it is not in the source URL. */
+  sourceSasToken?: string;
   /** Signs in; called once every input was checked, so an input mistake never costs a sign-in. */
   signIn(): StorageAuth | Promise<StorageAuth>;
   /** The deploy steps' options (the purge). */
@@ -84,7 +89,11 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
     const deploy = resolveDeployOptions(request.deploy ?? {});
     // Input mistakes are reported before any sign-in is attempted. Removing a closed pull request's preview needs
     // no build output, so no source.
-    const source = preview.kind === 'remove' ? undefined : await LocalFolderSource.open(options.source);
+    const sourceUrl = isContainerUrl(options.source)
+      ? parseSourceUrl(options.source, request.sourceSasToken)
+      : undefined;
+    if (!sourceUrl && request.sourceSasToken) throw sasForLocalSource();
+    const local = preview.kind === 'remove' || sourceUrl ? undefined : await LocalFolderSource.open(options.source);
     const tryTimeoutMs = parseTryTimeout(request.timeout);
     const auth = await request.signIn();
     const target = connectContainer(auth, request.container, { tryTimeoutMs });
@@ -103,30 +112,45 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
       log: { info: (line) => entry.info(redact(line)), warning: (message) => events?.warning?.(redact(message)) },
     });
 
-    if (preview.kind === 'remove' || !source) {
+    if (preview.kind === 'remove') {
       events = entry.events(options);
       const labels = { source: 'closed pull request', destination: destinationUrl, dryRun: options.dryRun };
-      const { summary, report } = await removePreview(previewStep(preview as PreviewStep['plan']), events, labels);
+      const { summary, report } = await removePreview(previewStep(preview), events, labels);
       events.finish();
       await entry.publish(summary, report);
       return ExitCode.ok;
     }
 
-    const sourceLabel = relativeToWorkspace(source.label, entry.workspace);
-    if (source.contentsGlob) {
-      const given = relativeToWorkspace(source.contentsGlob, entry.workspace);
+    // A container source is read with its own SAS or the destination's sign-in (see auth/source.ts).
+    const remote =
+      sourceUrl &&
+      connectSourceFolder(
+        sourceUrl,
+        auth,
+        { containerUrl: target.label, path: options.destinationPath },
+        { tryTimeoutMs },
+      );
+    const source: SyncSource<SourceEntry> = local ?? new ContainerFolderSource(remote!.folder);
+    const sourceLabel = local ? relativeToWorkspace(source.label, entry.workspace) : source.label;
+    if (local?.contentsGlob) {
+      const given = relativeToWorkspace(local.contentsGlob, entry.workspace);
       entry.info(
         `The source "${given}" is read as the folder ${sourceLabel}: a source is always a folder's whole contents, subfolders included.`,
       );
     }
-    entry.info(`Syncing ${sourceLabel} -> ${destinationUrl} (${target.method})${options.dryRun ? ', dry run' : ''}`);
+    const how = remote
+      ? `${target.method}; the service copies, reading the source with ${remote.method}`
+      : target.method;
+    entry.info(`Syncing ${sourceLabel} -> ${destinationUrl} (${how})${options.dryRun ? ', dry run' : ''}`);
     if (purge) entry.info(`Then purging what changed on ${purge.target.id} (${purge.method})`);
 
     events = entry.events(options);
     // Only a preview's comment lists changed pages.
     const tracked = preview.kind === 'deploy' ? trackChangedPages(events) : { events, pages: [] };
     const destination = new ContainerDestination({ ...target, label: destinationUrl }, options.destinationPath);
-    const synced = { ...(await sync(options, { source, destination }, tracked.events)), source: sourceLabel };
+    // Messages name a container source by its label: a source URL's SAS stays out of them.
+    const syncOptions = remote ? { ...options, source: source.label } : options;
+    const synced = { ...(await sync(syncOptions, { source, destination }, tracked.events)), source: sourceLabel };
     events.finish();
     const { summary, failure } = await runDeploySteps(synced, {
       tempDir: entry.tempDir,
@@ -150,4 +174,12 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
   } finally {
     await entry.close?.();
   }
+}
+
+function sasForLocalSource(): UsageError {
+  return new UsageError(
+    (t) => `${t.name('sourceSasToken')} was given, but the source is a local folder.`,
+    (t) =>
+      `Give the source container's URL in ${t.name('source')} (https://<account>.blob.core.windows.net/<container>/<folder>), or leave ${t.name('sourceSasToken')} out.`,
+  );
 }

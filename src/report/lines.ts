@@ -7,13 +7,13 @@ import { formatBytes, formatDuration, formatRate } from './format.js';
 /** `Plan: 3 to upload, …`, the first line of every run's changes. */
 export function planLine(plan: Plan): string {
   const kept = plan.kept ? `, ${plan.kept.length} kept for the delete grace` : '';
-  return `Plan: ${plan.upload.length} to upload, ${plan.updateHeaders.length} to update, ${plan.skip.length} unchanged, ${plan.delete.length} to delete${kept}.`;
+  return `Plan: ${plan.upload.length} to ${transferVerb(plan)}, ${plan.updateHeaders.length} to update, ${plan.skip.length} unchanged, ${plan.delete.length} to delete${kept}.`;
 }
 
 /** What a dry run would change, one line each. */
 export function plannedChangeLines(plan: Plan): string[] {
   return [
-    ...plan.upload.map((item) => `would upload  ${item.local.name} (${item.reason})`),
+    ...plan.upload.map((item) => `would ${transferVerb(plan).padEnd(6)}  ${item.local.name} (${item.reason})`),
     ...plan.updateHeaders.map((item) => `would update  ${item.local.name} (headers)`),
     ...plan.delete.map((remote) => `would delete  ${remote.name}`),
     ...(plan.kept ?? []).map(
@@ -72,6 +72,11 @@ function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
+/** From a container folder the service copies what a local folder would upload. */
+function transferVerb(plan: Plan): 'upload' | 'copy' {
+  return plan.copies ? 'copy' : 'upload';
+}
+
 export function changeCount(plan: Plan): number {
   return plan.upload.length + plan.updateHeaders.length + plan.delete.length;
 }
@@ -80,7 +85,8 @@ export function changeCount(plan: Plan): number {
 export function fileLine(result: FileResult): string {
   switch (result.action) {
     case 'uploaded':
-      return `uploaded  ${result.name} (${formatBytes(result.bytes)}${result.reason ? `, ${result.reason}` : ''})`;
+    case 'copied':
+      return `${result.action.padEnd(9)} ${result.name} (${formatBytes(result.bytes)}${result.reason ? `, ${result.reason}` : ''})`;
     case 'failed':
       return `FAILED    ${result.name}: ${result.reason ?? 'unknown error'}`;
     default:
@@ -101,7 +107,8 @@ export function progressLine(p: Progress, elapsedMs: number): string {
 /** `uploaded 3, updated 0, …` (a dry run says what would be). */
 export function countsLine(s: RunSummary): string {
   const verb = s.dryRun ? 'would be ' : '';
-  return `${verb}uploaded ${s.uploaded}, ${verb}updated ${s.updated}, skipped ${s.skipped}, ${verb}deleted ${s.deleted}, failed ${s.failed}`;
+  const moved = s.transfer === 'copy' ? `copied ${s.copied}` : `uploaded ${s.uploaded}`;
+  return `${verb}${moved}, ${verb}updated ${s.updated}, skipped ${s.skipped}, ${verb}deleted ${s.deleted}, failed ${s.failed}`;
 }
 
 /** Why a run with failed files failed: the first few names, and where the whole list is. */

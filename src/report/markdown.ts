@@ -17,13 +17,18 @@ export function summaryMarkdown(summary: RunSummary, title = 'Azure Blob sync'):
   lines.push(`\`${escapeCode(summary.source)}\` → \`${escapeCode(summary.destination)}\``, '');
   const verb = summary.dryRun ? 'would be ' : '';
   lines.push('| | files |', '|---|---:|');
-  lines.push(`| ${verb}uploaded | ${summary.uploaded} |`);
+  const copies = summary.transfer === 'copy';
+  lines.push(
+    copies ? `| ${verb}copied (by the service) | ${summary.copied} |` : `| ${verb}uploaded | ${summary.uploaded} |`,
+  );
   lines.push(`| ${verb}updated (headers only) | ${summary.updated} |`);
   lines.push(`| skipped (unchanged) | ${summary.skipped} |`);
   lines.push(`| ${verb}deleted | ${summary.deleted} |`);
   lines.push(`| failed | ${summary.failed} |`, '');
   lines.push(
-    `${formatBytes(summary.bytesUploaded)} ${summary.dryRun ? 'to upload' : 'uploaded'} in ${formatDuration(summary.durationMs)} (${formatRate(summary.throughput)}).`,
+    copies
+      ? `${formatBytes(summary.bytesCopied)} ${summary.dryRun ? 'to copy' : 'copied'} by the storage service (none through the runner) in ${formatDuration(summary.durationMs)}.`
+      : `${formatBytes(summary.bytesUploaded)} ${summary.dryRun ? 'to upload' : 'uploaded'} in ${formatDuration(summary.durationMs)} (${formatRate(summary.throughput)}).`,
     '',
   );
   if (summary.deleteGrace) lines.push(`${capitalize(graceLine(summary.deleteGrace, summary.dryRun))}.`, '');

@@ -8,7 +8,13 @@ export function summaryText(summary: RunSummary): string[] {
   const row = (label: string, count: number, extra = '') => `  ${label.padEnd(10)}${String(count).padStart(8)}${extra}`;
   const lines = [
     `${verb} ${summary.source} -> ${summary.destination}`,
-    row(summary.dryRun ? 'to upload' : 'uploaded', summary.uploaded, `  (${formatBytes(summary.bytesUploaded)})`),
+    summary.transfer === 'copy'
+      ? row(
+          summary.dryRun ? 'to copy' : 'copied',
+          summary.copied,
+          `  (${formatBytes(summary.bytesCopied)}, by the service)`,
+        )
+      : row(summary.dryRun ? 'to upload' : 'uploaded', summary.uploaded, `  (${formatBytes(summary.bytesUploaded)})`),
     row(summary.dryRun ? 'to update' : 'updated', summary.updated),
     row('skipped', summary.skipped),
     row(summary.dryRun ? 'to delete' : 'deleted', summary.deleted),

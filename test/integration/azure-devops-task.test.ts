@@ -85,6 +85,7 @@ describe('Azure DevOps task (bundled) against Azurite', () => {
       failed: '0',
       bytesUploaded: String(['<h1>new</h1>', '<p>about</p>', 'console.log(1)'].join('').length),
       destinationUrl: destination,
+      copied: '0',
     });
 
     const state = await blobState(container);
@@ -314,7 +315,9 @@ describe("the README's Azure Pipelines examples", () => {
     .flatMap((pipeline) => [pipeline, ...(Array.isArray(pipeline?.jobs) ? pipeline.jobs : [])])
     .flatMap((pipeline) => (Array.isArray(pipeline?.steps) ? pipeline.steps : []))
     .filter((step: { task?: string }) => step.task === `${task.name}@${task.version.Major}`)
-    .map((step: { inputs: Record<string, unknown> }) => step.inputs);
+    .map((step: { inputs: Record<string, unknown> }) => step.inputs)
+    // The promotion pipeline's steps (a container URL as the source) run in azure-devops-copy.test.ts.
+    .filter((inputs: Record<string, unknown>) => !/^https:/.test(String(inputs.sourcePath)));
 
   /**
    * What the agent does before a task starts: `$(Variable)` macros expanded (one whose variable is not defined is

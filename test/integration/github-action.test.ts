@@ -66,6 +66,7 @@ describe('GitHub Action (bundled) against Azurite', () => {
       failed: '0',
       'bytes-uploaded': String(Buffer.byteLength('<h1>new</h1><p>about</p>console.log(1)')),
       'destination-url': destination,
+      copied: '0',
     });
 
     const state = await blobState(container);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
@@ -172,10 +173,18 @@ function storageAccessToken(tenantId: string, clientId: string, lifetimeSeconds:
     exp: now + lifetimeSeconds,
     appid: clientId,
     tid: tenantId,
+    // The service principal's object ID, as Entra sets it (a user delegation key is issued to it).
+    oid: objectIdOf(clientId),
     // Makes each token unique even when two are issued in the same second.
     uti: Math.random().toString(36).slice(2),
     ver: '1.0',
   };
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${encode(header)}.${encode(claims)}.${Buffer.from('not-signed-fake-entra').toString('base64url')}`;
+}
+
+/** A stable object ID per client, shaped like a GUID. */
+function objectIdOf(clientId: string): string {
+  const hex = createHash('sha256').update(clientId).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { DeleteOutcome, StoredHeaders, SyncDestination } from '../../src/engine/destination/destination.js';
+import type {
+  CopyCall,
+  CopyRequest,
+  DeleteOutcome,
+  StoredHeaders,
+  SyncDestination,
+} from '../../src/engine/destination/destination.js';
 import { TransferError } from '../../src/engine/errors.js';
 import { encodedSourceOf } from '../../src/engine/plan/encoding.js';
 import type { PathFilter } from '../../src/engine/source/matcher.js';
-import type { EntryReader, SourceListing, SyncSource } from '../../src/engine/source/source.js';
-import type { RemoteBlob, SourceEntry } from '../../src/engine/types.js';
+import type { CopySource, EntryReader, SourceListing, SyncSource } from '../../src/engine/source/source.js';
+import type { DesiredHeaders, RemoteBlob, SourceEntry } from '../../src/engine/types.js';
 
 export const md5 = (body: Buffer | string) => createHash('md5').update(body).digest('base64');
 
@@ -71,7 +77,7 @@ export interface StoredBlob {
 
 /** An operation the destination was asked for, in the order the calls started. */
 export interface Operation {
-  op: 'list' | 'create' | 'put' | 'stage' | 'commit' | 'setHeaders' | 'delete' | 'readState' | 'writeState';
+  op: 'list' | 'create' | 'put' | 'stage' | 'commit' | 'setHeaders' | 'delete' | 'readState' | 'writeState' | 'copy';
   blobName?: string;
   /** When the call finished, in the order calls finished (undefined while in flight or when it failed). */
   finished?: number;
@@ -155,6 +161,17 @@ export class MemoryDestination implements SyncDestination {
     });
   }
 
+  /** Copies from a MemoryBlobSource's URL, as the service would: the listed version only, its headers along. */
+  async copyFrom(blobName: string, request: CopyRequest): Promise<CopyCall> {
+    return this.call('copy', blobName, () => {
+      const source = MemoryBlobSource.resolve(request.source.url);
+      if (!source) throw serviceError(404, 'CannotVerifyCopySource');
+      if (request.source.etag && source.etag !== request.source.etag) throw serviceError(412, 'SourceConditionNotMet');
+      this.store(blobName, Buffer.from(source.content), request.headers);
+      return 'copy-blob-from-url';
+    });
+  }
+
   async setHeaders(blob: RemoteBlob, headers: StoredHeaders): Promise<void> {
     return this.call('setHeaders', blob.blobName, () => {
       const stored = this.blobs.get(blob.blobName);
@@ -230,4 +247,84 @@ function remoteHeaders(headers: StoredHeaders): Omit<RemoteBlob, 'name' | 'blobN
     contentLanguage: headers.contentLanguage,
     contentDisposition: headers.contentDisposition,
   };
+}
+
+/**
+ * A container folder held in memory, copied by a MemoryDestination through `memory://` URLs and never opened: the
+ * in-memory stand-in for ContainerFolderSource in orchestration tests.
+ */
+export class MemoryBlobSource implements SyncSource<RemoteBlob> {
+  private static readonly byUrl = new Map<string, StoredBlob>();
+  private static sources = 0;
+  readonly label: string;
+  readonly opened: string[] = [];
+  private readonly blobs = new Map<string, StoredBlob>();
+  private readonly id = ++MemoryBlobSource.sources;
+  private version = 0;
+
+  constructor(blobs: Record<string, string | { content: string; headers: Partial<StoredHeaders> }>) {
+    this.label = `memory://source-${this.id}`;
+    for (const [name, value] of Object.entries(blobs)) {
+      const { content, headers } = typeof value === 'string' ? { content: value, headers: {} } : value;
+      this.set(name, content, headers);
+    }
+  }
+
+  static resolve(url: string): StoredBlob | undefined {
+    return MemoryBlobSource.byUrl.get(url);
+  }
+
+  /** Writes a source blob (a new version, with a new etag). */
+  set(name: string, content: string, headers: Partial<StoredHeaders> = {}): void {
+    const body = Buffer.from(content);
+    const blob = {
+      content: body,
+      headers: { contentType: 'application/octet-stream', md5: md5(body), ...headers },
+      etag: `"src-${this.id}-${++this.version}"`,
+    };
+    this.blobs.set(name, blob);
+    MemoryBlobSource.byUrl.set(`${this.label}/${name}`, blob);
+  }
+
+  async list(filter: PathFilter): Promise<SourceListing<RemoteBlob>> {
+    const names = [...this.blobs.keys()].sort();
+    const entries = names
+      .filter((name) => filter.matches(name))
+      .map((name) => {
+        const blob = this.blobs.get(name)!;
+        return { name, blobName: name, size: blob.content.length, etag: blob.etag, ...remoteHeaders(blob.headers) };
+      });
+    return { entries, problems: [], warnings: [], filteredOut: names.length - entries.length };
+  }
+
+  async hash(): Promise<Map<RemoteBlob, string>> {
+    return new Map();
+  }
+
+  async open(entry: RemoteBlob): Promise<EntryReader> {
+    this.opened.push(entry.name);
+    throw new TransferError('a copy source is never opened');
+  }
+
+  async copySource(entry: RemoteBlob): Promise<CopySource> {
+    const { md5: sourceMd5, contentType, cacheControl, contentEncoding, contentLanguage, contentDisposition } = entry;
+    return {
+      url: `${this.label}/${entry.blobName}`,
+      etag: entry.etag,
+      headers: {
+        contentType: contentType ?? '',
+        cacheControl,
+        contentEncoding,
+        contentLanguage,
+        contentDisposition,
+        md5: sourceMd5,
+      },
+    };
+  }
+
+  inheritedHeaders(entry: RemoteBlob): Partial<DesiredHeaders> {
+    return { contentType: entry.contentType, cacheControl: entry.cacheControl };
+  }
+
+  async close(): Promise<void> {}
 }

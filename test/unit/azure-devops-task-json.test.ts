@@ -87,6 +87,7 @@ describe('task.json', () => {
       'shard',
       'siteUrl',
       'sourcePath',
+      'sourceSasToken',
       'storageAccount',
       'timeout',
     ]);
@@ -156,6 +157,7 @@ describe('task.json', () => {
         'destinationUrl',
         'changedPathsFile',
         'previewUrl',
+        'copied',
       ],
     );
   });

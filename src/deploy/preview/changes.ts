@@ -11,7 +11,10 @@ export function trackChangedPages<T extends SyncEvents>(events: T): { events: T;
     events: {
       ...events,
       file(result) {
-        if ((result.action === 'uploaded' || result.action === 'updated') && isPage(result.name))
+        if (
+          (result.action === 'uploaded' || result.action === 'copied' || result.action === 'updated') &&
+          isPage(result.name)
+        )
           pages.push(result.name);
         events.file?.(result);
       },

@@ -1,10 +1,18 @@
-import type { BlobHTTPHeaders, ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import type { RemoteBlob } from '../types.js';
 import { statusOf } from '../failures.js';
 import { classifyFatal } from './classify.js';
-import type { DeleteOutcome, StoredHeaders, SyncDestination, WriteOptions } from './destination.js';
+import type {
+  CopyCall,
+  CopyRequest,
+  DeleteOutcome,
+  StoredHeaders,
+  SyncDestination,
+  WriteOptions,
+} from './destination.js';
 import { DEFAULT_LIST_LIMITS, listRemote } from './listing.js';
 import { checkSasGrants } from './sas-check.js';
+import { type CopyLimits, httpHeaders, ServerCopy } from './server-copy.js';
 
 export interface ContainerTarget {
   container: ContainerClient;
@@ -12,6 +20,8 @@ export interface ContainerTarget {
   label: string;
   /** One request's time limit, which also bounds a stall in the listing's streamed answer (default 120 s). */
   tryTimeoutMs?: number;
+  /** Which copy call serves which size (tests lower them to reach the larger-blob calls with small blobs). */
+  copyLimits?: CopyLimits;
 }
 
 /** A folder (`destinationPath`) of a blob container, through `@azure/storage-blob`. */
@@ -19,6 +29,7 @@ export class ContainerDestination implements SyncDestination {
   readonly label: string;
   private readonly container: ContainerClient;
   private readonly tryTimeoutMs: number;
+  private readonly serverCopy: ServerCopy;
 
   constructor(
     target: ContainerTarget,
@@ -27,6 +38,7 @@ export class ContainerDestination implements SyncDestination {
     this.container = target.container;
     this.label = target.label;
     this.tryTimeoutMs = target.tryTimeoutMs ?? DEFAULT_LIST_LIMITS.tryTimeoutMs;
+    this.serverCopy = new ServerCopy(target.copyLimits);
   }
 
   checkAccess(needs: { write: boolean; delete: boolean }): void {
@@ -76,6 +88,10 @@ export class ContainerDestination implements SyncDestination {
       tier: options.tier,
       abortSignal: options.abortSignal,
     });
+  }
+
+  copyFrom(blobName: string, request: CopyRequest): Promise<CopyCall> {
+    return this.serverCopy.copy(this.container.getBlockBlobClient(blobName), request);
   }
 
   async setHeaders(blob: RemoteBlob, headers: StoredHeaders): Promise<void> {
@@ -128,15 +144,4 @@ async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<Buffe
   const chunks: Buffer[] = [];
   for await (const chunk of stream ?? []) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks);
-}
-
-function httpHeaders(headers: StoredHeaders): BlobHTTPHeaders {
-  return {
-    blobContentType: headers.contentType,
-    blobCacheControl: headers.cacheControl,
-    blobContentEncoding: headers.contentEncoding,
-    blobContentLanguage: headers.contentLanguage,
-    blobContentDisposition: headers.contentDisposition,
-    blobContentMD5: headers.md5 ? Buffer.from(headers.md5, 'base64') : undefined,
-  };
 }

@@ -1,3 +1,4 @@
+import type { CopySource } from '../source/source.js';
 import type { AccessTier, RemoteBlob } from '../types.js';
 
 /** Every header the sync writes on a blob. Headers left undefined are stored empty. */
@@ -17,6 +18,18 @@ export interface WriteOptions {
   tier?: AccessTier;
   abortSignal?: AbortSignal;
 }
+
+/** A blob the service copies from a URL, and how it must end up. */
+export interface CopyRequest {
+  source: CopySource;
+  size: number;
+  /** Every header the copied blob must carry (Content-MD5 included). */
+  headers: StoredHeaders;
+  tier?: AccessTier;
+}
+
+/** The service call that copied a blob (see README, "A container folder as the source"). */
+export type CopyCall = 'copy-blob-from-url' | 'put-blob-from-url' | 'copy-blob';
 
 /** What became of a delete that may only remove the blob that was listed. */
 export type DeleteOutcome = 'deleted' | 'absent' | 'changed';
@@ -40,6 +53,8 @@ export interface SyncDestination {
   stage(blobName: string, blockId: string, body: Buffer, options?: WriteOptions): Promise<void>;
   /** Makes the staged blocks, in this order, the blob's content. */
   commit(blobName: string, blockIds: readonly string[], headers: StoredHeaders, options?: WriteOptions): Promise<void>;
+  /** Has the storage service copy a blob from a URL (no byte passes through the runner), ending with `headers`. */
+  copyFrom(blobName: string, request: CopyRequest): Promise<CopyCall>;
   /** Replaces a listed blob's headers, only if it is still the blob that was listed. */
   setHeaders(blob: RemoteBlob, headers: StoredHeaders): Promise<void>;
   /** Deletes a listed blob, only if it is still the blob that was listed. */

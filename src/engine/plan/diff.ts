@@ -1,13 +1,13 @@
 import type { CompareMode, DesiredHeaders, Encoding, Plan, RemoteBlob, SourceEntry, UploadReason } from '../types.js';
 import { sourceView } from './encoding.js';
 
-export interface DiffOptions {
+export interface DiffOptions<E extends SourceEntry = SourceEntry> {
   compare: CompareMode;
   deleteDestination: boolean;
   /** Builds the full blob name from a relative name. */
   blobName(relativeName: string): string;
   /** The headers a file should carry. */
-  headersFor(relativeName: string): DesiredHeaders;
+  headersFor(relativeName: string, entry: E): DesiredHeaders;
   /** Whether a remote blob is in the sync's scope (include/exclude), and so may be deleted. */
   inScope(relativeName: string): boolean;
   /** How a file should be stored (compress rules); `none` when absent. */
@@ -40,14 +40,14 @@ export function filesNeedingHash<E extends SourceEntry>(
 export function diff<E extends SourceEntry>(
   locals: readonly E[],
   remotes: ReadonlyMap<string, RemoteBlob>,
-  options: DiffOptions,
+  options: DiffOptions<E>,
 ): Plan<E> {
   const plan: Plan<E> = { upload: [], updateHeaders: [], skip: [], delete: [], remoteInScope: 0 };
   const localNames = new Set<string>();
 
   for (const local of locals) {
     localNames.add(local.name);
-    const headers = options.headersFor(local.name);
+    const headers = options.headersFor(local.name, local);
     const remote = remotes.get(local.name);
     const encoding = options.encodingFor?.(local.name) ?? 'none';
     const reason = uploadReason(local, remote, options.compare) ?? encodingReason(remote, encoding);

@@ -38,8 +38,8 @@ export function parseHeaderRules(lines: readonly string[], what: string): Header
 }
 
 /**
- * Resolves the headers a file should carry: the mime default (or the sniffed type of an extensionless file), then the
- * user's rules (the last match wins).
+ * Resolves the headers a file should carry: the user's rules (the last match wins), else what the entry inherits
+ * (a source blob's own headers), else the sniffed type of an extensionless file, else the mime default.
  */
 export class HeaderResolver {
   private readonly contentType: CompiledRule[];
@@ -55,12 +55,14 @@ export class HeaderResolver {
     this.cacheControl = cacheControlRules.map(compile);
   }
 
-  resolve(relativePath: string): DesiredHeaders {
+  /** `inherited`: headers the entry already has (a source blob's), which stand where no rule matches. */
+  resolve(relativePath: string, inherited: Partial<DesiredHeaders> = {}): DesiredHeaders {
     const headers: DesiredHeaders = {
       contentType:
-        lastMatch(this.contentType, relativePath) ?? this.sniffed.get(relativePath) ?? defaultContentType(relativePath),
+        lastMatch(this.contentType, relativePath) ??
+        (inherited.contentType || this.sniffed.get(relativePath) || defaultContentType(relativePath)),
     };
-    const cacheControl = lastMatch(this.cacheControl, relativePath);
+    const cacheControl = lastMatch(this.cacheControl, relativePath) ?? (inherited.cacheControl || undefined);
     if (cacheControl !== undefined) headers.cacheControl = cacheControl;
     return headers;
   }

@@ -1,4 +1,5 @@
-import type { Failure, HashStats, SourceEntry } from '../types.js';
+import type { StoredHeaders } from '../destination/destination.js';
+import type { DesiredHeaders, Failure, HashStats, SourceEntry } from '../types.js';
 import type { PathFilter } from './matcher.js';
 
 /** What a source holds: the entries that take part, and what could not be read. */
@@ -22,6 +23,16 @@ export interface EntryReader {
   close(): Promise<void>;
 }
 
+/** Where the storage service reads an entry for a server-side copy. */
+export interface CopySource {
+  /** The blob's URL with its read authorisation (a SAS): a secret, never logged. */
+  url: string;
+  /** The version that was listed: the copy fails rather than take a newer one. */
+  etag?: string;
+  /** The headers (and Content-MD5) the source blob has, which the service copies along with the content. */
+  headers: StoredHeaders;
+}
+
 /**
  * Where a sync reads from. The engine lists entries (size, and MD5 where the source knows it), asks for the MD5s the
  * diff needs, and opens the content of what it uploads; it never touches a file system or a service itself.
@@ -35,6 +46,13 @@ export interface SyncSource<E extends SourceEntry = SourceEntry> {
   /** Makes sure each entry carries its MD5; returns the entries that could not be read, with why. */
   hash(entries: readonly E[], onDone?: (stats: HashStats) => void): Promise<Map<E, string>>;
   open(entry: E): Promise<EntryReader>;
+  /**
+   * Present on a source the storage service copies from (a container folder): what the transfer hands the service
+   * instead of opening the entry. Such a source is never read by the runner.
+   */
+  copySource?(entry: E): Promise<CopySource>;
+  /** Headers an entry already carries (a source blob's), which stand where no header rule matches it. */
+  inheritedHeaders?(entry: E): Partial<DesiredHeaders>;
   /** Stops background work (hashing threads) when the run ends early; safe to call twice. */
   close(): Promise<void>;
 }

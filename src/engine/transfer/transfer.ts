@@ -16,6 +16,7 @@ import type {
   UploadItem,
 } from '../types.js';
 import { ByteBudget } from './budget.js';
+import { copyOne } from './copy.js';
 import { ProgressCounter } from './progress.js';
 import { upload } from './upload.js';
 import { uploadEncoded } from './upload-encoded.js';
@@ -51,10 +52,18 @@ export async function transferChanges<E extends SourceEntry>(
     plan.upload.length + plan.updateHeaders.length,
     bytesTotal,
   );
-  const run = stopOnRefusal(context, progress, 'The storage service refused an upload');
+  const copySource = context.source.copySource?.bind(context.source);
+  const run = stopOnRefusal(context, progress, `The storage service refused ${copySource ? 'a copy' : 'an upload'}`);
 
   const isPage = (item: UploadItem<E>) => /\.html?$/i.test(item.local.name);
-  const send = (item: UploadItem<E>) => run.next(() => uploadOne(context, item, budget, progress));
+  const copy = copySource && {
+    destination: context.destination,
+    copySource,
+    tier: context.options.accessTier,
+    onBytes: (bytes: number) => progress.addBytes(bytes),
+  };
+  const send = (item: UploadItem<E>) =>
+    run.next(() => (copy ? copyOne(copy, item) : uploadOne(context, item, budget, progress)));
   await Promise.all([
     ...plan.upload.filter((item) => !isPage(item)).map(send),
     ...plan.updateHeaders.map((item) => run.next(() => updateHeaders(context, item))),

@@ -88,10 +88,14 @@ function connectionManagementEndpoint(connectionId: string): string {
 }
 
 /** Masks the secret inputs, and the parts of them that could be logged on their own, before anything is printed. */
-export function maskSecretInputs(inputs: AuthInputs): void {
+export function maskSecretInputs(inputs: AuthInputs, source: (string | undefined)[] = []): void {
   for (const value of [inputs.sasToken, inputs.connectionString]) {
     if (value) secretParts(value).forEach(maskSecret);
   }
+  // The source's SAS, in its own input or in a container URL given as the source.
+  const [sourceSas, sourcePath] = source;
+  if (sourceSas) secretParts(sourceSas).forEach(maskSecret);
+  if (sourcePath && /[?&]sig=/.test(sourcePath)) secretParts(sourcePath).forEach(maskSecret);
 }
 
 /** task-lib refuses multi-line secrets (a PEM certificate), so those are masked line by line. */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
+import { isContainerUrl } from '../../auth/source.js';
 import type { RawPreviewOptions } from '../../deploy/preview/options.js';
 import { UsageError } from '../../engine/errors.js';
 import type { RunRequest } from '../run.js';
@@ -30,13 +31,17 @@ export interface TaskInputs extends Omit<RunRequest, 'signIn' | 'managementSignI
  * build, so all three resolve through `resolveSyncOptions` with the same meanings and defaults.
  */
 export function readTaskInputs(): TaskInputs {
-  const source = required('sourcePath', 'the folder to sync, e.g. $(Build.ArtifactStagingDirectory)/site');
+  // Read quietly: a container URL given as the source may carry a SAS, masked only once read.
+  const source = recoverUrl(
+    quietly(() => required('sourcePath', 'the folder to sync, e.g. $(Build.ArtifactStagingDirectory)/site')),
+  );
   const container = required('containerName', 'the blob container, e.g. $web for a static website');
   // Relative paths are relative to the checkout, as in every other task of the job.
   const workingDirectory = tl.getVariable('System.DefaultWorkingDirectory') || process.cwd();
   return {
     container,
     timeout: text('timeout'),
+    sourceSasToken: secretText('sourceSasToken'),
     auth: {
       authenticationType: authenticationType(),
       serviceConnection: text('azureSubscription'),
@@ -47,7 +52,7 @@ export function readTaskInputs(): TaskInputs {
     },
     deploy: { purgeEndpoint: text('purgeEndpoint'), managementEndpoint: text('managementEndpoint') },
     sync: {
-      source: path.resolve(workingDirectory, source),
+      source: isContainerUrl(source) ? source : path.resolve(workingDirectory, source),
       destinationPath: text('destinationPath'),
       include: lines('include'),
       exclude: lines('exclude'),
@@ -72,6 +77,17 @@ export function readTaskInputs(): TaskInputs {
       retention: text('previewRetention'),
     },
   };
+}
+
+/**
+ * `sourcePath` is a filePath input, which the agent "translates" before the task starts: on Windows every '/' becomes
+ * '\\', and a value that is not rooted is joined to the sources folder (`/home/vsts/work/1/s/https:/acct…`). A
+ * container URL is taken back out of that.
+ */
+export function recoverUrl(value: string): string {
+  const match = /(https?):[\\/]+(.*)$/i.exec(value);
+  if (!match) return value;
+  return `${match[1]!.toLowerCase()}://${match[2]!.replace(/\\/g, '/')}`;
 }
 
 function text(name: string): string {

@@ -30,7 +30,7 @@ function taskEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
     read() {
       // Secrets are read quietly, then masked before anything else can print them.
       const { preview, ...inputs } = readTaskInputs();
-      maskSecretInputs(inputs.auth);
+      maskSecretInputs(inputs.auth, [inputs.sourceSasToken, inputs.sync.source]);
       const pullRequest = preview.enabled ? azurePullRequest() : undefined;
       return {
         ...inputs,

@@ -36,6 +36,7 @@ export function setOutputVariables(summary: RunSummary, preview?: PreviewReport)
     destinationUrl: summary.destination,
     changedPathsFile: summary.changedPathsFile ?? '',
     ...(preview ? { previewUrl: preview.url } : {}),
+    copied: summary.copied,
   };
   for (const [name, value] of Object.entries(values)) tl.setVariable(name, String(value), false, true);
 }

@@ -66,6 +66,10 @@ export const FLAGS = {
     type: 'string',
     help: 'Azure Resource Manager endpoint for the purge (default: the cloud of AZURE_AUTHORITY_HOST).',
   },
+  'source-sas-token': {
+    type: 'string',
+    help: 'SAS (r,l) for a container source, when it is not in the source URL.',
+  },
   json: { type: 'boolean', help: 'Print the summary as JSON on stdout (logs go to stderr).' },
   verbose: {
     type: 'boolean',
@@ -166,6 +170,7 @@ export function helpText(version: string): string {
     '',
     'Usage:',
     '  azure-blob-sync <source> <container-url>[?<sas>] [flags]',
+    '  azure-blob-sync <container-url>/<folder>[?<sas>] <container-url>[?<sas>] [flags]   (server-side copy)',
     '  azure-blob-sync <source> --connection-string <cs> --container <name> [--destination-path <path>] [flags]',
     '  azure-blob-sync <source> --emulator [--container <name>]',
     '',
@@ -183,6 +188,8 @@ export function helpText(version: string): string {
     '    --cache-control "**/*.html=no-cache" --cache-control "assets/**=public, max-age=31536000, immutable"',
     '  azure-blob-sync ./release "https://myaccount.blob.core.windows.net/releases/v1.2?$SAS" --include "*.tar.gz"',
     '  azure-blob-sync ./site --emulator --dry-run',
+    '  azure-blob-sync https://myaccount.blob.core.windows.net/releases/v1.2 \\',
+    '    https://myaccount.blob.core.windows.net/releases/latest --delete-destination   # the service copies',
     '',
     'Exit codes: 0 in sync, 1 some files failed, 2 bad input, 3 refused credentials or permission,',
     '4 destination unreachable or missing, 5 stopped by a safety guard (nothing changed),',

@@ -56,6 +56,7 @@ function cliEntryPoint(args: CliArgs | undefined, env: NodeJS.ProcessEnv, parseE
         timeout: flags.timeout,
         deploy: { purgeEndpoint: flags['purge-endpoint'], managementEndpoint: flags['management-endpoint'] },
         managementSignIn: (storage) => cliManagementSignIn(storage, env),
+        sourceSasToken: flags['source-sas-token'],
         async signIn() {
           if (destination.auth !== 'emulator') return destination.auth;
           emulator = await startEmulator(args);

@@ -76,13 +76,14 @@ const SYMBOLS: Record<FileResult['action'], string> = {
   skipped: '=',
   deleted: '-',
   failed: '!',
+  copied: '+',
 };
 
 function fileLine(result: FileResult): string {
   const detail =
     result.action === 'failed'
       ? `: ${result.reason}`
-      : result.action === 'uploaded'
+      : result.action === 'uploaded' || result.action === 'copied'
         ? ` (${formatBytes(result.bytes)}${result.reason ? `, ${result.reason}` : ''})`
         : '';
   return `${SYMBOLS[result.action]} ${result.action.padEnd(8)} ${result.name}${detail}`;

@@ -119,6 +119,9 @@ export function maskSecrets(env: NodeJS.ProcessEnv): void {
   for (const value of SECRET_INPUTS.map((name) => core.getInput(name))) {
     if (value) secretParts(value).forEach((part) => core.setSecret(part));
   }
+  // A container source may carry its SAS in the URL.
+  const source = core.getInput('source');
+  if (/[?&]sig=/.test(source)) secretParts(source).forEach((part) => core.setSecret(part));
   // The runner masks its own request token; masking it again costs nothing and survives a runner bug.
   if (env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) core.setSecret(env.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import * as core from '@actions/core';
+import { isContainerUrl } from '../../auth/source.js';
 import type { RawPreviewOptions } from '../../deploy/preview/options.js';
 import { UsageError } from '../../engine/errors.js';
 import type { RunRequest } from '../run.js';
@@ -28,7 +29,13 @@ export interface ActionInputs extends Omit<RunRequest, 'signIn' | 'managementSig
 }
 
 /** Inputs that carry a secret; masked before anything else is read or logged. */
-export const SECRET_INPUTS = ['sas-token', 'connection-string', 'account-key', 'github-token'] as const;
+export const SECRET_INPUTS = [
+  'sas-token',
+  'connection-string',
+  'account-key',
+  'github-token',
+  'source-sas-token',
+] as const;
 
 export const DEFAULT_AUDIENCE = 'api://AzureADTokenExchange';
 
@@ -42,6 +49,7 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
   return {
     container: required('container'),
     timeout: core.getInput('timeout'),
+    sourceSasToken: core.getInput('source-sas-token'),
     auth: {
       storageAccount: core.getInput('storage-account'),
       blobEndpoint: core.getInput('blob-endpoint'),
@@ -58,8 +66,8 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       managementEndpoint: core.getInput('management-endpoint'),
     },
     sync: {
-      // Relative sources are relative to the checkout, as in every other step of the job.
-      source: path.resolve(workspace, source),
+      // Relative sources are relative to the checkout, as in every other step of the job; a container URL is kept.
+      source: isContainerUrl(source) ? source : path.resolve(workspace, source),
       destinationPath: core.getInput('destination-path'),
       include: core.getMultilineInput('include'),
       exclude: core.getMultilineInput('exclude'),

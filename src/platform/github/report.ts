@@ -30,6 +30,7 @@ export function setOutputs(summary: RunSummary, preview?: PreviewReport): void {
   core.setOutput('destination-url', summary.destination);
   core.setOutput('changed-paths-file', summary.changedPathsFile ?? '');
   if (preview) core.setOutput('preview-url', preview.url);
+  core.setOutput('copied', summary.copied);
 }
 
 /** Writes the job summary; a runner without a summary file (act, old GHES) just gets none. */
