@@ -129,7 +129,7 @@ describe('a container folder as the source, copied by the service (CLI bundle ag
     const releases = await newContainer(DEV_ACCOUNT.name);
     await seedStaging(releases);
     await releases.uploadBlockBlob('latest/removed.html', 'x', 1);
-    const run = await sync([
+    const promote = [
       `${releases.url}/v1`,
       '--connection-string',
       connectionString(DEV_ACCOUNT.name),
@@ -139,11 +139,8 @@ describe('a container folder as the source, copied by the service (CLI bundle ag
       'latest',
       '--cache-control',
       '**=public, max-age=60',
-      '--access-tier',
-      'Cool',
-      '--delete-destination',
-      '--force',
-    ]);
+    ];
+    const run = await sync([...promote, '--access-tier', 'Cool', '--delete-destination', '--force']);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual([run.summary?.copied, run.summary?.deleted], [3, 1]);
     const latest = await blobState(releases, 'latest/');
@@ -156,17 +153,7 @@ describe('a container folder as the source, copied by the service (CLI bundle ag
     assert.equal((await releases.getBlobClient('latest/index.html').getProperties()).accessTier, 'Cool');
     assert.ok((await blobState(releases, 'v2/')).has('v2/index.html'), 'the other folders stay');
 
-    const again = await sync([
-      `${releases.url}/v1`,
-      '--connection-string',
-      connectionString(DEV_ACCOUNT.name),
-      '--container',
-      releases.containerName,
-      '--destination-path',
-      'latest',
-      '--cache-control',
-      '**=public, max-age=60',
-    ]);
+    const again = await sync(promote);
     assert.deepEqual([again.code, again.summary?.copied, again.summary?.skipped], [0, 0, 3]);
   });
 

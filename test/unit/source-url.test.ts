@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { connectSourceFolder, isContainerUrl, parseSourceUrl } from '../../src/auth/source.js';
 import { DEV_ACCOUNT } from '../../src/auth/destination.js';
 import { AuthError, UsageError } from '../../src/engine/errors.js';
-import { recoverUrl } from '../../src/platform/azure-devops/inputs.js';
+import { recoverUrl } from '../../src/platform/azure-devops/source-path.js';
 
 const future = new Date(Date.now() + 3600_000).toISOString();
 const past = new Date(Date.now() - 60_000).toISOString();

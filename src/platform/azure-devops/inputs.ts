@@ -1,6 +1,7 @@
 import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
 import { isContainerUrl } from '../../auth/source.js';
+import { recoverUrl } from './source-path.js';
 import type { RawPreviewOptions } from '../../deploy/preview/options.js';
 import { UsageError } from '../../engine/errors.js';
 import type { RunRequest } from '../run.js';
@@ -77,17 +78,6 @@ export function readTaskInputs(): TaskInputs {
       retention: text('previewRetention'),
     },
   };
-}
-
-/**
- * `sourcePath` is a filePath input, which the agent "translates" before the task starts: on Windows every '/' becomes
- * '\\', and a value that is not rooted is joined to the sources folder (`/home/vsts/work/1/s/https:/acct…`). A
- * container URL is taken back out of that.
- */
-export function recoverUrl(value: string): string {
-  const match = /(https?):[\\/]+(.*)$/i.exec(value);
-  if (!match) return value;
-  return `${match[1]!.toLowerCase()}://${match[2]!.replace(/\\/g, '/')}`;
 }
 
 function text(name: string): string {
