@@ -9,7 +9,7 @@ import { diff, filesNeedingHash } from './plan/diff.js';
 import { splitCollisions } from './plan/collisions.js';
 import { EncodingResolver } from './plan/encoding.js';
 import { HeaderResolver } from './plan/headers.js';
-import { blobNameFor } from './plan/names.js';
+import { blobNameFor, isToolState, TOOL_STATE_FOLDER } from './plan/names.js';
 import { inShard, type Shard } from './plan/shard.js';
 import { ProtectedFolders } from './plan/protected.js';
 import { PathFilter } from './source/matcher.js';
@@ -63,9 +63,9 @@ export async function sync<E extends SourceEntry>(
     const unreadable = await source.hash(toHash, (stats) => events.hashed?.(stats));
     recordUnreadable(entries, unreadable, summary);
     const excluded = new Map(unreadable);
-    for (const entry of entries.entries.filter((e) => e.name === GRACE_STATE_NAME)) {
+    for (const entry of entries.entries.filter((e) => isToolState(e.name))) {
       excluded.set(entry, 'reserved');
-      summary.record({ action: 'failed', name: entry.name, bytes: 0, reason: RESERVED_NAME });
+      summary.record({ action: 'failed', name: entry.name, bytes: 0, reason: RESERVED_FOLDER });
     }
 
     events.phase?.('plan');
@@ -147,7 +147,9 @@ export async function sync<E extends SourceEntry>(
   }
 }
 
-const RESERVED_NAME = `the name ${GRACE_STATE_NAME} is reserved for the delete grace state of this sync`;
+// A file there would never be listed (the listing leaves the tool's state out), so it would be sent on every run, and
+// could overwrite the delete grace state or a preview's deploy record.
+const RESERVED_FOLDER = `${TOOL_STATE_FOLDER}/ folders are reserved for this tool's own state (the delete grace, preview records); exclude the file (e.g. **/${TOOL_STATE_FOLDER}/**) or rename its folder`;
 const DAMAGED_STATE = `The delete grace state (${GRACE_STATE_NAME}) could not be read; it is written anew, and every blob absent from the source starts its grace again.`;
 const STATE_CONFLICT = `Other runs kept rewriting the delete grace state (${GRACE_STATE_NAME}), so this run's changes to it were not saved; the next run records them (blobs are kept longer, never deleted sooner).`;
 
