@@ -2,7 +2,7 @@ import type { BlobHTTPHeaders, ContainerClient } from '@azure/storage-blob';
 import type { RemoteBlob } from '../types.js';
 import { statusOf } from '../failures.js';
 import { classifyFatal } from './classify.js';
-import type { DeleteOutcome, StoredHeaders, SyncDestination, WriteOptions } from './destination.js';
+import type { DeleteOutcome, PutBlob, StoredHeaders, SyncDestination, WriteOptions } from './destination.js';
 import { DEFAULT_LIST_LIMITS, listRemote } from './listing.js';
 import { checkSasGrants } from './sas-check.js';
 
@@ -12,6 +12,8 @@ export interface ContainerTarget {
   label: string;
   /** One request's time limit, which also bounds a stall in the listing's streamed answer (default 120 s). */
   tryTimeoutMs?: number;
+  /** A leaner Put Blob with the same credential, retries and time limit; the SDK's is used without it. */
+  putBlob?: PutBlob;
 }
 
 /** A folder (`destinationPath`) of a blob container, through `@azure/storage-blob`. */
@@ -19,6 +21,7 @@ export class ContainerDestination implements SyncDestination {
   readonly label: string;
   private readonly container: ContainerClient;
   private readonly tryTimeoutMs: number;
+  private readonly putBlob?: PutBlob;
 
   constructor(
     target: ContainerTarget,
@@ -27,6 +30,7 @@ export class ContainerDestination implements SyncDestination {
     this.container = target.container;
     this.label = target.label;
     this.tryTimeoutMs = target.tryTimeoutMs ?? DEFAULT_LIST_LIMITS.tryTimeoutMs;
+    this.putBlob = target.putBlob;
   }
 
   checkAccess(needs: { write: boolean; delete: boolean }): void {
@@ -50,6 +54,14 @@ export class ContainerDestination implements SyncDestination {
   }
 
   async put(blobName: string, body: Buffer, headers: StoredHeaders, options: WriteOptions = {}): Promise<void> {
+    if (this.putBlob) {
+      try {
+        return await this.putBlob(blobName, body, headers, options);
+      } catch (error) {
+        // A 401 may be a challenge (another tenant, fresh claims) that only the SDK's bearer policy answers.
+        if (statusOf(error) !== 401) throw error;
+      }
+    }
     await this.container.getBlockBlobClient(blobName).upload(body, body.length, {
       blobHTTPHeaders: httpHeaders(headers),
       metadata: headers.metadata,

@@ -18,6 +18,9 @@ export interface WriteOptions {
   abortSignal?: AbortSignal;
 }
 
+/** Writes a whole blob in one request (see auth/put-blob.ts); fails with errors shaped like the SDK's. */
+export type PutBlob = (blobName: string, body: Buffer, headers: StoredHeaders, options?: WriteOptions) => Promise<void>;
+
 /** What became of a delete that may only remove the blob that was listed. */
 export type DeleteOutcome = 'deleted' | 'absent' | 'changed';
 
