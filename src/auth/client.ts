@@ -7,10 +7,12 @@ import {
   type Pipeline,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
+import type { PutBlob } from '../engine/destination/destination.js';
 import { UsageError } from '../engine/errors.js';
 import { validateContainerName } from '../engine/plan/names.js';
 import { normalizeSas, parseConnectionString } from './destination.js';
 import { refuseEntraOverHttp } from './plain-http.js';
+import { createPutBlob, proxyConfigured, type PutSigner } from './put-blob.js';
 import { retryPolicyFactory, type RetrySettings } from './retry-policy.js';
 
 /** How to reach the account. Entry points decide which; this module only builds the client. */
@@ -71,6 +73,8 @@ export interface Destination {
   method: string;
   /** One request's time limit (see retrySettings). */
   tryTimeoutMs: number;
+  /** Put Blob without the SDK's per-request overhead (see put-blob.ts); absent behind a proxy. */
+  putBlob?: PutBlob;
 }
 
 export function connectContainer(auth: StorageAuth, containerName: string, options?: ClientOptions): Destination {
@@ -78,7 +82,43 @@ export function connectContainer(auth: StorageAuth, containerName: string, optio
   const service = serviceClient(auth, options ?? {});
   const container = service.getContainerClient(name);
   const label = container.url.replace(/\?.*$/, '');
-  return { container, label, method: methodName(auth), tryTimeoutMs: retrySettings(options).tryTimeoutMs };
+  const settings = retrySettings(options);
+  const putBlob = proxyConfigured(process.env)
+    ? undefined
+    : createPutBlob({
+        containerUrl: container.url,
+        signer: signerFor(auth),
+        version: (container as unknown as ContextAccess).storageClientContext.version,
+        settings,
+        userAgent: 'azure-blob-sync',
+      });
+  return { container, label, method: methodName(auth), tryTimeoutMs: settings.tryTimeoutMs, putBlob };
+}
+
+/** The SDK keeps the container's request context protected; only the service version is read from it. */
+interface ContextAccess {
+  storageClientContext: { version: string };
+}
+
+/** The credential the service client was given, for the lean Put Blob to sign the same way. */
+function signerFor(auth: StorageAuth): PutSigner {
+  const sharedKey = (accountName: string, accountKey: string): PutSigner => ({
+    kind: 'shared-key',
+    accountName,
+    accountKey: Buffer.from(accountKey, 'base64'),
+  });
+  switch (auth.kind) {
+    case 'connection-string': {
+      const parts = parseConnectionString(auth.connectionString);
+      return parts.accountKey && parts.accountName ? sharedKey(parts.accountName, parts.accountKey) : { kind: 'none' };
+    }
+    case 'sas':
+      return { kind: 'none' };
+    case 'account-key':
+      return sharedKey(auth.accountName, auth.accountKey);
+    case 'token':
+      return { kind: 'token', credential: auth.credential };
+  }
 }
 
 export function serviceClient(auth: StorageAuth, options: ClientOptions = {}): BlobServiceClient {

@@ -11,13 +11,13 @@ export interface RetrySettings {
 }
 
 /** Throttling, timeouts and server errors: the storage service's own advice is to retry these. */
-const RETRIABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+export const RETRIABLE_STATUS: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /**
  * Connection failures worth another try. ENOTFOUND is not among them: a host name that does not resolve will not
  * start to within seconds, and retrying only hides a typo in the account name.
  */
-const RETRIABLE_CODES = new Set([
+export const RETRIABLE_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ECONNABORTED',
@@ -95,7 +95,7 @@ function isRetriableError(error: unknown, timedOut: boolean): boolean {
   return typeof code === 'string' && RETRIABLE_CODES.has(code);
 }
 
-interface HeaderSource {
+export interface HeaderSource {
   headers: { get(name: string): string | undefined };
 }
 
@@ -112,12 +112,12 @@ export function retryAfterMs(response: HeaderSource | undefined): number | undef
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-function timeoutError(tryTimeoutMs: number): Error {
+export function timeoutError(tryTimeoutMs: number): Error {
   return Object.assign(new Error(`no answer within ${tryTimeoutMs / 1000} s, even after retries`), {
     code: 'ETIMEDOUT',
   });
 }
 
-function abortError(): Error {
+export function abortError(): Error {
   return Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' });
 }

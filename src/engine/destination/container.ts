@@ -6,6 +6,7 @@ import type {
   CopyCall,
   CopyRequest,
   DeleteOutcome,
+  PutBlob,
   StoredHeaders,
   SyncDestination,
   WriteOptions,
@@ -22,6 +23,8 @@ export interface ContainerTarget {
   tryTimeoutMs?: number;
   /** Which copy call serves which size (tests lower them to reach the larger-blob calls with small blobs). */
   copyLimits?: CopyLimits;
+  /** A leaner Put Blob with the same credential, retries and time limit; the SDK's is used without it. */
+  putBlob?: PutBlob;
 }
 
 /** A folder (`destinationPath`) of a blob container, through `@azure/storage-blob`. */
@@ -30,6 +33,7 @@ export class ContainerDestination implements SyncDestination {
   private readonly container: ContainerClient;
   private readonly tryTimeoutMs: number;
   private readonly serverCopy: ServerCopy;
+  private readonly putBlob?: PutBlob;
 
   constructor(
     target: ContainerTarget,
@@ -39,6 +43,7 @@ export class ContainerDestination implements SyncDestination {
     this.label = target.label;
     this.tryTimeoutMs = target.tryTimeoutMs ?? DEFAULT_LIST_LIMITS.tryTimeoutMs;
     this.serverCopy = new ServerCopy(target.copyLimits);
+    this.putBlob = target.putBlob;
   }
 
   checkAccess(needs: { write: boolean; delete: boolean }): void {
@@ -62,6 +67,14 @@ export class ContainerDestination implements SyncDestination {
   }
 
   async put(blobName: string, body: Buffer, headers: StoredHeaders, options: WriteOptions = {}): Promise<void> {
+    if (this.putBlob) {
+      try {
+        return await this.putBlob(blobName, body, headers, options);
+      } catch (error) {
+        // A 401 may be a challenge (another tenant, fresh claims) that only the SDK's bearer policy answers.
+        if (statusOf(error) !== 401) throw error;
+      }
+    }
     await this.container.getBlockBlobClient(blobName).upload(body, body.length, {
       blobHTTPHeaders: httpHeaders(headers),
       metadata: headers.metadata,

@@ -1,4 +1,4 @@
-import { promises as fs, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fs, read, statSync, type Stats } from 'node:fs';
 import { TransferError } from '../errors.js';
 import type { HashStats, LocalFile } from '../types.js';
 import { EarlyHashing } from './early-hash.js';
@@ -9,6 +9,14 @@ import type { EntryReader, SourceListing, SyncSource } from './source.js';
 
 /** Files hashed at once when there are too few to start worker threads for (see hash.ts). */
 const HASH_CONCURRENCY = 8;
+/**
+ * Files up to this size are opened, checked and closed with synchronous calls, and read with one callback read. Each
+ * promise-based call costs a hop to the thread pool and a promise: measured here, the six calls an upload makes (open,
+ * fstat, read, stat, stat, close) cost 0.8 s CPU for 5,000 files of 1-20 KB with 64 in flight as FileHandle
+ * promises, 0.35 s this way (0.24 s all synchronous). The metadata calls hit inodes the scan just read; the read
+ * stays off the loop, so a cold disk still reads files in parallel. Larger files keep the FileHandle.
+ */
+export const SYNC_IO_MAX = 256 * 1024;
 
 /** A local folder as a sync's source: scanned on the main thread, hashed on worker threads, files read once. */
 export class LocalFolderSource implements SyncSource<LocalFile> {
@@ -44,6 +52,7 @@ export class LocalFolderSource implements SyncSource<LocalFile> {
 
   async open(file: LocalFile): Promise<EntryReader> {
     try {
+      if (file.size <= SYNC_IO_MAX) return SmallFileReader.open(file.path);
       const handle = await fs.open(file.path, 'r');
       return new FileReader(file.path, handle, await handle.stat());
     } catch (error) {
@@ -93,14 +102,78 @@ class FileReader implements EntryReader {
     } catch {
       throw new TransferError(`the file disappeared while it was being uploaded; ${outcome}`);
     }
-    const { before } = this;
-    if (after.ino !== before.ino || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
-      throw new TransferError(`the file changed while it was being uploaded; ${outcome}`);
-    }
+    unchangedOrThrow(this.before, after, outcome);
   }
 
   close(): Promise<void> {
     return this.handle.close();
+  }
+}
+
+/** A small file, opened, checked and closed with synchronous calls (see SYNC_IO_MAX); the same checks as FileReader. */
+class SmallFileReader implements EntryReader {
+  private constructor(
+    private readonly path: string,
+    private readonly fd: number,
+    private readonly before: Stats,
+  ) {}
+
+  static open(path: string): SmallFileReader {
+    const fd = openSync(path, 'r');
+    try {
+      return new SmallFileReader(path, fd, fstatSync(fd));
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+
+  get size(): number {
+    return this.before.size;
+  }
+
+  async read(length: number, position: number): Promise<Buffer> {
+    const buffer = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      let bytesRead: number;
+      try {
+        bytesRead = await readInto(this.fd, buffer, filled, length - filled, position + filled);
+      } catch (error) {
+        throw readFailure(error, 'the file disappeared while it was being uploaded');
+      }
+      if (bytesRead === 0)
+        throw new TransferError('the file shrank while it was being uploaded; nothing was committed');
+      filled += bytesRead;
+    }
+    return buffer;
+  }
+
+  async verifyUnchanged(outcome = 'nothing was committed'): Promise<void> {
+    let after: Stats | undefined;
+    try {
+      after = statSync(this.path, { throwIfNoEntry: false });
+    } catch {
+      // unreadable now: as good as gone
+    }
+    if (!after) throw new TransferError(`the file disappeared while it was being uploaded; ${outcome}`);
+    unchangedOrThrow(this.before, after, outcome);
+  }
+
+  async close(): Promise<void> {
+    closeSync(this.fd);
+  }
+}
+
+function readInto(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, buffer, offset, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead)));
+  });
+}
+
+function unchangedOrThrow(before: Stats, after: Stats, outcome: string): void {
+  if (after.ino !== before.ino || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+    throw new TransferError(`the file changed while it was being uploaded; ${outcome}`);
   }
 }
 
