@@ -3,7 +3,7 @@ import type { RemoteBlob } from '../types.js';
 import { statusOf } from '../failures.js';
 import { classifyFatal } from './classify.js';
 import type { DeleteOutcome, StoredHeaders, SyncDestination, WriteOptions } from './destination.js';
-import { DEFAULT_LIST_LIMITS, listRemote } from './listing.js';
+import { DEFAULT_LIST_LIMITS, eachRemoteBlob } from './listing.js';
 import { checkSasGrants } from './sas-check.js';
 
 export interface ContainerTarget {
@@ -33,12 +33,13 @@ export class ContainerDestination implements SyncDestination {
     checkSasGrants(this.container.url, needs);
   }
 
-  async list(): Promise<Map<string, RemoteBlob> | undefined> {
+  async list(onBlob: (blob: RemoteBlob) => void): Promise<boolean> {
     const limits = { ...DEFAULT_LIST_LIMITS, tryTimeoutMs: this.tryTimeoutMs };
     try {
-      return await listRemote(this.container, this.destinationPath, limits);
+      await eachRemoteBlob(this.container, this.destinationPath, onBlob, limits);
+      return true;
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (statusOf(error) === 404) return false;
       throw classifyFatal(error, 'list the container', this.label) ?? error;
     }
   }
