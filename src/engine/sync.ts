@@ -5,7 +5,8 @@ import { failureReason } from './failures.js';
 import { enforceDeleteDecision, guardEmptySource, weighDeletes } from './guards/deletes.js';
 import { applyGrace, GRACE_STATE_NAME, type GraceChanges } from './guards/grace.js';
 import { type LoadedGrace, loadGrace, saveGrace } from './guards/grace-store.js';
-import { diff, filesNeedingHash } from './plan/diff.js';
+import { ListingFeed } from './plan/listing-feed.js';
+import { PlanMatcher } from './plan/matcher.js';
 import { splitCollisions } from './plan/collisions.js';
 import { EncodingResolver } from './plan/encoding.js';
 import { HeaderResolver } from './plan/headers.js';
@@ -17,7 +18,7 @@ import { sniffContentTypes } from './source/sniff.js';
 import type { SourceListing, SyncSource } from './source/source.js';
 import { SummaryBuilder } from './summary.js';
 import { deleteExtras, transferChanges } from './transfer/transfer.js';
-import type { GraceReport, Plan, RemoteBlob, SourceEntry, SyncEvents, SyncOptions, SyncSummary } from './types.js';
+import type { GraceReport, Plan, SourceEntry, SyncEvents, SyncOptions, SyncSummary } from './types.js';
 
 export interface SyncEnds<E extends SourceEntry> {
   source: SyncSource<E>;
@@ -39,7 +40,9 @@ export async function sync<E extends SourceEntry>(
   const filter = new PathFilter(options.include, options.exclude);
   try {
     // The destination is listed while the source is (and small files hashed): both take seconds on large trees.
-    const listing = settled(destination.list());
+    // The sync's own state is never a file of the destination: not compared, not counted, not deleted.
+    const feed = new ListingFeed<E>((name) => name === GRACE_STATE_NAME);
+    const listing = settled(destination.list(feed.take));
     const graceOn = options.deleteDestination && options.deleteGraceMs > 0;
     const stateName = blobNameFor(options.destinationPath, GRACE_STATE_NAME);
     const graceRead = graceOn ? settled(loadGrace(destination, stateName)) : undefined;
@@ -53,32 +56,40 @@ export async function sync<E extends SourceEntry>(
     if (emptyWarning) events.warning?.(emptyWarning);
     if (!listed && options.compare === 'md5') source.hashAhead?.(entries.entries);
 
-    events.phase?.('list');
-    const remotes = await listedOrCreated(options, destination, events, await listing);
-    // The sync's own state is never a file of the destination: not compared, not counted, not deleted.
-    remotes.delete(GRACE_STATE_NAME);
-
-    events.phase?.('hash');
-    const toHash = filesNeedingHash(entries.entries, remotes, options.compare);
-    const unreadable = await source.hash(toHash, (stats) => events.hashed?.(stats));
-    recordUnreadable(entries, unreadable, summary);
-    const excluded = new Map(unreadable);
-    for (const entry of entries.entries.filter((e) => isToolState(e.name))) {
-      excluded.set(entry, 'reserved');
-      summary.record({ action: 'failed', name: entry.name, bytes: 0, reason: RESERVED_FOLDER });
-    }
-
-    events.phase?.('plan');
+    // The headers a file should carry are known before the listing is matched against the files as it streams in.
     // A copy source is never read by the runner: no sniffing (its blobs carry their own Content-Type).
     const sniffed = source.copySource
       ? new Map<string, string>()
       : await sniffContentTypes(source, entries.entries, options);
-    let plan = planChanges(options, entries.entries, excluded, remotes, filter, sniffed, source);
+    const reserved = entries.entries.filter((e) => isToolState(e.name));
+    const matcher = planMatcher(
+      options,
+      reserved.length > 0 ? entries.entries.filter((e) => !isToolState(e.name)) : entries.entries,
+      filter,
+      sniffed,
+      source,
+    );
+    // The grace state (one small blob, read meanwhile) says which listed names the grace must know about.
+    const graceSeen = graceRead && (await graceRead);
+    feed.attach(matcher, graceSeen && 'value' in graceSeen ? graceSeen.value.state : undefined);
+
+    events.phase?.('list');
+    await listedOrCreated(options, destination, events, await listing);
+
+    events.phase?.('hash');
+    const unreadable = await source.hash(matcher.needingHash(), (stats) => events.hashed?.(stats));
+    recordUnreadable(entries, unreadable, summary);
+    for (const entry of reserved)
+      summary.record({ action: 'failed', name: entry.name, bytes: 0, reason: RESERVED_FOLDER });
+
+    events.phase?.('plan');
+    let plan = matcher.finish(unreadable);
+    if (source.copySource) plan.copies = true;
     let grace: { loaded: LoadedGrace; changes: GraceChanges } | undefined;
     if (graceRead) {
       const loaded = unwrap(await graceRead);
       if (loaded.damaged) events.warning?.(DAMAGED_STATE);
-      const applied = applyGrace(plan, loaded.state, remotes, options.deleteGraceMs, Date.now());
+      const applied = applyGrace(plan, loaded.state, feed.listedWatched, options.deleteGraceMs, Date.now());
       plan = applied.plan;
       grace = { loaded, changes: applied.changes };
     }
@@ -120,8 +131,8 @@ export async function sync<E extends SourceEntry>(
       return done(plan.delete.length > 0 && summary.failedCount > 0 ? blocked() : undefined);
     }
 
-    for (const item of plan.skip) {
-      const result = { action: 'skipped', name: item.local.name, bytes: item.local.size } as const;
+    for (const entry of plan.skip) {
+      const result = { action: 'skipped', name: entry.name, bytes: entry.size } as const;
       summary.record(result);
       events.file?.(result);
     }
@@ -181,44 +192,36 @@ async function listedOrCreated(
   options: SyncOptions,
   destination: SyncDestination,
   events: SyncEvents,
-  listing: { value: Map<string, RemoteBlob> | undefined } | { error: unknown },
-): Promise<Map<string, RemoteBlob>> {
+  listing: { value: boolean } | { error: unknown },
+): Promise<void> {
   if ('error' in listing) throw listing.error;
-  if (listing.value) return listing.value;
+  if (listing.value) return;
   if (!options.createContainer) throw containerMissing(destination.label);
   if (options.dryRun) events.warning?.(`The container does not exist yet; a real run would create it.`);
   else await destination.createContainer();
-  return new Map();
 }
 
-function planChanges<E extends SourceEntry>(
+/** The diff of these entries against the listing, fed blob by blob (see PlanMatcher). */
+function planMatcher<E extends SourceEntry>(
   options: SyncOptions,
   entries: readonly E[],
-  unreadable: ReadonlyMap<E, string>,
-  remotes: ReadonlyMap<string, RemoteBlob>,
   filter: PathFilter,
   sniffed: ReadonlyMap<string, string>,
   source: SyncSource<E>,
-): Plan<E> {
+): PlanMatcher<E> {
   const headers = new HeaderResolver(options.contentTypeRules, options.cacheControlRules, sniffed);
   // The service copies a source blob's bytes as they are: compress rules apply to local files only.
   const encodings = source.copySource ? undefined : new EncodingResolver(options.compressRules);
   const protectedFolders = new ProtectedFolders(options.protect);
-  const plan = diff(
-    entries.filter((entry) => !unreadable.has(entry)),
-    remotes,
-    {
-      compare: options.compare,
-      deleteDestination: options.deleteDestination,
-      blobName: (name) => blobNameFor(options.destinationPath, name),
-      headersFor: (name, entry) => headers.resolve(name, source.inheritedHeaders?.(entry)),
-      inScope: (name) => filter.matches(name) && inShard(name, options.shard),
-      encodingFor: encodings && ((name) => encodings.resolve(name)),
-      isProtected: (name) => protectedFolders.covers(name),
-    },
-  );
-  if (source.copySource) plan.copies = true;
-  return plan;
+  return new PlanMatcher(entries, {
+    compare: options.compare,
+    deleteDestination: options.deleteDestination,
+    blobName: (name) => blobNameFor(options.destinationPath, name),
+    headersFor: (name, entry) => headers.resolve(name, source.inheritedHeaders?.(entry)),
+    inScope: (name) => filter.matches(name) && inShard(name, options.shard),
+    encodingFor: encodings && ((name) => encodings.resolve(name)),
+    isProtected: (name) => protectedFolders.covers(name),
+  });
 }
 
 /**
@@ -308,7 +311,7 @@ function recordPlanned<E extends SourceEntry>(
   }
   for (const item of plan.updateHeaders)
     summary.record({ action: 'updated', name: item.local.name, bytes: 0, blobName: item.remote.blobName });
-  for (const item of plan.skip) summary.record({ action: 'skipped', name: item.local.name, bytes: 0 });
+  for (const entry of plan.skip) summary.record({ action: 'skipped', name: entry.name, bytes: 0 });
   if (summary.failedCount > 0) return; // a real run would delete nothing
   for (const remote of plan.delete)
     summary.record({ action: 'deleted', name: remote.name, bytes: remote.size, blobName: remote.blobName });

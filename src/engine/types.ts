@@ -121,16 +121,12 @@ export interface UpdateHeadersItem<E extends SourceEntry = SourceEntry> {
   headers: DesiredHeaders;
 }
 
-export interface SkipItem<E extends SourceEntry = SourceEntry> {
-  local: E;
-  remote: RemoteBlob;
-}
-
 export interface Plan<E extends SourceEntry = SourceEntry> {
   /** New and changed entries; from a container source the service copies them instead (see `copies`). */
   upload: UploadItem<E>[];
   updateHeaders: UpdateHeadersItem<E>[];
-  skip: SkipItem<E>[];
+  /** The files already there as they should be (only the entries: what a million unchanged files need to keep). */
+  skip: E[];
   delete: RemoteBlob[];
   /** Remote blobs in scope (matched by include/exclude): what is deployed, the delete guard's base. */
   remoteInScope: number;

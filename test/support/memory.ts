@@ -118,14 +118,13 @@ export class MemoryDestination implements SyncDestination {
 
   checkAccess(): void {}
 
-  async list(): Promise<Map<string, RemoteBlob> | undefined> {
+  async list(onBlob: (blob: RemoteBlob) => void): Promise<boolean> {
     return this.call('list', undefined, () => {
-      if (!this.exists) return undefined;
-      const listed = new Map<string, RemoteBlob>();
+      if (!this.exists) return false;
       for (const [blobName, blob] of [...this.blobs].sort(([a], [b]) => (a < b ? -1 : 1))) {
         const name = this.prefix ? blobName.slice(this.prefix.length + 1) : blobName;
         if (this.prefix && !blobName.startsWith(`${this.prefix}/`)) continue;
-        listed.set(name, {
+        onBlob({
           name,
           blobName,
           size: blob.content.length,
@@ -133,7 +132,7 @@ export class MemoryDestination implements SyncDestination {
           ...remoteHeaders(blob.headers),
         });
       }
-      return listed;
+      return true;
     });
   }
 

@@ -41,7 +41,7 @@ describe('applyGrace', () => {
   const plan = (deletes: string[], present: string[] = []): Plan => ({
     upload: [],
     updateHeaders: [],
-    skip: present.map((name) => ({ local: { name, size: 1 }, remote: remote(name) })),
+    skip: present.map((name) => ({ name, size: 1 })),
     delete: deletes.map(remote),
     remoteInScope: deletes.length + present.length,
   });

@@ -14,7 +14,7 @@ function plan(counts: { deployed: number; deleting: number; uploads?: UploadReas
   return {
     upload: (counts.uploads ?? []).map((reason) => ({ local, blobName: 'x', headers, reason })),
     updateHeaders: [],
-    skip: Array.from({ length: counts.skip ?? 0 }, () => ({ local, remote: blob('x') })),
+    skip: Array.from({ length: counts.skip ?? 0 }, () => local),
     delete: Array.from({ length: counts.deleting }, (_, i) => blob(`d${i}`)),
     remoteInScope: counts.deployed,
   };

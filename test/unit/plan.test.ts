@@ -139,7 +139,7 @@ describe('diff', () => {
     const names = [
       ...plan.upload.map((i) => i.local.name),
       ...plan.updateHeaders.map((i) => i.local.name),
-      ...plan.skip.map((i) => i.local.name),
+      ...plan.skip.map((entry) => entry.name),
     ];
     assert.equal(names.length, 50);
     assert.equal(new Set(names).size, 50);

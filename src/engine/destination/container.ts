@@ -11,7 +11,7 @@ import type {
   SyncDestination,
   WriteOptions,
 } from './destination.js';
-import { DEFAULT_LIST_LIMITS, listRemote } from './listing.js';
+import { DEFAULT_LIST_LIMITS, eachRemoteBlob } from './listing.js';
 import { checkSasGrants } from './sas-check.js';
 import { type CopyLimits, httpHeaders, ServerCopy } from './server-copy.js';
 
@@ -50,12 +50,13 @@ export class ContainerDestination implements SyncDestination {
     checkSasGrants(this.container.url, needs);
   }
 
-  async list(): Promise<Map<string, RemoteBlob> | undefined> {
+  async list(onBlob: (blob: RemoteBlob) => void): Promise<boolean> {
     const limits = { ...DEFAULT_LIST_LIMITS, tryTimeoutMs: this.tryTimeoutMs };
     try {
-      return await listRemote(this.container, this.destinationPath, limits);
+      await eachRemoteBlob(this.container, this.destinationPath, onBlob, limits);
+      return true;
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (statusOf(error) === 404) return false;
       throw classifyFatal(error, 'list the container', this.label) ?? error;
     }
   }

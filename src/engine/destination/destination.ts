@@ -46,8 +46,11 @@ export interface SyncDestination {
   readonly label: string;
   /** Refuses up front what the credential cannot do (an expired SAS, a missing permission), before anything is sent. */
   checkAccess(needs: { write: boolean; delete: boolean }): void;
-  /** Every blob under the destination path, by relative name; undefined when the container does not exist. */
-  list(): Promise<Map<string, RemoteBlob> | undefined>;
+  /**
+   * Hands over every blob under the destination path (with its name relative to it) as the listing streams in, so
+   * the engine need not hold them all; false when the container does not exist.
+   */
+  list(onBlob: (blob: RemoteBlob) => void): Promise<boolean>;
   createContainer(): Promise<void>;
   /** Writes a whole blob in one request. */
   put(blobName: string, body: Buffer, headers: StoredHeaders, options?: WriteOptions): Promise<void>;

@@ -17,14 +17,24 @@ export async function listRemote(
   limits: ListLimits = DEFAULT_LIST_LIMITS,
 ): Promise<Map<string, RemoteBlob>> {
   const blobs = new Map<string, RemoteBlob>();
+  await eachRemoteBlob(container, prefix, (remote) => blobs.set(remote.name, remote), limits);
+  return blobs;
+}
+
+/** The same listing handed over blob by blob, page after page, so a caller need not hold it all (a sync does not). */
+export async function eachRemoteBlob(
+  container: ContainerClient,
+  prefix: string,
+  onBlob: (remote: RemoteBlob) => void,
+  limits: ListLimits = DEFAULT_LIST_LIMITS,
+): Promise<void> {
   const add = (blob: ListedBlob) => {
     const remote = toRemoteBlob(blob, prefix);
-    if (remote) blobs.set(remote.name, remote);
+    if (remote) onBlob(remote);
   };
   let marker = '';
   do marker = await listPage(container, prefix ? `${prefix}/` : undefined, marker, add, limits);
   while (marker);
-  return blobs;
 }
 
 export function isDirectoryStub(blob: Pick<ListedBlob, 'name' | 'folderMarker'>): boolean {

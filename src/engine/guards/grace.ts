@@ -22,7 +22,8 @@ export interface GraceChanges {
 export function applyGrace<E extends SourceEntry>(
   plan: Plan<E>,
   state: ReadonlyMap<string, number>,
-  listed: ReadonlyMap<string, RemoteBlob>,
+  /** Whether the listing held the name (asked only of names in the state). */
+  listed: { has(name: string): boolean },
   graceMs: number,
   now: number,
 ): { plan: Plan<E>; changes: GraceChanges } {
@@ -35,7 +36,12 @@ export function applyGrace<E extends SourceEntry>(
     if (now - since >= graceMs) due.push(remote);
     else kept.push({ remote, absentSince: since, goesAt: since + graceMs });
   }
-  const present = new Set([...plan.upload, ...plan.updateHeaders, ...plan.skip].map((item) => item.local.name));
+  // Only the state's names are looked up, so a million unchanged files add nothing here.
+  const present = new Set<string>();
+  const note = (name: string) => state.has(name) && present.add(name);
+  for (const item of plan.upload) note(item.local.name);
+  for (const item of plan.updateHeaders) note(item.local.name);
+  for (const entry of plan.skip) note(entry.name);
   for (const name of state.keys()) {
     if (present.has(name) || !listed.has(name)) changes.removed.add(name);
   }

@@ -7,13 +7,8 @@ import type { Failure, SourceEntry } from '../types.js';
  * overwrite each other on every run.
  */
 export function splitCollisions<E extends SourceEntry>(entries: readonly E[]): { entries: E[]; collisions: Failure[] } {
-  const byName = new Map<string, E[]>();
-  for (const entry of entries) {
-    const group = byName.get(entry.name);
-    if (group) group.push(entry);
-    else byName.set(entry.name, [entry]);
-  }
-  if (byName.size === entries.length) return { entries: [...entries], collisions: [] };
+  const byName = sharedNames(entries);
+  if (byName.size === 0) return { entries: entries as E[], collisions: [] };
 
   const losers = new Set<E>();
   const collisions: Failure[] = [];
@@ -29,6 +24,35 @@ export function splitCollisions<E extends SourceEntry>(entries: readonly E[]): {
     }
   }
   return { entries: entries.filter((entry) => !losers.has(entry)), collisions };
+}
+
+/**
+ * The names that more than one entry takes, with those entries. A listing in name order (as sources give it) has them
+ * side by side, so no map of every name is built (a million names cost ~60 MB); any other order is grouped by a map.
+ */
+function sharedNames<E extends SourceEntry>(entries: readonly E[]): Map<string, E[]> {
+  const shared = new Map<string, E[]>();
+  let sorted = true;
+  for (let i = 1; i < entries.length && sorted; i++) {
+    const before = entries[i - 1]!;
+    const entry = entries[i]!;
+    if (before.name > entry.name) sorted = false;
+    else if (before.name === entry.name) {
+      const group = shared.get(entry.name);
+      if (group) group.push(entry);
+      else shared.set(entry.name, [before, entry]);
+    }
+  }
+  if (sorted) return shared;
+  shared.clear();
+  const byName = new Map<string, E[]>();
+  for (const entry of entries) {
+    const group = byName.get(entry.name);
+    if (group) group.push(entry);
+    else byName.set(entry.name, [entry]);
+  }
+  for (const [name, group] of byName) if (group.length > 1) shared.set(name, group);
+  return shared;
 }
 
 function ownName(entry: SourceEntry): string {

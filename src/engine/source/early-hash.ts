@@ -14,7 +14,6 @@ const EARLY_MAX_TOTAL_BYTES = 128 * 2 ** 20;
  */
 export class EarlyHashing {
   private running?: Promise<Map<LocalFile, string>>;
-  private readonly early = new Set<LocalFile>();
   /** The early pass's workers, kept for what the listing then asks for: one start-up for both. */
   private pool?: HashPool;
   private files = 0;
@@ -26,29 +25,28 @@ export class EarlyHashing {
 
   start(files: readonly LocalFile[]): void {
     let bytes = 0;
+    const chosen: LocalFile[] = [];
     for (const file of files) {
       if (file.size > EARLY_MAX_FILE_BYTES || bytes + file.size > EARLY_MAX_TOTAL_BYTES) continue;
-      this.early.add(file);
+      chosen.push(file);
       bytes += file.size;
     }
-    if (this.early.size === 0) return;
-    const chosen = [...this.early];
+    if (chosen.length === 0) return;
     const workers = hashWorkersFor(chosen);
     if (workers > 0) this.pool = new HashPool(workers);
     this.running = this.pass(chosen);
   }
 
   /**
-   * Hashes what the listing says is needed and the early pass did not take, at once and on the same workers, then
-   * waits for both; one error map and one stats record for both.
+   * Waits for the early pass, then hashes on the same workers what the listing says is needed and the early pass did
+   * not take (or could not read: its error stands); one error map and one stats record for both. What the early pass
+   * took is not remembered apart (a set of a million files cost ~30 bytes each): a file it hashed has its MD5.
    */
   async finish(needed: readonly LocalFile[], onDone?: (stats: HashStats) => void): Promise<Map<LocalFile, string>> {
-    const rest = needed.filter((file) => file.md5 === undefined && !this.early.has(file));
     try {
-      const [earlyErrors, restErrors] = await Promise.all([
-        this.running ?? new Map<LocalFile, string>(),
-        rest.length > 0 ? this.pass(rest) : new Map<LocalFile, string>(),
-      ]);
+      const earlyErrors = (await this.running) ?? new Map<LocalFile, string>();
+      const rest = needed.filter((file) => file.md5 === undefined && !earlyErrors.has(file));
+      const restErrors = rest.length > 0 ? await this.pass(rest) : new Map<LocalFile, string>();
       if (this.files > 0) onDone?.(this.stats());
       return new Map([...earlyErrors, ...restErrors]);
     } finally {

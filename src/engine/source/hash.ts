@@ -16,6 +16,8 @@ const MAX_WORKERS = 4;
 const BATCH_MAX_FILES = 256;
 const BATCH_MAX_BYTES = 8 * 2 ** 20;
 const LARGE_FILE_BYTES = 2 ** 20;
+/** Batches handed to the pool at once per worker: the pool keeps two at each worker, one more waits. */
+const BATCHES_QUEUED_PER_WORKER = 3;
 
 /**
  * Base64 MD5 of a file, streamed so memory stays flat whatever the size. The read size follows the expected size: a
@@ -102,26 +104,31 @@ async function hashOnWorkers(
   concurrency: number,
   record: Recorder,
 ): Promise<void> {
+  // Only a few batches wait at the pool, so the paths (built per file when asked) exist for those alone: queuing a
+  // million at once held ~100 bytes a file.
+  const limit = pLimit(pool.size * BATCHES_QUEUED_PER_WORKER);
   await Promise.all(
-    batchesOf(files).map(async (batch) => {
-      let result;
-      try {
-        result = await pool.hash(batch.map((file) => file.path));
-      } catch {
-        if (pool.closed) return batch.forEach((file) => record.errors.set(file, 'cancelled'));
-        // A worker died (not a file error: those come back per file); its files are hashed here instead.
-        return hashOnMainThread(batch, concurrency, record);
-      }
-      batch.forEach((file, i) => {
-        const md5 = result.md5s[i];
-        if (md5) {
-          file.md5 = md5;
-          record.onHashed?.(file);
-        } else {
-          record.errors.set(file, result.errors[i] ?? 'unknown error');
+    batchesOf(files).map((batch) =>
+      limit(async () => {
+        let result;
+        try {
+          result = await pool.hash(batch.map((file) => file.path));
+        } catch {
+          if (pool.closed) return batch.forEach((file) => record.errors.set(file, 'cancelled'));
+          // A worker died (not a file error: those come back per file); its files are hashed here instead.
+          return hashOnMainThread(batch, concurrency, record);
         }
-      });
-    }),
+        batch.forEach((file, i) => {
+          const md5 = result.md5s[i];
+          if (md5) {
+            file.md5 = md5;
+            record.onHashed?.(file);
+          } else {
+            record.errors.set(file, result.errors[i] ?? 'unknown error');
+          }
+        });
+      }),
+    ),
   );
 }
 
