@@ -33,8 +33,8 @@ describe('faults that heal', () => {
   });
   after(() => proxy.stop());
 
-  const runThroughProxy = (source: string, container: string) =>
-    runCli([source, '--container', container, '--json', '--timeout', '1'], {
+  const runThroughProxy = (source: string, container: string, ...flags: string[]) =>
+    runCli([source, '--container', container, '--json', '--timeout', '1', ...flags], {
       timeoutMs: 60_000,
       env: {
         AZURE_STORAGE_CONNECTION_STRING: connectionStringVia(proxy, azurite.azurite),
@@ -140,6 +140,33 @@ describe('faults that heal', () => {
     const summary = jsonSummary(result);
     const files = sourceState(source);
     assert.deepEqual([summary.uploaded, summary.failed, summary.skipped], [1, 0, files.size - 1]);
+    await assertContainerMatches(container, files);
+  });
+
+  it('a listing that broke off midway counts each extra blob once: the guard and the deletes see the listing as it is', async () => {
+    const source = siteTree();
+    const container = await azurite.newContainer();
+    assert.equal((await runThroughProxy(source, container.containerName)).code, 0);
+    // Extras spread over the listing, so the half that arrived before the cut holds some of them.
+    const extras = ['a-extra.txt', 'media/extra.bin', 'pages/1/extra.html', 'pages/3/zz-extra.html', 'zz-extra.txt'];
+    for (const name of extras) await container.uploadBlockBlob(name, 'extra', 5);
+    const LIST = /(^|&)comp=list(&|$)/;
+    proxy.setRules([{ method: 'GET', query: LIST, times: 1, fault: { kind: 'cut-body' } }]);
+    const seen = proxy.requests.length;
+    const result = await runThroughProxy(source, container.containerName, '--delete-destination');
+    proxy.setRules([]);
+
+    const listings = proxy.requests.slice(seen).filter((request) => LIST.test(request.query));
+    assert.deepEqual(
+      listings.map((request) => request.fault ?? 'clean'),
+      ['cut-body', 'clean'],
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const summary = jsonSummary(result);
+    const files = sourceState(source);
+    assert.deepEqual([summary.deleted, summary.skipped, summary.failed], [extras.length, files.size, 0]);
+    assert.equal(summary.deleteGuard?.deployed, files.size + extras.length);
+    assert.deepEqual(fileLines(result.stderr, 'deleted').size, extras.length);
     await assertContainerMatches(container, files);
   });
 });

@@ -40,9 +40,9 @@ class PipelineAccess extends ContainerClient {
  * Asks for one page of blobs under the prefix and hands each over as the answer streams in (see ListPageParser).
  * The body is read here, outside the pipeline, so this retries an answer that breaks off or stalls midway. Each blob
  * is handed over as soon as it is parsed: holding a page of 5,000 until it was complete had them outlive the young
- * generation and pile up as garbage (a re-sync of 1,000,000 unchanged files: 779 -> 518-683 MB peak RSS in 3 runs). A retried page is asked for from the same
- * marker, so it starts with the blobs already handed over: those up to the last one handed over (the service lists in
- * name order) are passed by, so none counts twice.
+ * generation and pile up as garbage (a re-sync of 1,000,000 unchanged files: 779 -> 518-683 MB peak RSS in 3 runs).
+ * A retried page is asked for from the same marker, so it starts with the blobs already handed over: those up to the
+ * last one handed over (the service lists in name order) are passed by, so none counts twice (transient-faults test).
  */
 export async function listPage(
   container: ContainerClient,
