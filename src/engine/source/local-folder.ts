@@ -78,20 +78,9 @@ class FileReader implements EntryReader {
   }
 
   async read(length: number, position: number): Promise<Buffer> {
-    const buffer = Buffer.allocUnsafe(length);
-    let filled = 0;
-    while (filled < length) {
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await this.handle.read(buffer, filled, length - filled, position + filled));
-      } catch (error) {
-        throw readFailure(error, 'the file disappeared while it was being uploaded');
-      }
-      if (bytesRead === 0)
-        throw new TransferError('the file shrank while it was being uploaded; nothing was committed');
-      filled += bytesRead;
-    }
-    return buffer;
+    return readFully(length, position, async (buffer, offset, count, at) => {
+      return (await this.handle.read(buffer, offset, count, at)).bytesRead;
+    });
   }
 
   /** The file must still be the one we started reading: same inode, size and modification time. */
@@ -133,20 +122,7 @@ class SmallFileReader implements EntryReader {
   }
 
   async read(length: number, position: number): Promise<Buffer> {
-    const buffer = Buffer.allocUnsafe(length);
-    let filled = 0;
-    while (filled < length) {
-      let bytesRead: number;
-      try {
-        bytesRead = await readInto(this.fd, buffer, filled, length - filled, position + filled);
-      } catch (error) {
-        throw readFailure(error, 'the file disappeared while it was being uploaded');
-      }
-      if (bytesRead === 0)
-        throw new TransferError('the file shrank while it was being uploaded; nothing was committed');
-      filled += bytesRead;
-    }
-    return buffer;
+    return readFully(length, position, (buffer, offset, count, at) => readInto(this.fd, buffer, offset, count, at));
   }
 
   async verifyUnchanged(outcome = 'nothing was committed'): Promise<void> {
@@ -163,6 +139,27 @@ class SmallFileReader implements EntryReader {
   async close(): Promise<void> {
     closeSync(this.fd);
   }
+}
+
+/** Reads `length` bytes from `position`, however many reads it takes; a file that ends sooner shrank meanwhile. */
+async function readFully(
+  length: number,
+  position: number,
+  readAt: (buffer: Buffer, offset: number, count: number, at: number) => Promise<number>,
+): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    let bytesRead: number;
+    try {
+      bytesRead = await readAt(buffer, filled, length - filled, position + filled);
+    } catch (error) {
+      throw readFailure(error, 'the file disappeared while it was being uploaded');
+    }
+    if (bytesRead === 0) throw new TransferError('the file shrank while it was being uploaded; nothing was committed');
+    filled += bytesRead;
+  }
+  return buffer;
 }
 
 function readInto(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
