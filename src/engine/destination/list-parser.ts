@@ -58,7 +58,8 @@ export class ListPageParser {
         if (source) this.blob.source = source;
         if (this.blob.name !== undefined) onBlob({ size: 0, ...this.blob } as ListedBlob);
       } else if (parent === 'Blob' && name === 'Name') {
-        this.blob.name = this.nameEncoded ? decodeURIComponent(this.text) : flatCopy(this.text);
+        // A slice of the page: whoever keeps the blob copies it (see detachedBlob).
+        this.blob.name = this.nameEncoded ? decodeURIComponent(this.text) : this.text;
       } else if (parent === 'Properties' && grandparent === 'Blob') {
         if (name === 'Content-Length') this.blob.size = Number(this.text);
         else if (PROPERTY_FIELDS[name] && this.text !== '')
@@ -78,11 +79,12 @@ export class ListPageParser {
   private readonly seen = new Map<string, string>();
 
   private value(field: string, text: string): string {
-    if (field === 'Content-MD5' || field === 'Etag') return flatCopy(text);
+    // Each blob's own: left a slice of the page, like the name.
+    if (field === 'Content-MD5' || field === 'Etag') return text;
     let kept = this.seen.get(text);
     if (kept === undefined) {
-      kept = text;
-      if (this.seen.size < 4096) this.seen.set(text, text);
+      kept = flatCopy(text);
+      if (this.seen.size < 4096) this.seen.set(kept, kept);
     }
     return kept;
   }

@@ -2,6 +2,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { ListedBlob } from './list-parser.js';
 import { type ListLimits, listPage } from './list-request.js';
 import { isToolState, relativeBlobName } from '../plan/names.js';
+import { detachedBlob } from '../strings.js';
 import type { RemoteBlob } from '../types.js';
 
 export const DEFAULT_LIST_LIMITS: ListLimits = { tryTimeoutMs: 120_000, maxTries: 6 };
@@ -17,11 +18,22 @@ export async function listRemote(
   limits: ListLimits = DEFAULT_LIST_LIMITS,
 ): Promise<Map<string, RemoteBlob>> {
   const blobs = new Map<string, RemoteBlob>();
-  await eachRemoteBlob(container, prefix, (remote) => blobs.set(remote.name, remote), limits);
+  await eachRemoteBlob(
+    container,
+    prefix,
+    (listed) => {
+      const remote = detachedBlob(listed);
+      blobs.set(remote.name, remote);
+    },
+    limits,
+  );
   return blobs;
 }
 
-/** The same listing handed over blob by blob, page after page, so a caller need not hold it all (a sync does not). */
+/**
+ * The same listing handed over blob by blob, page after page, so a caller need not hold it all (a sync does not). A
+ * blob's texts are slices of its page: a caller that keeps one keeps a `detachedBlob` of it.
+ */
 export async function eachRemoteBlob(
   container: ContainerClient,
   prefix: string,

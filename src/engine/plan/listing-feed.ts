@@ -1,5 +1,6 @@
 import type { RemoteBlob, SourceEntry } from '../types.js';
 import type { PlanMatcher } from './matcher.js';
+import { detachedBlob, flatCopy } from '../strings.js';
 
 /**
  * Where the destination's listing streams to. It starts before the source is scanned (both take seconds on large
@@ -21,9 +22,9 @@ export class ListingFeed<E extends SourceEntry> {
   /** Takes one listed blob; bound, so it can be handed to the destination as it is. */
   readonly take = (remote: RemoteBlob): void => {
     if (this.ignored(remote.name)) return;
-    if (this.watched?.has(remote.name)) this.listedWatched.add(remote.name);
+    if (this.watched?.has(remote.name)) this.listedWatched.add(flatCopy(remote.name));
     if (this.matcher) this.matcher.add(remote);
-    else this.waiting.push(remote);
+    else this.waiting.push(detachedBlob(remote));
   };
 
   /** From now on blobs go to `matcher`, the waiting ones first. */

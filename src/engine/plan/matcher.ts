@@ -1,6 +1,7 @@
 import type { DiffOptions } from './diff.js';
 import { encodingReason, headersDiffer, needsHash, uploadReason } from './decide.js';
 import { sourceView } from './encoding.js';
+import { detachedBlob, flatCopy } from '../strings.js';
 import type { Plan, RemoteBlob, SourceEntry, UpdateHeadersItem, UploadItem } from '../types.js';
 
 const UNMATCHED = 0;
@@ -37,6 +38,7 @@ class ExpectedBlob {
 
 /**
  * The diff, fed one listed blob at a time while the listing streams in, so the destination is never held as a whole.
+ * A blob is handed over as parsed, its texts slices of its page: whatever is kept of it is copied (see detachedBlob).
  * Each blob is looked up among the local entries (sorted by name: the next one in order first, else a binary search,
  * so no order of the listing is assumed) and judged at once when the file's MD5 is known or not needed. What an
  * unchanged file leaves behind is one byte of state; only changes, blobs whose file still has to be hashed, and extra
@@ -70,7 +72,7 @@ export class PlanMatcher<E extends SourceEntry> {
     const counted = !this.options.isProtected?.(remote.name) && this.options.inScope(remote.name);
     if (counted) this.remoteInScope++;
     if (index < 0) {
-      if (counted && this.options.deleteDestination) this.extras.push({ remote, seq, counted });
+      if (counted && this.options.deleteDestination) this.extras.push({ remote: detachedBlob(remote), seq, counted });
       return;
     }
     const local = this.locals[index]!;
@@ -78,7 +80,7 @@ export class PlanMatcher<E extends SourceEntry> {
       this.state[index] = PENDING;
       this.held[index] = this.onlyMd5Open(local, remote)
         ? this.expected(remote, seq, counted)
-        : { remote, seq, counted };
+        : { remote: detachedBlob(remote), seq, counted };
       return;
     }
     const verdict = this.judge(local, remote);
@@ -87,7 +89,9 @@ export class PlanMatcher<E extends SourceEntry> {
       return;
     }
     this.state[index] = DECIDED;
-    this.held[index] = { remote, seq, counted, verdict };
+    const kept = detachedBlob(remote);
+    if ('update' in verdict) verdict.update.remote = kept;
+    this.held[index] = { remote: kept, seq, counted, verdict };
   }
 
   /** The files that must be hashed before their blobs can be judged (see `needsHash`). */
@@ -145,9 +149,10 @@ export class PlanMatcher<E extends SourceEntry> {
   }
 
   private expected(remote: RemoteBlob, seq: number, counted: boolean): Expected {
-    const md5 = sourceView(remote).md5!;
+    const md5 = flatCopy(sourceView(remote).md5!);
     // Only a blob that may count as extra needs more (a delete only removes the blob that was listed: its etag).
-    return counted && this.options.deleteDestination ? new ExpectedBlob(md5, remote.etag, seq) : md5;
+    if (!(counted && this.options.deleteDestination)) return md5;
+    return new ExpectedBlob(md5, remote.etag === undefined ? undefined : flatCopy(remote.etag), seq);
   }
 
   /**

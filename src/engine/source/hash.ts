@@ -104,32 +104,32 @@ async function hashOnWorkers(
   concurrency: number,
   record: Recorder,
 ): Promise<void> {
-  // Only a few batches wait at the pool, so the paths (built per file when asked) exist for those alone: queuing a
-  // million at once held ~100 bytes a file.
-  const limit = pLimit(pool.size * BATCHES_QUEUED_PER_WORKER);
-  await Promise.all(
-    batchesOf(files).map((batch) =>
-      limit(async () => {
-        let result;
-        try {
-          result = await pool.hash(batch.map((file) => file.path));
-        } catch {
-          if (pool.closed) return batch.forEach((file) => record.errors.set(file, 'cancelled'));
-          // A worker died (not a file error: those come back per file); its files are hashed here instead.
-          return hashOnMainThread(batch, concurrency, record);
-        }
-        batch.forEach((file, i) => {
-          const md5 = result.md5s[i];
-          if (md5) {
-            file.md5 = md5;
-            record.onHashed?.(file);
-          } else {
-            record.errors.set(file, result.errors[i] ?? 'unknown error');
-          }
-        });
-      }),
-    ),
-  );
+  // Only a few batches wait at the pool, and batches are cut as they are sent, so the paths (built per file when asked)
+  // exist for those alone: queuing a million at once held ~100 bytes a file, and cutting every batch first 24 MB more.
+  const batches = batchesOf(files);
+  const sendNext = async (): Promise<void> => {
+    for (let next = batches.next(); !next.done; next = batches.next()) await hashBatch(next.value);
+  };
+  const hashBatch = async (batch: LocalFile[]): Promise<void> => {
+    let result;
+    try {
+      result = await pool.hash(batch.map((file) => file.path));
+    } catch {
+      if (pool.closed) return batch.forEach((file) => record.errors.set(file, 'cancelled'));
+      // A worker died (not a file error: those come back per file); its files are hashed here instead.
+      return hashOnMainThread(batch, concurrency, record);
+    }
+    batch.forEach((file, i) => {
+      const md5 = result.md5s[i];
+      if (md5) {
+        file.md5 = md5;
+        record.onHashed?.(file);
+      } else {
+        record.errors.set(file, result.errors[i] ?? 'unknown error');
+      }
+    });
+  };
+  await Promise.all(Array.from({ length: pool.size * BATCHES_QUEUED_PER_WORKER }, sendNext));
 }
 
 /**
@@ -137,21 +137,20 @@ async function hashOnWorkers(
  * small files (in scan order: sorting 50,000 of them would buy nothing) grouped up to a count and a byte size per
  * batch. A large file goes alone.
  */
-function batchesOf(files: readonly LocalFile[]): LocalFile[][] {
+function* batchesOf(files: readonly LocalFile[]): Generator<LocalFile[]> {
   const large = files.filter((file) => file.size >= LARGE_FILE_BYTES).sort((a, b) => b.size - a.size);
-  const small = files.filter((file) => file.size < LARGE_FILE_BYTES);
-  const batches: LocalFile[][] = [];
+  for (const file of large) yield [file];
   let current: LocalFile[] = [];
   let bytes = 0;
-  for (const file of [...large, ...small]) {
+  for (const file of files) {
+    if (file.size >= LARGE_FILE_BYTES) continue;
     if (current.length > 0 && (current.length >= BATCH_MAX_FILES || bytes + file.size > BATCH_MAX_BYTES)) {
-      batches.push(current);
+      yield current;
       current = [];
       bytes = 0;
     }
     current.push(file);
     bytes += file.size;
   }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  if (current.length > 0) yield current;
 }

@@ -77,7 +77,7 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
       const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
       // Patterns and the diff see the name the service stores (a '\\' in a POSIX name becomes '/').
       const name = serviceName(rel);
-      const full = path.join(dir, entry.name);
+      const full = joinUnder(dir, entry.name);
       let stats: Stats;
       try {
         stats = statSync(full);
@@ -130,8 +130,18 @@ class ScannedFile implements LocalFile {
   ) {}
 
   get path(): string {
-    return path.join(this.root, this.sourceName ?? this.name);
+    return joinUnder(this.root, this.sourceName ?? this.name);
   }
+}
+
+/**
+ * A path inside a scanned folder: `folder` absolute and normal, `relative` made of names read from it. On POSIX that is
+ * plain concatenation; path.join's normalizing cost 1.7 s of a re-sync of 1,000,000 files (once in the walk, once per
+ * read). Windows keeps path.join, which also turns the '/' of relative names into '\\'.
+ */
+function joinUnder(folder: string, relative: string): string {
+  if (path.sep !== '/') return path.join(folder, relative);
+  return folder.endsWith('/') ? folder + relative : `${folder}/${relative}`;
 }
 
 /** Code-unit order, the same order the service lists blobs in. */
