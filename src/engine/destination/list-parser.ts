@@ -1,7 +1,7 @@
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { flatCopy } from '../strings.js';
 import { encodedSourceOf, SOURCE_METADATA } from '../plan/encoding.js';
 import type { RemoteBlob } from '../types.js';
+import { attribute, XmlScanner } from './xml-scanner.js';
 
 /**
  * What the sync needs of one `<Blob>` of a List Blobs answer: its full name in the container, its properties, the
@@ -30,48 +30,46 @@ const KEPT_METADATA = new Set<string>(Object.values(SOURCE_METADATA));
  * `Blob/Metadata/hdi_isfolder`, `Blob/Metadata/azsync_*`), since metadata keys may be named like properties.
  */
 export class ListPageParser {
-  private readonly parser = new SaxesParser();
-  private readonly path: string[] = [];
-  private text = '';
+  private readonly scanner: XmlScanner;
   private nameEncoded = false;
   private blob: Partial<ListedBlob> = {};
   private metadata: Record<string, string> | undefined;
   private marker = '';
 
   constructor(onBlob: (blob: ListedBlob) => void) {
-    this.parser.on('opentag', (tag: SaxesTagPlain) => {
-      this.path.push(tag.name);
-      this.text = '';
-      if (tag.name === 'Blob' && this.path.at(-2) === 'Blobs') {
-        this.blob = {};
-        this.metadata = undefined;
-      }
-      if (tag.name === 'Name') this.nameEncoded = tag.attributes['Encoded'] === 'true';
-    });
-    this.parser.on('text', (text) => (this.text += text));
-    this.parser.on('closetag', () => {
-      const name = this.path.pop()!;
-      const parent = this.path.at(-1);
-      const grandparent = this.path.at(-2);
-      if (name === 'Blob' && parent === 'Blobs') {
-        const source = this.metadata && encodedSourceOf(this.metadata);
-        if (source) this.blob.source = source;
-        if (this.blob.name !== undefined) onBlob({ size: 0, ...this.blob } as ListedBlob);
-      } else if (parent === 'Blob' && name === 'Name') {
-        // A slice of the page: whoever keeps the blob copies it (see detachedBlob).
-        this.blob.name = this.nameEncoded ? decodeURIComponent(this.text) : this.text;
-      } else if (parent === 'Properties' && grandparent === 'Blob') {
-        if (name === 'Content-Length') this.blob.size = Number(this.text);
-        else if (PROPERTY_FIELDS[name] && this.text !== '')
-          this.blob[PROPERTY_FIELDS[name]] = this.value(name, this.text);
-      } else if (parent === 'Metadata' && grandparent === 'Blob' && name === 'hdi_isfolder') {
-        this.blob.folderMarker = this.text;
-      } else if (parent === 'Metadata' && grandparent === 'Blob' && KEPT_METADATA.has(name.toLowerCase())) {
-        (this.metadata ??= {})[name.toLowerCase()] = this.text;
-      } else if (parent === 'EnumerationResults' && name === 'NextMarker') {
-        this.marker = this.text;
-      }
-      this.text = '';
+    this.scanner = new XmlScanner({
+      open: (name, attributes, parents) => {
+        const parent = parents.at(-1);
+        if (parent === undefined && name !== 'EnumerationResults')
+          throw new Error(`the answer is <${name}>, not a List Blobs answer (<EnumerationResults>)`);
+        if (name === 'Blob' && parent === 'Blobs') {
+          this.blob = {};
+          this.metadata = undefined;
+        } else if (name === 'Name' && parent === 'Blob') {
+          this.nameEncoded = attribute(attributes, 'Encoded') === 'true';
+        }
+      },
+      close: (name, text, parents) => {
+        const parent = parents.at(-1);
+        const grandparent = parents.at(-2);
+        if (name === 'Blob' && parent === 'Blobs') {
+          const source = this.metadata && encodedSourceOf(this.metadata);
+          if (source) this.blob.source = source;
+          if (this.blob.name !== undefined) onBlob({ size: 0, ...this.blob } as ListedBlob);
+        } else if (parent === 'Blob' && name === 'Name') {
+          // A slice of the page: whoever keeps the blob copies it (see detachedBlob).
+          this.blob.name = this.nameEncoded ? decodeURIComponent(text) : text;
+        } else if (parent === 'Properties' && grandparent === 'Blob') {
+          if (name === 'Content-Length') this.blob.size = Number(text);
+          else if (PROPERTY_FIELDS[name] && text !== '') this.blob[PROPERTY_FIELDS[name]] = this.value(name, text);
+        } else if (parent === 'Metadata' && grandparent === 'Blob' && name === 'hdi_isfolder') {
+          this.blob.folderMarker = text;
+        } else if (parent === 'Metadata' && grandparent === 'Blob' && KEPT_METADATA.has(name.toLowerCase())) {
+          (this.metadata ??= {})[name.toLowerCase()] = text;
+        } else if (parent === 'EnumerationResults' && name === 'NextMarker') {
+          this.marker = text;
+        }
+      },
     });
   }
 
@@ -90,12 +88,12 @@ export class ListPageParser {
   }
 
   write(chunk: string): void {
-    this.parser.write(chunk);
+    this.scanner.write(chunk);
   }
 
   /** Ends the document (throwing if it was cut short) and returns the marker of the next page, '' when none. */
   close(): string {
-    this.parser.close();
+    this.scanner.close();
     return this.marker;
   }
 }
