@@ -66,6 +66,22 @@ describe('HashPool', () => {
     }
   });
 
+  it('hashes the whole file when it grew or shrank after the scan saw its size', async () => {
+    const contents = { 'grew.txt': 'grown since the scan', 'shrank.txt': 'short', 'same.bin': SEVERAL_MB };
+    const root = makeTree(contents);
+    const pool = new HashPool(1);
+    try {
+      const paths = Object.keys(contents).map((name) => path.join(root, name));
+      // As scanned: grew.txt was 5 bytes (its first read comes back longer), shrank.txt 500 (shorter, not at the size).
+      const result = await pool.hash(paths, [5, 500, SEVERAL_MB.length]);
+      assert.deepEqual(result.md5s, Object.values(contents).map(md5Base64));
+      const sized = await pool.hash([path.join(root, 'grew.txt')], [20]);
+      assert.deepEqual(sized.md5s, [md5Base64(contents['grew.txt'])]);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('refuses work after close instead of hanging', async () => {
     const pool = new HashPool(1);
     await pool.close();

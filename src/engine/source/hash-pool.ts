@@ -10,6 +10,7 @@ export interface BatchResult {
 interface Job {
   id: number;
   paths: string[];
+  sizes?: number[];
   resolve(result: BatchResult): void;
   reject(error: Error): void;
 }
@@ -39,11 +40,11 @@ export class HashPool {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
-  /** Hashes the files at `paths` in one message to a worker. */
-  hash(paths: string[]): Promise<BatchResult> {
+  /** Hashes the files at `paths` in one message to a worker; `sizes`, the sizes the scan saw, save a read a file. */
+  hash(paths: string[], sizes?: number[]): Promise<BatchResult> {
     return new Promise((resolve, reject) => {
       if (this.slots.length === 0) return reject(new Error('every hashing worker has stopped'));
-      this.queue.push({ id: this.nextId++, paths, resolve, reject });
+      this.queue.push({ id: this.nextId++, paths, sizes, resolve, reject });
       this.dispatch();
     });
   }
@@ -100,7 +101,7 @@ export class HashPool {
       if (!slot || slot.inFlight.size >= BATCHES_PER_WORKER) return;
       const job = this.queue.shift()!;
       slot.inFlight.set(job.id, job);
-      slot.worker.postMessage({ id: job.id, paths: job.paths });
+      slot.worker.postMessage({ id: job.id, paths: job.paths, sizes: job.sizes });
     }
   }
 }

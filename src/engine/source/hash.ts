@@ -113,7 +113,10 @@ async function hashOnWorkers(
   const hashBatch = async (batch: LocalFile[]): Promise<void> => {
     let result;
     try {
-      result = await pool.hash(batch.map((file) => file.path));
+      result = await pool.hash(
+        batch.map((file) => file.path),
+        batch.map((file) => file.size),
+      );
     } catch {
       if (pool.closed) return batch.forEach((file) => record.errors.set(file, 'cancelled'));
       // A worker died (not a file error: those come back per file); its files are hashed here instead.
