@@ -59,6 +59,7 @@ export async function resolveSourceFolder(source: string): Promise<string> {
  */
 export async function scanSource(root: string, filter: PathFilter): Promise<ScanResult> {
   const result: ScanResult = { files: [], problems: [], warnings: [], filteredOut: 0 };
+  const { ScannedFile, RenamedFile } = fileClassesUnder(root);
   const limit = pLimit(READDIR_CONCURRENCY);
 
   async function walk(dir: string, relDir: string, ancestors: ReadonlySet<string>): Promise<void> {
@@ -100,7 +101,8 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
         subfolders.push(walk(full, rel, new Set(ancestors).add(id)));
       } else if (stats.isFile()) {
         if (!filter.matches(name)) result.filteredOut++;
-        else result.files.push(new ScannedFile(root, flatCopy(name), stats.size, name !== rel ? rel : undefined));
+        else if (name === rel) result.files.push(new ScannedFile(flatCopy(name), stats.size));
+        else result.files.push(new RenamedFile(flatCopy(name), stats.size, rel));
       }
     }
     await Promise.all(subfolders);
@@ -115,23 +117,39 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
 }
 
 /**
- * A file the scan found. Its absolute path is derived when it is read (hashed or uploaded, once or twice), instead of
- * each of a million files keeping its own copy of the root's text.
+ * The files one scan finds. Each derives its absolute path when it is read (hashed or uploaded, once or twice), and
+ * the root is the classes', not each file's: 48 bytes a file instead of 64, with a million of them held for the run.
  */
-class ScannedFile implements LocalFile {
-  md5?: string;
+function fileClassesUnder(root: string) {
+  class ScannedFile implements LocalFile {
+    md5?: string;
 
-  constructor(
-    private readonly root: string,
-    readonly name: string,
-    readonly size: number,
-    /** The file's own name when the service stores it under another (`a\\b` as `a/b`). */
-    readonly sourceName?: string,
-  ) {}
+    constructor(
+      readonly name: string,
+      readonly size: number,
+    ) {}
 
-  get path(): string {
-    return joinUnder(this.root, this.sourceName ?? this.name);
+    get path(): string {
+      return joinUnder(root, this.name);
+    }
   }
+
+  /** A file the service stores under another name (`a\\b` as `a/b`). */
+  class RenamedFile extends ScannedFile {
+    constructor(
+      name: string,
+      size: number,
+      readonly sourceName: string,
+    ) {
+      super(name, size);
+    }
+
+    override get path(): string {
+      return joinUnder(root, this.sourceName);
+    }
+  }
+
+  return { ScannedFile, RenamedFile };
 }
 
 /**
