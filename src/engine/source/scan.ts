@@ -162,7 +162,11 @@ function joinUnder(folder: string, relative: string): string {
   return folder.endsWith('/') ? folder + relative : `${folder}/${relative}`;
 }
 
-/** Code-unit order, the same order the service lists blobs in. */
+/**
+ * UTF-16 code-unit order. The service lists blobs in the order of the names' UTF-8 bytes, which is the same except
+ * where a name has a character beyond U+FFFF where another has one from U+E000 to U+FFFF; the matcher does not rely on
+ * the two agreeing (it looks each blob up).
+ */
 export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
