@@ -50,11 +50,13 @@ export async function sync<E extends SourceEntry>(
     void listing.then(() => (listed = true));
 
     events.phase?.('scan');
-    const entries = distinctNames(ownShard(await source.list(filter), options.shard), summary, events);
+    // Files found while the listing runs can be hashed meanwhile (a re-sync needs most of their MD5s): this shard's.
+    const hashAhead =
+      options.compare === 'md5' ? (entry: E) => !listed && inShard(entry.name, options.shard) : undefined;
+    const entries = distinctNames(ownShard(await source.list(filter, hashAhead), options.shard), summary, events);
     entries.warnings.forEach((warning) => events.warning?.(warning));
     const emptyWarning = guardEmptySource(entries.whole, options);
     if (emptyWarning) events.warning?.(emptyWarning);
-    if (!listed && options.compare === 'md5') source.hashAhead?.(entries.entries);
 
     // The headers a file should carry are known before the listing is matched against the files as it streams in.
     // A copy source is never read by the runner: no sniffing (its blobs carry their own Content-Type).

@@ -90,4 +90,33 @@ describe('hashing while the container is listed', () => {
     await cancelled.cancel();
     assert.equal(await settlesTo(before), before, 'cancel stopped every worker');
   });
+
+  it('starts while the folder is still being scanned once 10,000 files are found; fewer wait for the scan to end', async () => {
+    const few = { 'a.txt': 'a', 'b.txt': 'b' };
+    const fewFiles = localFiles(makeTree(few), few);
+    const waiting = new EarlyHashing(4);
+    waiting.offer(fewFiles);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    waiting.scanned(() => false);
+    await waiting.finish([]);
+    assert.ok(
+      fewFiles.every((file) => file.md5 === undefined),
+      'the listing was done when the scan ended: none was read',
+    );
+
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 10_000; i++) many[`f${i}.txt`] = `file ${i}`;
+    const files = localFiles(makeTree(many), many);
+    const before = threadCount();
+    const early = new EarlyHashing(4);
+    early.offer(files.slice(0, 9_999));
+    assert.equal(threadCount(), before, 'below 10,000 files nothing starts');
+    early.offer(files.slice(9_999));
+    assert.ok(threadCount() > before, 'the 10,000th file started the workers before the scan ended');
+    let stats: HashStats | undefined;
+    const errors = await early.finish([], (s) => (stats = s));
+    assert.equal(errors.size, 0);
+    assert.ok(files.every((file) => file.md5 === md5Base64(many[file.name]!)));
+    assert.equal(stats?.files, 10_000);
+  });
 });

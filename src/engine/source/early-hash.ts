@@ -5,15 +5,34 @@ import type { HashStats, LocalFile } from '../types.js';
 /** Only small files are hashed before the listing says they are needed, and only this much of them. */
 const EARLY_MAX_FILE_BYTES = 2 ** 20;
 const EARLY_MAX_TOTAL_BYTES = 128 * 2 ** 20;
+/**
+ * Files offered while the folder is scanned wait until there are this many: a tree that small is scanned in well
+ * under a second, and is then hashed ahead only if the listing is still running (a first sync's empty listing is
+ * done by then, and nothing is read twice).
+ */
+const EARLY_START_FILES = 10_000;
+/** Files handed to the pool in one pass; a pass waits for its last batch, so passes are long. */
+const PASS_FILES = 16_384;
 
 /**
  * Hashing while the container is still being listed. On a re-sync most files need their hash, and listing tens of
- * thousands of blobs takes seconds, so hashing then hides the hash phase. Only small files, and only while the listing
- * is still running: a first sync lists an empty container at once and starts nothing, and a large new file is never
- * read twice (it is hashed as it streams up).
+ * thousands of blobs takes seconds, so hashing then hides the hash phase; on a large tree it starts while the folder
+ * is still being scanned (1,000,000 files: the scan alone takes ~10 s of the main thread, with a core to spare).
+ * Only small files, and only while the listing is still running: a first sync lists an empty container at once and
+ * starts nothing, and a large new file is never read twice (it is hashed as it streams up).
  */
 export class EarlyHashing {
-  private running?: Promise<Map<LocalFile, string>>;
+  /** Offered, not yet started (see EARLY_START_FILES). */
+  private waiting: LocalFile[] = [];
+  /** Started, not yet handed to the pool: arrays as offered, taken in passes. */
+  private readonly queue: LocalFile[][] = [];
+  /** How many of the queue's first array were taken. */
+  private taken = 0;
+  private draining?: Promise<void>;
+  private readonly errors = new Map<LocalFile, string>();
+  private started = false;
+  private cancelled = false;
+  private offeredBytes = 0;
   /** The early pass's workers, kept for what the listing then asks for: one start-up for both. */
   private pool?: HashPool;
   private files = 0;
@@ -23,18 +42,26 @@ export class EarlyHashing {
 
   constructor(private readonly concurrency: number) {}
 
-  start(files: readonly LocalFile[]): void {
-    let bytes = 0;
-    const chosen: LocalFile[] = [];
+  /** Files found that will probably need their MD5; small ones within the budget are taken. */
+  offer(files: readonly LocalFile[]): void {
     for (const file of files) {
-      if (file.size > EARLY_MAX_FILE_BYTES || bytes + file.size > EARLY_MAX_TOTAL_BYTES) continue;
-      chosen.push(file);
-      bytes += file.size;
+      if (file.size > EARLY_MAX_FILE_BYTES || this.offeredBytes + file.size > EARLY_MAX_TOTAL_BYTES) continue;
+      this.offeredBytes += file.size;
+      this.waiting.push(file);
     }
-    if (chosen.length === 0) return;
-    const workers = hashWorkersFor(chosen);
-    if (workers > 0) this.pool = new HashPool(workers);
-    this.running = this.pass(chosen);
+    if (this.started || this.waiting.length >= EARLY_START_FILES) this.begin();
+  }
+
+  /** The scan is done: the files still waiting start, those of them `wanted` still says yes to. */
+  scanned(wanted: (file: LocalFile) => boolean): void {
+    this.waiting = this.waiting.filter(wanted);
+    this.begin();
+  }
+
+  /** Offers these files and starts them at once. */
+  start(files: readonly LocalFile[]): void {
+    this.offer(files);
+    this.begin();
   }
 
   /**
@@ -44,7 +71,8 @@ export class EarlyHashing {
    */
   async finish(needed: readonly LocalFile[], onDone?: (stats: HashStats) => void): Promise<Map<LocalFile, string>> {
     try {
-      const earlyErrors = (await this.running) ?? new Map<LocalFile, string>();
+      while (this.draining) await this.draining;
+      const earlyErrors = this.errors;
       const rest = needed.filter((file) => file.md5 === undefined && !earlyErrors.has(file));
       const restErrors = rest.length > 0 ? await this.pass(rest) : new Map<LocalFile, string>();
       if (this.files > 0) onDone?.(this.stats());
@@ -56,7 +84,43 @@ export class EarlyHashing {
 
   /** Stops the workers when the run ends before `finish` (the listing failed), so the process can exit. */
   async cancel(): Promise<void> {
+    this.cancelled = true;
     await this.pool?.close();
+  }
+
+  private begin(): void {
+    if (this.waiting.length === 0 || this.cancelled) return;
+    if (!this.started) {
+      this.started = true;
+      const workers = hashWorkersFor(this.waiting);
+      if (workers > 0) this.pool = new HashPool(workers);
+    }
+    this.queue.push(this.waiting);
+    this.waiting = [];
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.cancelled) {
+      const files = this.nextPass();
+      for (const [file, error] of await this.pass(files)) this.errors.set(file, error);
+    }
+  }
+
+  /** Up to PASS_FILES of the queued files, in the order offered. */
+  private nextPass(): LocalFile[] {
+    const files: LocalFile[] = [];
+    while (this.queue.length > 0 && files.length < PASS_FILES) {
+      const head = this.queue[0]!;
+      const end = Math.min(head.length, this.taken + PASS_FILES - files.length);
+      for (let i = this.taken; i < end; i++) files.push(head[i]!);
+      this.taken = end;
+      if (end === head.length) {
+        this.queue.shift();
+        this.taken = 0;
+      }
+    }
+    return files;
   }
 
   private pass(files: LocalFile[]): Promise<Map<LocalFile, string>> {

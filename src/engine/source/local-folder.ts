@@ -37,13 +37,11 @@ export class LocalFolderSource implements SyncSource<LocalFile> {
     return new LocalFolderSource(await resolveSourceFolder(folder), contentsGlob);
   }
 
-  async list(filter: PathFilter): Promise<SourceListing<LocalFile>> {
-    const scan = await scanSource(this.label, filter);
+  async list(filter: PathFilter, hashAhead?: (file: LocalFile) => boolean): Promise<SourceListing<LocalFile>> {
+    const found = hashAhead && ((files: LocalFile[]) => this.hashing.offer(files.filter(hashAhead)));
+    const scan = await scanSource(this.label, filter, found);
+    if (hashAhead) this.hashing.scanned(hashAhead);
     return { entries: scan.files, problems: scan.problems, warnings: scan.warnings, filteredOut: scan.filteredOut };
-  }
-
-  hashAhead(entries: readonly LocalFile[]): void {
-    this.hashing.start(entries);
   }
 
   hash(entries: readonly LocalFile[], onDone?: (stats: HashStats) => void): Promise<Map<LocalFile, string>> {

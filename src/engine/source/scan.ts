@@ -57,7 +57,12 @@ export async function resolveSourceFolder(source: string): Promise<string> {
  * Walks the source folder. Hidden files are included; symlinks are followed, except into a folder that is already
  * one of the current folder's ancestors (a loop).
  */
-export async function scanSource(root: string, filter: PathFilter): Promise<ScanResult> {
+export async function scanSource(
+  root: string,
+  filter: PathFilter,
+  /** Called with each folder's files as they are found, before the scan is done. */
+  found?: (files: LocalFile[]) => void,
+): Promise<ScanResult> {
   const result: ScanResult = { files: [], problems: [], warnings: [], filteredOut: 0 };
   const { ScannedFile, RenamedFile } = fileClassesUnder(root);
   const limit = pLimit(READDIR_CONCURRENCY);
@@ -74,6 +79,7 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
     // costs several times the stat itself (50,000 files: 0.14 s against 0.9 s). Folders are still read
     // asynchronously, so the listing's answer is taken in between.
     const subfolders: Promise<void>[] = [];
+    const files: LocalFile[] = [];
     for (const entry of entries) {
       const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
       // Patterns and the diff see the name the service stores (a '\\' in a POSIX name becomes '/').
@@ -101,10 +107,12 @@ export async function scanSource(root: string, filter: PathFilter): Promise<Scan
         subfolders.push(walk(full, rel, new Set(ancestors).add(id)));
       } else if (stats.isFile()) {
         if (!filter.matches(name)) result.filteredOut++;
-        else if (name === rel) result.files.push(new ScannedFile(flatCopy(name), stats.size));
-        else result.files.push(new RenamedFile(flatCopy(name), stats.size, rel));
+        else if (name === rel) files.push(new ScannedFile(flatCopy(name), stats.size));
+        else files.push(new RenamedFile(flatCopy(name), stats.size, rel));
       }
     }
+    for (const file of files) result.files.push(file);
+    if (files.length > 0) found?.(files);
     await Promise.all(subfolders);
   }
 

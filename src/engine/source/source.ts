@@ -40,9 +40,12 @@ export interface CopySource {
 export interface SyncSource<E extends SourceEntry = SourceEntry> {
   /** How to name the source to a person (a path or a URL with no secret in it). */
   readonly label: string;
-  list(filter: PathFilter): Promise<SourceListing<E>>;
-  /** Starts computing MD5s that will probably be needed, while the destination is still being listed. */
-  hashAhead?(entries: readonly E[]): void;
+  /**
+   * Lists the entries. `hashAhead`, when given, is asked of entries as they are found and once the listing is done
+   * (its answer changes as the run goes on): a yes lets the source start computing that entry's MD5, which will
+   * probably be needed, while the destination is still being listed.
+   */
+  list(filter: PathFilter, hashAhead?: (entry: E) => boolean): Promise<SourceListing<E>>;
   /** Makes sure each entry carries its MD5; returns the entries that could not be read, with why. */
   hash(entries: readonly E[], onDone?: (stats: HashStats) => void): Promise<Map<E, string>>;
   open(entry: E): Promise<EntryReader>;
