@@ -36,7 +36,8 @@ describe('hashing while the container is listed', () => {
     const root = makeTree(contents);
     const [a, b, big] = localFiles(root, contents);
     const hashing = new EarlyHashing(4);
-    hashing.start([a!, b!, big!]);
+    hashing.offer([a!, b!, big!]);
+    hashing.scanned(() => true);
     let stats: HashStats | undefined;
     const errors = await hashing.finish([a!, big!], (s) => (stats = s));
     assert.equal(errors.size, 0);
@@ -50,7 +51,8 @@ describe('hashing while the container is listed', () => {
     const root = makeTree(contents);
     const [, , big] = localFiles(root, contents);
     const hashing = new EarlyHashing(4);
-    hashing.start([big!]);
+    hashing.offer([big!]);
+    hashing.scanned(() => true);
     let called = false;
     await hashing.finish([], () => (called = true));
     assert.equal(big!.md5, undefined);
@@ -62,7 +64,8 @@ describe('hashing while the container is listed', () => {
     const [a] = localFiles(root, { 'a.html': 'a' });
     const gone = { name: 'gone.txt', path: path.join(root, 'gone.txt'), size: 3 };
     const hashing = new EarlyHashing(4);
-    hashing.start([a!, gone]);
+    hashing.offer([a!, gone]);
+    hashing.scanned(() => true);
     const errors = await hashing.finish([a!, gone]);
     assert.deepEqual([...errors], [[gone, 'ENOENT']]);
   });
@@ -73,7 +76,8 @@ describe('hashing while the container is listed', () => {
     const files = localFiles(root, many);
     const [big, ...small] = files;
     const hashing = new EarlyHashing(4);
-    hashing.start(files);
+    hashing.offer(files);
+    hashing.scanned(() => true);
     let stats: HashStats | undefined;
     let phases = 0;
     const errors = await hashing.finish([big!, small[0]!], (s) => ((stats = s), phases++));
@@ -85,7 +89,8 @@ describe('hashing while the container is listed', () => {
 
     const before = threadCount();
     const cancelled = new EarlyHashing(4);
-    cancelled.start(localFiles(makeTree(many), many));
+    cancelled.offer(localFiles(makeTree(many), many));
+    cancelled.scanned(() => true);
     assert.ok(threadCount() > before, 'the early pass started workers');
     await cancelled.cancel();
     assert.equal(await settlesTo(before), before, 'cancel stopped every worker');

@@ -58,12 +58,6 @@ export class EarlyHashing {
     this.begin();
   }
 
-  /** Offers these files and starts them at once. */
-  start(files: readonly LocalFile[]): void {
-    this.offer(files);
-    this.begin();
-  }
-
   /**
    * Waits for the early pass, then hashes on the same workers what the listing says is needed and the early pass did
    * not take (or could not read: its error stands); one error map and one stats record for both. What the early pass
