@@ -93,6 +93,33 @@ describe('lean Put Blob', () => {
     assert.equal(await container.getBlobClient('page.html').exists(), false);
   });
 
+  it('signs with the account key: the service takes the put, and refuses one signed with another key', async () => {
+    const container = await azurite.newContainer();
+    const { accountName, accountKey, serviceUrl } = azurite.azurite;
+    const connect = (key: string) =>
+      connectContainer(
+        {
+          kind: 'connection-string',
+          connectionString: `AccountName=${accountName};AccountKey=${key};BlobEndpoint=${serviceUrl}`,
+        },
+        container.containerName,
+        { maxTries: 2 },
+      ).putBlob!;
+    const body = Buffer.from('signed');
+    // Odd characters and metadata, so the signed path and the sorted x-ms- headers must match what arrives.
+    const name = 'a b/100% #1?&=é.txt';
+    await connect(accountKey)(name, body, headersFor(body, { metadata: { azsync_source_md5: 'x', Mixed_Case: 'v' } }));
+    assert.deepEqual(await container.getBlobClient(name).downloadToBuffer(), body);
+
+    const otherKey = Buffer.alloc(64, 7).toString('base64');
+    await assert.rejects(connect(otherKey)('forged.txt', body, headersFor(body)), (error: unknown) => {
+      assert.equal((error as { statusCode?: number }).statusCode, 403);
+      assert.match(failureReason(error), /^403 AuthorizationFailure|^403 AuthenticationFailed/);
+      return true;
+    });
+    assert.equal(await container.getBlobClient('forged.txt').exists(), false);
+  });
+
   it('sends the MD5 as Content-MD5, the header Azure checks on a Put Blob, and as the stored one', async () => {
     const seen: http.IncomingHttpHeaders[] = [];
     const server = http.createServer((req, res) => {

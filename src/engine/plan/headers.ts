@@ -5,11 +5,19 @@ import type { DesiredHeaders, HeaderRule } from '../types.js';
 
 const FALLBACK_CONTENT_TYPE = 'application/octet-stream';
 
+/** Each media type's Content-Type, charset included: worked out once per type, not once per file. */
+const contentTypes = new Map<string, string>();
+
 /** Content-Type from the mime database, with `charset=utf-8` on text types (so browsers don't guess). */
 export function defaultContentType(name: string): string {
   const type = mime.lookup(name);
   if (!type) return FALLBACK_CONTENT_TYPE;
-  return mime.charset(type) ? `${type}; charset=utf-8` : type;
+  let contentType = contentTypes.get(type);
+  if (contentType === undefined) {
+    contentType = mime.charset(type) ? `${type}; charset=utf-8` : type;
+    contentTypes.set(type, contentType);
+  }
+  return contentType;
 }
 
 const EXAMPLE_VALUES: Record<string, string> = { 'cache-control': 'no-cache', compress: 'br' };
