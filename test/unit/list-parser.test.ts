@@ -95,6 +95,11 @@ describe('reading a List Blobs answer', () => {
     assert.throws(() => parseInChunks(PAGE.slice(0, PAGE.length / 2), 100), /unclosed|end/i);
   });
 
+  it('throws on well-formed XML that is not a List Blobs answer, so an error body is never read as an empty page', () => {
+    const error = '<?xml version="1.0"?><Error><Code>ServerBusy</Code><Message>busy</Message></Error>';
+    assert.throws(() => parseInChunks(error, 16), /<Error>, not a List Blobs answer/);
+  });
+
   it('throws on what is not XML', () => {
     assert.throws(() => parseInChunks('<html><body>Gateway Timeout</body>', 100));
   });
