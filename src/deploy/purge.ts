@@ -1,5 +1,4 @@
 import type { Agent } from 'node:https';
-import { CdnManagementClient } from '@azure/arm-cdn';
 import type { TokenCredential } from '@azure/identity';
 import { briefIdentityError } from '../auth/identity-errors.js';
 import { PurgeError, SyncError } from '../engine/errors.js';
@@ -41,6 +40,9 @@ export const PURGE_WAIT: Omit<PurgeWait, 'log'> = {
  */
 export async function purgeEndpoint(request: PurgeRequest, wait: PurgeWait): Promise<{ durationMs: number }> {
   const { target, paths } = request;
+  // Loaded only for a purge: evaluating the client and its models cost every run 45 ms CPU at start-up (0.19 s
+  // against 0.14 s for `--help`, means of 10).
+  const { CdnManagementClient } = await import('@azure/arm-cdn');
   const client = new CdnManagementClient(request.credential, target.subscriptionId, {
     endpoint: request.managementEndpoint,
     userAgentOptions: { userAgentPrefix: 'azure-blob-sync' },
