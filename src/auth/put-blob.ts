@@ -125,7 +125,8 @@ function signerOf(signer: PutSigner, endpoint: Endpoint, containerUrl: string): 
         });
         const response = await policy.sendRequest(request, async (signed) => {
           const headers: Record<string, string> = {};
-          for (const [name, value] of signed.headers) headers[name] = value;
+          // The pipeline keeps the case a policy set; our connections expect names in lower case.
+          for (const [name, value] of signed.headers) headers[name.toLowerCase()] = value;
           const answer = await sendOnce(endpoint, { ...put, headers });
           return { ...answer, headers: createHttpHeaders(answer.headers), request: signed };
         });
