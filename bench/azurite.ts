@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { DEV_ACCOUNT } from '../src/auth/destination.js';
+import { DEV_ACCOUNT } from '../src/auth/urls.js';
 import { findAzurite } from '../src/emulator/azurite.js';
 
 export type AzuriteMode = 'memory' | 'disk';

@@ -12,7 +12,7 @@ import {
   generateBlobSASQueryParameters,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import { DEV_ACCOUNT } from '../src/auth/destination.js';
+import { DEV_ACCOUNT } from '../src/auth/urls.js';
 import { startCountingAzurite, type AzuriteMode, type CountingAzurite } from './azurite.js';
 import { DatasetFolder, datasets, type FileSpec } from './datasets.js';
 import { behindLatency } from './latency-proxy.js';

@@ -3,7 +3,7 @@
 // Usage: node --import tsx bench/peers/hash-files.ts <folder>
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { hashFiles } from '../../src/engine/source/hash.js';
+import { hashFiles } from '../../src/engine/local/hash.js';
 import type { LocalFile } from '../../src/engine/types.js';
 
 const folder = process.argv[2] ?? '.';

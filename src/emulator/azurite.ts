@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { UsageError } from '../engine/errors.js';
-import { DEV_ACCOUNT } from '../auth/destination.js';
+import { DEV_ACCOUNT } from '../auth/urls.js';
 
 export interface AzuriteOptions {
   /** Folder that keeps the blobs between runs; in memory when absent. */

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { UsageError } from './errors.js';
 import { parseCompressRules } from './plan/encoding.js';
 import { parseHeaderRules } from './plan/headers.js';
-import { normalizeDestinationPath } from './plan/names.js';
+import { normalizeDestinationPath } from './names/names.js';
 import { parseShard } from './plan/shard.js';
 import type { AccessTier, CompareMode, SyncOptions } from './types.js';
 

@@ -1,5 +1,5 @@
-import { connectContainer, parseTryTimeout, type StorageAuth } from '../auth/client.js';
-import { connectSourceFolder, isContainerUrl, parseSourceUrl } from '../auth/source.js';
+import { connectContainer, parseTryTimeout, type StorageAuth } from '../storage/connect.js';
+import { connectSourceFolder, isContainerUrl, parseSourceUrl } from '../storage/connect-source.js';
 import { trackChangedPages } from '../deploy/preview/changes.js';
 import {
   finishPreviewDeploy,
@@ -9,15 +9,15 @@ import {
   type PreviewStep,
   removePreview,
 } from '../deploy/preview/preview.js';
-import { ContainerDestination } from '../engine/destination/container.js';
+import { ContainerDestination } from '../storage/container-destination.js';
 import { describeError, ExitCode, exitCodeOf, type OptionTerms, SyncError, UsageError } from '../engine/errors.js';
 import { type RawSyncOptions, resolveSyncOptions } from '../engine/options.js';
-import { urlPath } from '../engine/plan/names.js';
+import { urlPath } from '../engine/names/names.js';
 import { redact } from '../engine/redact.js';
-import { ContainerFolderSource } from '../engine/source/container-folder.js';
-import { LocalFolderSource } from '../engine/source/local-folder.js';
+import { ContainerFolderSource } from '../storage/container-source.js';
+import { LocalFolderSource } from '../engine/local/local-folder.js';
 import { sync } from '../engine/sync.js';
-import type { SyncSource } from '../engine/source/source.js';
+import type { SyncSource } from '../engine/ports/source.js';
 import type { SourceEntry, SyncEvents, SyncOptions } from '../engine/types.js';
 import { type RawDeployOptions, resolveDeployOptions } from '../deploy/options.js';
 import { type ManagementSignIn, preparePurge } from '../deploy/purge-setup.js';

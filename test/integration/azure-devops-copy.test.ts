@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { DEV_ACCOUNT } from '../../src/auth/destination.js';
+import { DEV_ACCOUNT } from '../../src/auth/urls.js';
 import { accountsOf, ACCT2, BIG, seedStaging } from '../support/accounts.js';
 import { useAzurite } from '../support/azurite.js';
 import { findLeaks, runTask, type TaskRun } from '../support/azure-devops-task.js';

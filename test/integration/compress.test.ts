@@ -10,7 +10,7 @@ import {
   StorageSharedKeyCredential,
   type ContainerClient,
 } from '@azure/storage-blob';
-import { syncFolder } from '../../src/engine/folder-sync.js';
+import { syncFolder } from '../support/folder-sync.js';
 import { resolveSyncOptions, type RawSyncOptions } from '../../src/engine/options.js';
 import type { FileResult } from '../../src/engine/types.js';
 import { useAzurite } from '../support/azurite.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
-import { DEV_ACCOUNT } from '../../src/auth/destination.js';
+import { DEV_ACCOUNT } from '../../src/auth/urls.js';
 import { accountsOf, ACCT2, BIG, seedStaging } from '../support/accounts.js';
 import { useAzurite } from '../support/azurite.js';
 import { runCli } from '../support/cli.js';

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { GuardError } from '../../src/engine/errors.js';
-import { syncFolder } from '../../src/engine/folder-sync.js';
+import { syncFolder } from '../support/folder-sync.js';
 import { GRACE_STATE_NAME, parseGrace } from '../../src/engine/guards/grace.js';
 import { resolveSyncOptions, type RawSyncOptions } from '../../src/engine/options.js';
 import { useAzurite } from '../support/azurite.js';

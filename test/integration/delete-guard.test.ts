@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { GuardError } from '../../src/engine/errors.js';
-import { syncFolder } from '../../src/engine/folder-sync.js';
+import { syncFolder } from '../support/folder-sync.js';
 import { resolveSyncOptions, type RawSyncOptions } from '../../src/engine/options.js';
 import type { DeleteDecision } from '../../src/engine/types.js';
 import { useAzurite } from '../support/azurite.js';

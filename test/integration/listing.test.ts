@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ContainerSASPermissions, ContainerClient } from '@azure/storage-blob';
-import { listRemote } from '../../src/engine/destination/listing.js';
+import { listRemote } from '../../src/storage/listing/listing.js';
 import type { RemoteBlob } from '../../src/engine/types.js';
 import { useAzurite } from '../support/azurite.js';
 

@@ -9,8 +9,8 @@ import {
   generateBlobSASQueryParameters,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import { connectContainer } from '../../src/auth/client.js';
-import type { PutBlob, StoredHeaders } from '../../src/engine/destination/destination.js';
+import { connectContainer } from '../../src/storage/connect.js';
+import type { PutBlob, StoredHeaders } from '../../src/engine/ports/destination.js';
 import { failureReason } from '../../src/engine/failures.js';
 import { useAzurite } from '../support/azurite.js';
 import { connectionStringVia, type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BlobSASPermissions, type ContainerClient } from '@azure/storage-blob';
-import type { CopyRequest } from '../../src/engine/destination/destination.js';
-import { ContainerDestination } from '../../src/engine/destination/container.js';
+import type { CopyRequest } from '../../src/engine/ports/destination.js';
+import { ContainerDestination } from '../../src/storage/container-destination.js';
 import { useAzurite } from '../support/azurite.js';
 import { md5Base64, pseudoRandomBytes } from '../support/files.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { resolveSyncOptions, type RawSyncOptions } from '../../src/engine/options.js';
-import { syncFolder } from '../../src/engine/folder-sync.js';
+import { syncFolder } from '../support/folder-sync.js';
 import type { FileResult, SyncEvents } from '../../src/engine/types.js';
 import { GuardError, UsageError } from '../../src/engine/errors.js';
 import { useAzurite } from '../support/azurite.js';

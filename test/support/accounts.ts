@@ -5,7 +5,7 @@ import {
   generateBlobSASQueryParameters,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import { DEV_ACCOUNT } from '../../src/auth/destination.js';
+import { DEV_ACCOUNT } from '../../src/auth/urls.js';
 import type { AzuriteFixture } from './azurite.js';
 import { md5Base64, pseudoRandomBytes } from './files.js';
 

@@ -5,11 +5,11 @@ import type {
   DeleteOutcome,
   StoredHeaders,
   SyncDestination,
-} from '../../src/engine/destination/destination.js';
+} from '../../src/engine/ports/destination.js';
 import { TransferError } from '../../src/engine/errors.js';
 import { encodedSourceOf } from '../../src/engine/plan/encoding.js';
-import type { PathFilter } from '../../src/engine/source/matcher.js';
-import type { CopySource, EntryReader, SourceListing, SyncSource } from '../../src/engine/source/source.js';
+import type { PathFilter } from '../../src/engine/plan/path-filter.js';
+import type { CopySource, EntryReader, SourceListing, SyncSource } from '../../src/engine/ports/source.js';
 import type { DesiredHeaders, RemoteBlob, SourceEntry } from '../../src/engine/types.js';
 
 export const md5 = (body: Buffer | string) => createHash('md5').update(body).digest('base64');

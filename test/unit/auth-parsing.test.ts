@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { blobServiceUrl, normalizeSas, parseConnectionString, parseContainerUrl } from '../../src/auth/destination.js';
+import { blobServiceUrl, normalizeSas, parseConnectionString, parseContainerUrl } from '../../src/auth/urls.js';
 import { isKnownAuthorityHost } from '../../src/auth/authority.js';
 import { UsageError } from '../../src/engine/errors.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { splitCollisions } from '../../src/engine/plan/collisions.js';
-import { PathFilter } from '../../src/engine/source/matcher.js';
-import { scanSource } from '../../src/engine/source/scan.js';
+import { PathFilter } from '../../src/engine/plan/path-filter.js';
+import { scanSource } from '../../src/engine/local/scan.js';
 import type { SourceEntry } from '../../src/engine/types.js';
 import { makeTree } from '../support/files.js';
 

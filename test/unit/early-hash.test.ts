@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { EarlyHashing } from '../../src/engine/source/early-hash.js';
+import { EarlyHashing } from '../../src/engine/local/early-hash.js';
 import type { HashStats, LocalFile } from '../../src/engine/types.js';
 import { makeTree, md5Base64, pseudoRandomBytes } from '../support/files.js';
 

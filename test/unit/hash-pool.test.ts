@@ -3,8 +3,8 @@ import { mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { hashFiles, hashWorkersFor } from '../../src/engine/source/hash.js';
-import { HashPool } from '../../src/engine/source/hash-pool.js';
+import { hashFiles, hashWorkersFor } from '../../src/engine/local/hash.js';
+import { HashPool } from '../../src/engine/local/hash-pool.js';
 import type { HashStats, LocalFile } from '../../src/engine/types.js';
 import { makeTree, md5Base64, pseudoRandomBytes } from '../support/files.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AnswerParser, type Http1Answer, InvalidAnswerError } from '../../src/auth/http1/answer-parser.js';
+import { AnswerParser, type Http1Answer, InvalidAnswerError } from '../../src/storage/http1/answer-parser.js';
 
 // The lean Put Blob's reading of HTTP/1.1 answers (src/auth/http1/answer-parser.ts). Each answer is fed whole and
 // in every split into two pieces, and byte by byte, as TCP may deliver it.

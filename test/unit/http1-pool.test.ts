@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Http1Pool, type Http1Request } from '../../src/auth/http1/pool.js';
+import { Http1Pool, type Http1Request } from '../../src/storage/http1/pool.js';
 
 // The lean Put Blob's connections (src/auth/http1/pool.ts) against a loopback TCP server that reads each request
 // and answers with whatever bytes a test scripts: reuse, Connection: close, Keep-Alive timeouts, cut connections,
@@ -226,7 +226,7 @@ describe('HTTP/1.1 connection pool', () => {
   });
 
   it('lets the process exit while connections sit idle', async () => {
-    const pool = fileURLToPath(new URL('../../src/auth/http1/pool.ts', import.meta.url));
+    const pool = fileURLToPath(new URL('../../src/storage/http1/pool.ts', import.meta.url));
     const script = [
       `const { Http1Pool } = await import(${JSON.stringify(pool)});`,
       `const pool = new Http1Pool({ secure: false, hostname: '127.0.0.1', port: ${server.port} });`,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ListedBlob, ListPageParser } from '../../src/engine/destination/list-parser.js';
+import { type ListedBlob, ListPageParser } from '../../src/storage/listing/list-parser.js';
 
 /** A List Blobs answer as the service writes it, with every element the sync ignores kept in. */
 const PAGE = `<?xml version="1.0" encoding="utf-8"?>

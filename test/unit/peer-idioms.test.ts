@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/engine/errors.js';
-import { normalizeDestinationPath, validateContainerName } from '../../src/engine/plan/names.js';
-import { explainMissingSource, interpretSourcePath } from '../../src/engine/source/source-path.js';
+import { normalizeDestinationPath, validateContainerName } from '../../src/engine/names/names.js';
+import { explainMissingSource, interpretSourcePath } from '../../src/engine/local/source-path.js';
 import { findUnexpanded } from '../../src/engine/unexpanded.js';
 import { makeTree } from '../support/files.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { retryAfterMs } from '../../src/auth/retry-policy.js';
-import { backoffMs } from '../../src/engine/backoff.js';
+import { retryAfterMs } from '../../src/storage/retry.js';
+import { backoffMs } from '../../src/storage/backoff.js';
 
 const headers = (values: Record<string, string>) => ({
   headers: { get: (name: string) => values[name.toLowerCase()] },

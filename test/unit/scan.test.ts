@@ -3,8 +3,8 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/engine/errors.js';
-import { PathFilter } from '../../src/engine/source/matcher.js';
-import { resolveSourceFolder, scanSource } from '../../src/engine/source/scan.js';
+import { PathFilter } from '../../src/engine/plan/path-filter.js';
+import { resolveSourceFolder, scanSource } from '../../src/engine/local/scan.js';
 import { makeTree } from '../support/files.js';
 
 describe('scanSource (real file system)', () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { storageSharedKeyCredentialPolicy } from '@azure/storage-common';
-import { DEV_ACCOUNT } from '../../src/auth/destination.js';
-import { signSharedKey } from '../../src/auth/shared-key.js';
+import { DEV_ACCOUNT } from '../../src/auth/urls.js';
+import { signSharedKey } from '../../src/storage/shared-key.js';
 import { SOURCE_METADATA } from '../../src/engine/plan/encoding.js';
 
 // The hand-made Shared Key signature (src/auth/shared-key.ts) against the SDK's policy, on the headers a put sends.

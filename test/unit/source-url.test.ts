@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { connectSourceFolder, isContainerUrl, parseSourceUrl } from '../../src/auth/source.js';
-import { DEV_ACCOUNT } from '../../src/auth/destination.js';
+import { connectSourceFolder, isContainerUrl, parseSourceUrl } from '../../src/storage/connect-source.js';
+import { DEV_ACCOUNT } from '../../src/auth/urls.js';
 import { AuthError, UsageError } from '../../src/engine/errors.js';
 import { recoverUrl } from '../../src/platform/azure-devops/source-path.js';
 

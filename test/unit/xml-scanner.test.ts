@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { attribute, XmlScanner } from '../../src/engine/destination/xml-scanner.js';
+import { attribute, XmlScanner } from '../../src/storage/listing/xml-scanner.js';
 
 /** The events of a document fed in chunks of `length`, as `<name attrs` / `/name=text @parents` lines. */
 function eventsOf(xml: string, length = xml.length): string[] {

@@ -1,5 +1,5 @@
 import type { ContainerClient } from '@azure/storage-blob';
-import { blobNameFor } from '../../engine/plan/names.js';
+import { blobNameFor } from '../../engine/names/names.js';
 import { SummaryBuilder } from '../../engine/summary.js';
 import type { SyncEvents, SyncOptions, SyncSummary } from '../../engine/types.js';
 import type { CommentOutcome, PullRequestCommenter, PullRequestContext } from '../pr-comment/poster.js';
@@ -8,7 +8,7 @@ import { commentMarker, deployedComment, removedComment } from './comment.js';
 import { describeDuration } from './duration.js';
 import { previewFolder, previewFolderGlob, previewParent, pullRequestOfFolder } from './folders.js';
 import { type PreviewOptions, type RawPreviewOptions, resolvePreviewOptions } from './options.js';
-import { PreviewStore } from './store.js';
+import { PreviewStore } from '../../storage/preview-store.js';
 
 /** What a face knows about previews: the inputs, the pull request this run builds, and how to comment on it. */
 export interface PreviewRequest {

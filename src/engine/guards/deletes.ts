@@ -1,5 +1,5 @@
 import { GuardError, UsageError } from '../errors.js';
-import type { SourceListing } from '../source/source.js';
+import type { SourceListing } from '../ports/source.js';
 import type { DeleteDecision, Plan, SourceEntry, SyncOptions } from '../types.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { SyncDestination } from '../destination/destination.js';
+import type { SyncDestination } from '../ports/destination.js';
 import { type AbsentSince, type GraceChanges, hasChanges, mergeGrace, parseGrace, serializeGrace } from './grace.js';
 
 export interface LoadedGrace {

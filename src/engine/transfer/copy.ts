@@ -1,7 +1,7 @@
-import type { StoredHeaders, SyncDestination } from '../destination/destination.js';
+import type { StoredHeaders, SyncDestination } from '../ports/destination.js';
 import { failureReason, isRefused, statusOf } from '../failures.js';
-import { blobNameProblem } from '../plan/names.js';
-import type { CopySource } from '../source/source.js';
+import { blobNameProblem } from '../names/names.js';
+import type { CopySource } from '../ports/source.js';
 import type { AccessTier, FileResult, SourceEntry, UploadItem } from '../types.js';
 
 export interface CopyContext<E extends SourceEntry> {

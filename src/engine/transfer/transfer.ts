@@ -1,9 +1,9 @@
 import pLimit from 'p-limit';
-import type { SyncDestination } from '../destination/destination.js';
+import type { SyncDestination } from '../ports/destination.js';
 import { AuthError } from '../errors.js';
 import { failureReason, isRefused, PERMISSION_HINT } from '../failures.js';
-import { blobNameProblem } from '../plan/names.js';
-import type { SyncSource } from '../source/source.js';
+import { blobNameProblem } from '../names/names.js';
+import type { SyncSource } from '../ports/source.js';
 import type { SummaryBuilder } from '../summary.js';
 import type {
   FileResult,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { sourceMetadata } from '../plan/encoding.js';
-import type { EntryReader } from '../source/source.js';
+import type { EntryReader } from '../ports/source.js';
 import { createEncoder, encodeBuffer, type ContentEncoding } from './encode.js';
 import { SINGLE_SHOT_MAX, upload, type UploadOutcome, type UploadRequest } from './upload.js';
 

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
-import type { StoredHeaders, SyncDestination } from '../destination/destination.js';
+import type { StoredHeaders, SyncDestination } from '../ports/destination.js';
 import { TransferError } from '../errors.js';
-import type { EntryReader } from '../source/source.js';
+import type { EntryReader } from '../ports/source.js';
 import type { AccessTier } from '../types.js';
 import type { ByteBudget } from './budget.js';
 

@@ -1,7 +1,7 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import * as tl from 'azure-pipelines-task-lib/task.js';
-import type { StorageAuth } from '../../auth/client.js';
-import { blobServiceUrl, connectionStringWithEndpoint } from '../../auth/destination.js';
+import type { StorageAuth } from '../../storage/connect.js';
+import { blobServiceUrl, connectionStringWithEndpoint } from '../../auth/urls.js';
 import { briefIdentityError } from '../../auth/identity-errors.js';
 import { refuseEntraOverHttp } from '../../auth/plain-http.js';
 import { AuthError, UsageError } from '../../engine/errors.js';

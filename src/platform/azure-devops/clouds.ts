@@ -1,4 +1,4 @@
-import { blobServiceUrl } from '../../auth/destination.js';
+import { blobServiceUrl } from '../../auth/urls.js';
 import { UsageError } from '../../engine/errors.js';
 
 /** `environment` of an AzureRM service connection → the storage endpoint suffix of that cloud. */

@@ -1,5 +1,5 @@
 import * as tl from 'azure-pipelines-task-lib/task.js';
-import { azureReposCommenter, otherProviderCommenter } from '../../deploy/pr-comment/azure-devops.js';
+import { azureReposCommenter, otherProviderCommenter } from './pr-comment.js';
 import type { PullRequestCommenter, PullRequestContext } from '../../deploy/pr-comment/poster.js';
 import { quietly } from './quiet.js';
 

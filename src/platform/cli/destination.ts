@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { StorageAuth } from '../../auth/client.js';
-import { accountNameOf, blobServiceUrl, parseContainerUrl } from '../../auth/destination.js';
+import type { StorageAuth } from '../../storage/connect.js';
+import { accountNameOf, blobServiceUrl, parseContainerUrl } from '../../auth/urls.js';
 import { refuseEntraOverHttp } from '../../auth/plain-http.js';
 import { UsageError } from '../../engine/errors.js';
 import { startAzurite, type RunningAzurite } from '../../emulator/azurite.js';

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
-import type { StorageAuth } from '../../auth/client.js';
+import type { StorageAuth } from '../../storage/connect.js';
 import { authorityOrigin } from '../../auth/authority.js';
-import { accountNameOf, blobServiceUrl, connectionStringWithEndpoint } from '../../auth/destination.js';
+import { accountNameOf, blobServiceUrl, connectionStringWithEndpoint } from '../../auth/urls.js';
 import { refuseEntraOverHttp } from '../../auth/plain-http.js';
 import { AuthError, UsageError } from '../../engine/errors.js';
 import { type AuthInputs, SECRET_INPUTS } from './inputs.js';

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import * as core from '@actions/core';
-import { githubCommenter } from '../../deploy/pr-comment/github.js';
+import { githubCommenter } from './pr-comment.js';
 import type { OptionKey } from '../../engine/errors.js';
 import { redact } from '../../engine/redact.js';
 import { countsLine, failedFilesMessage } from '../../report/lines.js';

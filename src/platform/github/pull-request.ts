@@ -1,5 +1,5 @@
 import { context, getOctokit } from '@actions/github';
-import type { GithubRepository } from '../../deploy/pr-comment/github.js';
+import type { GithubRepository } from './pr-comment.js';
 import type { PullRequestContext } from '../../deploy/pr-comment/poster.js';
 import { GuardError, UsageError } from '../../engine/errors.js';
 import { statusOf } from '../../engine/failures.js';

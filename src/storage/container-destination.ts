@@ -1,6 +1,6 @@
 import type { ContainerClient } from '@azure/storage-blob';
-import type { RemoteBlob } from '../types.js';
-import { statusOf } from '../failures.js';
+import type { RemoteBlob } from '../engine/types.js';
+import { statusOf } from '../engine/failures.js';
 import { classifyFatal } from './classify.js';
 import type {
   CopyCall,
@@ -10,8 +10,8 @@ import type {
   StoredHeaders,
   SyncDestination,
   WriteOptions,
-} from './destination.js';
-import { DEFAULT_LIST_LIMITS, eachRemoteBlob } from './listing.js';
+} from '../engine/ports/destination.js';
+import { DEFAULT_LIST_LIMITS, eachRemoteBlob } from './listing/listing.js';
 import { checkSasGrants } from './sas-check.js';
 import { type CopyLimits, httpHeaders, ServerCopy } from './server-copy.js';
 

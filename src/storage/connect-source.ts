@@ -5,15 +5,15 @@ import {
   type UserDelegationKey,
 } from '@azure/storage-blob';
 import { AuthError, type OptionTerms, UsageError } from '../engine/errors.js';
-import type { ContainerFolder } from '../engine/source/container-folder.js';
-import { type ClientOptions, connectContainer, serviceClient, type StorageAuth } from './client.js';
+import type { ContainerFolder } from './container-source.js';
+import { type ClientOptions, connectContainer, serviceClient, type StorageAuth } from './connect.js';
 import {
   accountNameOf,
   type ContainerUrl,
   normalizeSas,
   parseConnectionString,
   parseContainerUrl,
-} from './destination.js';
+} from '../auth/urls.js';
 
 /**
  * How long a read-only SAS the product signs for one copy stays valid. A synchronous copy is one request; an

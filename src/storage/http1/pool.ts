@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { abortError } from '../retry-policy.js';
+import { abortError } from '../retry.js';
 import { AnswerParser, type Http1Answer } from './answer-parser.js';
 
 /*

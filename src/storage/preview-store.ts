@@ -1,7 +1,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import pLimit from 'p-limit';
-import { statusOf } from '../../engine/failures.js';
-import { isToolState, TOOL_STATE_FOLDER } from '../../engine/plan/names.js';
+import { statusOf } from '../engine/failures.js';
+import { isToolState, TOOL_STATE_FOLDER } from '../engine/names/names.js';
 
 /** What a preview run records in the preview folder, so retention counts from the last deploy, not blob dates. */
 export interface DeployRecord {

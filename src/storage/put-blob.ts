@@ -6,8 +6,8 @@ import {
 } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { StorageOAuthScopes } from '@azure/storage-blob';
-import { backoffMs, sleep } from '../engine/backoff.js';
-import type { PutBlob, StoredHeaders, WriteOptions } from '../engine/destination/destination.js';
+import { backoffMs, sleep } from './backoff.js';
+import type { PutBlob, StoredHeaders, WriteOptions } from '../engine/ports/destination.js';
 import {
   abortError,
   type HeaderSource,
@@ -16,7 +16,7 @@ import {
   retryAfterMs,
   type RetrySettings,
   timeoutError,
-} from './retry-policy.js';
+} from './retry.js';
 import { Http1Pool } from './http1/pool.js';
 import { signSharedKey } from './shared-key.js';
 

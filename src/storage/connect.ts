@@ -7,13 +7,13 @@ import {
   type Pipeline,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import type { PutBlob } from '../engine/destination/destination.js';
+import type { PutBlob } from '../engine/ports/destination.js';
 import { UsageError } from '../engine/errors.js';
-import { validateContainerName } from '../engine/plan/names.js';
-import { normalizeSas, parseConnectionString } from './destination.js';
-import { refuseEntraOverHttp } from './plain-http.js';
+import { validateContainerName } from '../engine/names/names.js';
+import { normalizeSas, parseConnectionString } from '../auth/urls.js';
+import { refuseEntraOverHttp } from '../auth/plain-http.js';
 import { createPutBlob, proxyConfigured, type PutSigner } from './put-blob.js';
-import { retryPolicyFactory, type RetrySettings } from './retry-policy.js';
+import { retryPolicyFactory, type RetrySettings } from './retry.js';
 
 /** How to reach the account. Entry points decide which; this module only builds the client. */
 export type StorageAuth =

@@ -1,4 +1,4 @@
-import type { CopySource } from '../source/source.js';
+import type { CopySource } from './source.js';
 import type { AccessTier, RemoteBlob } from '../types.js';
 
 /** Every header the sync writes on a blob. Headers left undefined are stored empty. */

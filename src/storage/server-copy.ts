@@ -1,7 +1,7 @@
 import type { BlobHTTPHeaders, BlockBlobClient } from '@azure/storage-blob';
-import { TransferError } from '../errors.js';
-import { statusOf, storageErrorCode } from '../failures.js';
-import type { CopyCall, CopyRequest, StoredHeaders } from './destination.js';
+import { TransferError } from '../engine/errors.js';
+import { statusOf, storageErrorCode } from '../engine/failures.js';
+import type { CopyCall, CopyRequest, StoredHeaders } from '../engine/ports/destination.js';
 
 const MiB = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 import { getBearerHandler, WebApi } from 'azure-devops-node-api';
 import { CommentThreadStatus, CommentType } from 'azure-devops-node-api/interfaces/GitInterfaces.js';
 import { statusOf } from '../../engine/failures.js';
-import type { CommentOutcome, PullRequestCommenter } from './poster.js';
+import type { CommentOutcome, PullRequestCommenter } from '../../deploy/pr-comment/poster.js';
 
 export interface AzureReposTarget {
   /** System.CollectionUri, e.g. https://dev.azure.com/fabrikam/ */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PathFilter } from '../../src/engine/source/matcher.js';
+import { PathFilter } from '../../src/engine/plan/path-filter.js';
 
 describe('PathFilter', () => {
   it('includes everything, hidden files too, by default', () => {

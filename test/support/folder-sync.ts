@@ -1,7 +1,7 @@
-import { ContainerDestination, type ContainerTarget } from './destination/container.js';
-import { LocalFolderSource } from './source/local-folder.js';
-import { sync } from './sync.js';
-import type { SyncEvents, SyncOptions, SyncSummary } from './types.js';
+import { ContainerDestination, type ContainerTarget } from '../../src/storage/container-destination.js';
+import { LocalFolderSource } from '../../src/engine/local/local-folder.js';
+import { sync } from '../../src/engine/sync.js';
+import type { SyncEvents, SyncOptions, SyncSummary } from '../../src/engine/types.js';
 
 /** The sync every entry point runs today: a local folder into a folder of a container. */
 export async function syncFolder(

@@ -1,6 +1,6 @@
-import type { StoredHeaders } from '../destination/destination.js';
+import type { StoredHeaders } from './destination.js';
 import type { DesiredHeaders, Failure, HashStats, SourceEntry } from '../types.js';
-import type { PathFilter } from './matcher.js';
+import type { PathFilter } from '../plan/path-filter.js';
 
 /** What a source holds: the entries that take part, and what could not be read. */
 export interface SourceListing<E extends SourceEntry> {

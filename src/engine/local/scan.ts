@@ -2,10 +2,10 @@ import { promises as fs, type Dirent, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
-import { serviceName } from '../plan/names.js';
+import { serviceName } from '../names/names.js';
 import { flatCopy } from '../strings.js';
 import { explainMissingSource } from './source-path.js';
-import type { PathFilter } from './matcher.js';
+import type { PathFilter } from '../plan/path-filter.js';
 import type { Failure, LocalFile } from '../types.js';
 
 export interface ScanResult {

@@ -1,5 +1,5 @@
 import type { HttpOperationResponse, RequestPolicy, RequestPolicyFactory, WebResource } from '@azure/storage-blob';
-import { backoffMs, sleep } from '../engine/backoff.js';
+import { backoffMs, sleep } from './backoff.js';
 
 export interface RetrySettings {
   /** Attempts per request, the first included. */

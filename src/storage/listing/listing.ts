@@ -1,9 +1,9 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ListedBlob } from './list-parser.js';
 import { type ListLimits, listPage } from './list-request.js';
-import { isToolState, relativeBlobName } from '../plan/names.js';
-import { detachedBlob } from '../strings.js';
-import type { RemoteBlob } from '../types.js';
+import { isToolState, relativeBlobName } from '../../engine/names/names.js';
+import { detachedBlob } from '../../engine/strings.js';
+import type { RemoteBlob } from '../../engine/types.js';
 
 export const DEFAULT_LIST_LIMITS: ListLimits = { tryTimeoutMs: 120_000, maxTries: 6 };
 

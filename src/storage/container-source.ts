@@ -1,11 +1,11 @@
 import type { ContainerClient } from '@azure/storage-blob';
-import { classifyFatal } from '../destination/classify.js';
-import { DEFAULT_LIST_LIMITS, listRemote } from '../destination/listing.js';
-import { TransferError, UsageError } from '../errors.js';
-import { statusOf } from '../failures.js';
-import type { DesiredHeaders, RemoteBlob } from '../types.js';
-import type { PathFilter } from './matcher.js';
-import type { CopySource, EntryReader, SourceListing, SyncSource } from './source.js';
+import { classifyFatal } from './classify.js';
+import { DEFAULT_LIST_LIMITS, listRemote } from './listing/listing.js';
+import { TransferError, UsageError } from '../engine/errors.js';
+import { statusOf } from '../engine/failures.js';
+import type { DesiredHeaders, RemoteBlob } from '../engine/types.js';
+import type { PathFilter } from '../engine/plan/path-filter.js';
+import type { CopySource, EntryReader, SourceListing, SyncSource } from '../engine/ports/source.js';
 
 /** A folder of a container as a sync's source, with what the auth layer worked out for reading it. */
 export interface ContainerFolder {

@@ -1,6 +1,6 @@
-import { flatCopy } from '../strings.js';
-import { encodedSourceOf, SOURCE_METADATA } from '../plan/encoding.js';
-import type { RemoteBlob } from '../types.js';
+import { flatCopy } from '../../engine/strings.js';
+import { encodedSourceOf, SOURCE_METADATA } from '../../engine/plan/encoding.js';
+import type { RemoteBlob } from '../../engine/types.js';
 import { attribute, XmlScanner } from './xml-scanner.js';
 
 /**

@@ -2,10 +2,10 @@ import { closeSync, fstatSync, openSync, promises as fs, read, statSync, type St
 import { TransferError } from '../errors.js';
 import type { HashStats, LocalFile } from '../types.js';
 import { EarlyHashing } from './early-hash.js';
-import type { PathFilter } from './matcher.js';
+import type { PathFilter } from '../plan/path-filter.js';
 import { resolveSourceFolder, scanSource } from './scan.js';
 import { interpretSourcePath } from './source-path.js';
-import type { EntryReader, SourceListing, SyncSource } from './source.js';
+import type { EntryReader, SourceListing, SyncSource } from '../ports/source.js';
 
 /** Files hashed at once when there are too few to start worker threads for (see hash.ts). */
 const HASH_CONCURRENCY = 8;

@@ -1,6 +1,6 @@
 import { getOctokit } from '@actions/github';
 import { statusOf } from '../../engine/failures.js';
-import type { CommentOutcome, PullRequestCommenter } from './poster.js';
+import type { CommentOutcome, PullRequestCommenter } from '../../deploy/pr-comment/poster.js';
 
 export interface GithubRepository {
   owner: string;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { compile, lastMatch } from '../plan/headers.js';
 import type { SourceEntry, SyncOptions } from '../types.js';
-import type { SyncSource } from './source.js';
+import type { SyncSource } from '../ports/source.js';
 
 /** How much of a file its type is read from: what AzCopy (Go's http.DetectContentType) reads. */
 export const SNIFF_BYTES = 512;

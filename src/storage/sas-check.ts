@@ -1,4 +1,4 @@
-import { AuthError } from '../errors.js';
+import { AuthError } from '../engine/errors.js';
 
 const PERMISSION_NAMES: Record<string, string> = { l: 'list (l)', w: 'write (w)', d: 'delete (d)' };
 

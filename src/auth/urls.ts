@@ -1,5 +1,5 @@
 import { UsageError } from '../engine/errors.js';
-import { normalizeDestinationPath, validateContainerName } from '../engine/plan/names.js';
+import { normalizeDestinationPath, validateContainerName } from '../engine/names/names.js';
 import { refuseUnexpanded } from '../engine/unexpanded.js';
 
 /** A container URL taken apart: `https://acct.blob.core.windows.net/site/v2?sv=…` → service URL, container, path, SAS. */

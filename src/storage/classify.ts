@@ -1,5 +1,5 @@
-import { AuthError, DestinationError, type SyncError, UsageError } from '../errors.js';
-import { failureReason, isRefused, PERMISSION_HINT, storageErrorCode } from '../failures.js';
+import { AuthError, DestinationError, type SyncError, UsageError } from '../engine/errors.js';
+import { failureReason, isRefused, PERMISSION_HINT, storageErrorCode } from '../engine/failures.js';
 
 const NETWORK_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 /** Connections that opened but kept breaking or stalling, even after retries. */
