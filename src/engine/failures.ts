@@ -1,4 +1,4 @@
-import { TransferError } from './errors.js';
+import { DestinationError, TransferError } from './errors.js';
 import { redact } from './redact.js';
 
 /** The shape of the storage SDK's errors (RestError), and of Node's system errors, as far as the engine reads them. */
@@ -43,4 +43,12 @@ export function failureReason(error: unknown): string {
 function firstLine(text: string): string {
   const line = text.split('\n')[0] ?? '';
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+/** The container does not exist, and the run may not create it. */
+export function containerMissing(label: string): DestinationError {
+  return new DestinationError(
+    `The container at ${label} does not exist.`,
+    (t) => `Create it first (az storage container create), check the name, or pass ${t.set('createContainer')}.`,
+  );
 }

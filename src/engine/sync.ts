@@ -1,10 +1,9 @@
 import pLimit from 'p-limit';
-import { containerMissing } from '../storage/classify.js';
 import type { SyncDestination } from './ports/destination.js';
-import { failureReason } from './failures.js';
+import { containerMissing, failureReason } from './failures.js';
+import { DeleteGrace } from './guards/delete-grace.js';
 import { enforceDeleteDecision, guardEmptySource, weighDeletes } from './guards/deletes.js';
-import { applyGrace, GRACE_STATE_NAME, type GraceChanges } from './guards/grace.js';
-import { type LoadedGrace, loadGrace, saveGrace } from './guards/grace-store.js';
+import { GRACE_STATE_NAME } from './guards/grace.js';
 import { ListingFeed } from './plan/listing-feed.js';
 import { PlanMatcher } from './plan/matcher.js';
 import { splitCollisions } from './plan/collisions.js';
@@ -18,7 +17,7 @@ import { sniffContentTypes } from './local/sniff.js';
 import type { SourceListing, SyncSource } from './ports/source.js';
 import { SummaryBuilder } from './summary.js';
 import { deleteExtras, transferChanges } from './transfer/transfer.js';
-import type { GraceReport, Plan, SourceEntry, SyncEvents, SyncOptions, SyncSummary } from './types.js';
+import type { DeleteDecision, Plan, SourceEntry, SyncEvents, SyncOptions, SyncSummary } from './types.js';
 
 export interface SyncEnds<E extends SourceEntry> {
   source: SyncSource<E>;
@@ -26,26 +25,73 @@ export interface SyncEnds<E extends SourceEntry> {
 }
 
 /**
- * Makes the destination match the source, in phases: list both (at once), hash what must be compared, plan, guard,
- * upload, then delete extras only if nothing failed. Per-file failures land in the summary; errors that make the
- * whole run pointless (bad input, refused credentials, an unreachable account, a tripped guard) are thrown.
+ * Makes the destination match the source, in phases: list both (at once), plan (hashing what must be compared),
+ * guard, transfer, delete extras only if nothing failed, save the delete grace's state. Per-file failures land in the
+ * summary; errors that make the whole run pointless (bad input, refused credentials, an unreachable account, a
+ * tripped guard) are thrown.
  */
 export async function sync<E extends SourceEntry>(
   options: SyncOptions,
-  { source, destination }: SyncEnds<E>,
+  ends: SyncEnds<E>,
   events: SyncEvents = {},
 ): Promise<SyncSummary> {
-  const summary = new SummaryBuilder();
-  destination.checkAccess({ write: !options.dryRun, delete: options.deleteDestination && !options.dryRun });
-  const filter = new PathFilter(options.include, options.exclude);
+  const run = new SyncRun(options, ends, events);
   try {
-    // The destination is listed while the source is (and small files hashed): both take seconds on large trees.
-    // The sync's own state is never a file of the destination: not compared, not counted, not deleted.
+    const listed = await run.listBoth();
+    const plan = await run.plan(listed);
+    const guard = run.guard(plan);
+    if (options.dryRun) return await run.dryRun(plan, guard);
+    await run.transfer(plan);
+    const deleted = await run.deleteExtras(plan);
+    await run.saveState(deleted);
+    return run.finish(plan, guard);
+  } finally {
+    await ends.source.close();
+  }
+}
+
+/** What the first phase leaves for the next: the source's entries and the destination's listing under way. */
+interface Listed<E extends SourceEntry> {
+  entries: SourceListing<E>;
+  feed: ListingFeed<E>;
+  listing: Promise<{ value: boolean } | { error: unknown }>;
+}
+
+/** One sync's phases and the state they share. */
+class SyncRun<E extends SourceEntry> {
+  private readonly summary = new SummaryBuilder();
+  private readonly filter: PathFilter;
+  private readonly source: SyncSource<E>;
+  private readonly destination: SyncDestination;
+  private grace?: DeleteGrace;
+  private deletesSkipped?: string;
+
+  constructor(
+    private readonly options: SyncOptions,
+    ends: SyncEnds<E>,
+    private readonly events: SyncEvents,
+  ) {
+    ({ source: this.source, destination: this.destination } = ends);
+    this.destination.checkAccess({
+      write: !options.dryRun,
+      delete: options.deleteDestination && !options.dryRun,
+    });
+    this.filter = new PathFilter(options.include, options.exclude);
+  }
+
+  /**
+   * Lists the destination while the source is scanned (both take seconds on large trees), and small files are hashed
+   * meanwhile. The sync's own state is never a file of the destination: not compared, not counted, not deleted.
+   */
+  async listBoth(): Promise<Listed<E>> {
+    const { options, events } = this;
     const feed = new ListingFeed<E>((name) => name === GRACE_STATE_NAME);
-    const listing = settled(destination.list(feed.take));
-    const graceOn = options.deleteDestination && options.deleteGraceMs > 0;
-    const stateName = blobNameFor(options.destinationPath, GRACE_STATE_NAME);
-    const graceRead = graceOn ? settled(loadGrace(destination, stateName)) : undefined;
+    const listing = settled(this.destination.list(feed.take));
+    if (options.deleteDestination && options.deleteGraceMs > 0) {
+      // Read while the destination is listed: one small blob.
+      const stateName = blobNameFor(options.destinationPath, GRACE_STATE_NAME);
+      this.grace = DeleteGrace.load(this.destination, stateName, options.deleteGraceMs);
+    }
     let listed = false;
     void listing.then(() => (listed = true));
 
@@ -53,30 +99,32 @@ export async function sync<E extends SourceEntry>(
     // Files found while the listing runs can be hashed meanwhile (a re-sync needs most of their MD5s): this shard's.
     const hashAhead =
       options.compare === 'md5' ? (entry: E) => !listed && inShard(entry.name, options.shard) : undefined;
-    const entries = distinctNames(ownShard(await source.list(filter, hashAhead), options.shard), summary, events);
+    const scanned = await this.source.list(this.filter, hashAhead);
+    const entries = distinctNames(ownShard(scanned, options.shard), this.summary, events);
     entries.warnings.forEach((warning) => events.warning?.(warning));
     const emptyWarning = guardEmptySource(entries.whole, options);
     if (emptyWarning) events.warning?.(emptyWarning);
+    return { entries, feed, listing };
+  }
 
+  /** Matches the listing against the entries as it streams in, hashes what must be compared, applies the grace. */
+  async plan({ entries, feed, listing }: Listed<E>): Promise<Plan<E>> {
+    const { options, events, source, summary } = this;
     // The headers a file should carry are known before the listing is matched against the files as it streams in.
     // A copy source is never read by the runner: no sniffing (its blobs carry their own Content-Type).
     const sniffed = source.copySource
       ? new Map<string, string>()
       : await sniffContentTypes(source, entries.entries, options);
     const reserved = entries.entries.filter((e) => isToolState(e.name));
-    const matcher = planMatcher(
-      options,
+    const matcher = this.matcher(
       reserved.length > 0 ? entries.entries.filter((e) => !isToolState(e.name)) : entries.entries,
-      filter,
       sniffed,
-      source,
     );
-    // The grace state (one small blob, read meanwhile) says which listed names the grace must know about.
-    const graceSeen = graceRead && (await graceRead);
-    feed.attach(matcher, graceSeen && 'value' in graceSeen ? graceSeen.value.state : undefined);
+    // The grace state says which listed names the grace must know about.
+    feed.attach(matcher, await this.grace?.watched());
 
     events.phase?.('list');
-    await listedOrCreated(options, destination, events, await listing);
+    await this.listedOrCreated(await listing);
 
     events.phase?.('hash');
     const unreadable = await source.hash(matcher.needingHash(), (stats) => events.hashed?.(stats));
@@ -87,100 +135,110 @@ export async function sync<E extends SourceEntry>(
     events.phase?.('plan');
     let plan = matcher.finish(unreadable);
     if (source.copySource) plan.copies = true;
-    let grace: { loaded: LoadedGrace; changes: GraceChanges } | undefined;
-    if (graceRead) {
-      const loaded = unwrap(await graceRead);
-      if (loaded.damaged) events.warning?.(DAMAGED_STATE);
-      const applied = applyGrace(plan, loaded.state, feed.listedWatched, options.deleteGraceMs, Date.now());
-      plan = applied.plan;
-      grace = { loaded, changes: applied.changes };
-    }
+    if (this.grace) plan = await this.grace.apply(plan, feed.listedWatched, events);
     events.plan?.(plan);
-    const deleteGuard = plan.delete.length > 0 ? weighDeletes(plan, options) : undefined;
-    if (deleteGuard) {
-      events.guard?.(deleteGuard);
-      enforceDeleteDecision(deleteGuard);
-    }
+    return plan;
+  }
 
-    let graceState: GraceReport['state'] = 'not saved';
-    const transfer = source.copySource ? 'copy' : 'upload';
-    const done = (deletesSkipped?: string) =>
-      summary.build({
-        source: source.label,
-        destination: destination.label,
-        dryRun: options.dryRun,
-        deletesSkipped,
-        deleteGuard,
-        deleteGrace: grace && graceReport(plan, options.deleteGraceMs, graceState),
-        transfer,
-      });
-    /** Saves the grace state after the run's deletes (or without them, when a failure held them back). */
-    const saveState = async (deleted: readonly string[]) => {
-      if (!grace) return;
-      deleted.forEach((name) => grace.changes.removed.add(name));
-      graceState = await saveGrace(destination, stateName, grace.loaded, grace.changes);
-      if (graceState === 'conflict') events.warning?.(STATE_CONFLICT);
-    };
-    const blocked = () =>
-      `${summary.failedCount} file(s) failed, so none of the ${plan.delete.length} extra blob(s) ${options.dryRun ? 'would be' : 'were'} deleted.`;
+  /** The delete guard's decision on a plan that deletes something; throws when it refuses. */
+  guard(plan: Plan<E>): DeleteDecision | undefined {
+    if (plan.delete.length === 0) return undefined;
+    const decision = weighDeletes(plan, this.options);
+    this.events.guard?.(decision);
+    enforceDeleteDecision(decision);
+    return decision;
+  }
 
-    if (options.dryRun) {
-      // A copy source is never opened: the service reads it.
-      const unopenable = source.copySource
-        ? new Map<E, string>()
-        : await probeUploads(source, plan, options.concurrency);
-      recordPlanned(plan, unopenable, summary, transfer === 'copy' ? 'copied' : 'uploaded');
-      return done(plan.delete.length > 0 && summary.failedCount > 0 ? blocked() : undefined);
-    }
+  /** The plan counted as a real run would carry it out; what could not be opened fails here too. */
+  async dryRun(plan: Plan<E>, guard: DeleteDecision | undefined): Promise<SyncSummary> {
+    // A copy source is never opened: the service reads it.
+    const unopenable = this.source.copySource
+      ? new Map<E, string>()
+      : await probeUploads(this.source, plan, this.options.concurrency);
+    recordPlanned(plan, unopenable, this.summary, this.source.copySource ? 'copied' : 'uploaded');
+    if (plan.delete.length > 0 && this.summary.failedCount > 0) this.deletesSkipped = this.blocked(plan);
+    return this.finish(plan, guard);
+  }
 
+  async transfer(plan: Plan<E>): Promise<void> {
     for (const entry of plan.skip) {
       const result = { action: 'skipped', name: entry.name, bytes: entry.size } as const;
-      summary.record(result);
-      events.file?.(result);
+      this.summary.record(result);
+      this.events.file?.(result);
     }
-    const context = { source, destination, options, events, summary };
-    events.phase?.('upload');
-    await transferChanges(context, plan);
+    this.events.phase?.('upload');
+    await transferChanges(this.context(), plan);
+  }
 
-    if (plan.delete.length === 0) {
-      await saveState([]);
-      return done();
+  /** Deletes the extras, only when every transfer succeeded; returns the names (relative) that are gone. */
+  async deleteExtras(plan: Plan<E>): Promise<string[]> {
+    if (plan.delete.length === 0) return [];
+    if (this.summary.failedCount > 0) {
+      this.deletesSkipped = this.blocked(plan);
+      this.events.warning?.(this.deletesSkipped);
+      return [];
     }
-    if (summary.failedCount > 0) {
-      const reason = blocked();
-      events.warning?.(reason);
-      await saveState([]);
-      return done(reason);
-    }
-    events.phase?.('delete');
-    await saveState(await deleteExtras(context, plan.delete));
-    return done();
-  } finally {
-    await source.close();
+    this.events.phase?.('delete');
+    return deleteExtras(this.context(), plan.delete);
+  }
+
+  /** Saves the delete grace's state after the run's deletes (or without them, when a failure held them back). */
+  async saveState(deleted: readonly string[]): Promise<void> {
+    await this.grace?.save(deleted, this.events);
+  }
+
+  finish(plan: Plan<E>, deleteGuard: DeleteDecision | undefined): SyncSummary {
+    return this.summary.build({
+      source: this.source.label,
+      destination: this.destination.label,
+      dryRun: this.options.dryRun,
+      deletesSkipped: this.deletesSkipped,
+      deleteGuard,
+      deleteGrace: this.grace?.report(plan),
+      transfer: this.source.copySource ? 'copy' : 'upload',
+    });
+  }
+
+  private blocked(plan: Plan<E>): string {
+    const verb = this.options.dryRun ? 'would be' : 'were';
+    return `${this.summary.failedCount} file(s) failed, so none of the ${plan.delete.length} extra blob(s) ${verb} deleted.`;
+  }
+
+  private context() {
+    const { source, destination, options, events, summary } = this;
+    return { source, destination, options, events, summary };
+  }
+
+  private async listedOrCreated(listing: { value: boolean } | { error: unknown }): Promise<void> {
+    if ('error' in listing) throw listing.error;
+    if (listing.value) return;
+    if (!this.options.createContainer) throw containerMissing(this.destination.label);
+    if (this.options.dryRun) this.events.warning?.(`The container does not exist yet; a real run would create it.`);
+    else await this.destination.createContainer();
+  }
+
+  /** The diff of these entries against the listing, fed blob by blob (see PlanMatcher). */
+  private matcher(entries: readonly E[], sniffed: ReadonlyMap<string, string>): PlanMatcher<E> {
+    const { options, source, filter } = this;
+    const headers = new HeaderResolver(options.contentTypeRules, options.cacheControlRules, sniffed);
+    // The service copies a source blob's bytes as they are: compress rules apply to local files only.
+    const encodings = source.copySource ? undefined : new EncodingResolver(options.compressRules);
+    const protectedFolders = new ProtectedFolders(options.protect);
+    return new PlanMatcher(entries, {
+      compare: options.compare,
+      deleteDestination: options.deleteDestination,
+      blobName: (name) => blobNameFor(options.destinationPath, name),
+      headersFor: (name, entry) => headers.resolve(name, source.inheritedHeaders?.(entry)),
+      inScope: (name) => filter.matches(name) && inShard(name, options.shard),
+      encodingFor: encodings && ((name) => encodings.resolve(name)),
+      isProtected: (name) => protectedFolders.covers(name),
+    });
   }
 }
 
 // A file there would never be listed (the listing leaves the tool's state out), so it would be sent on every run, and
 // could overwrite the delete grace state or a preview's deploy record.
 const RESERVED_FOLDER = `${TOOL_STATE_FOLDER}/ folders are reserved for this tool's own state (the delete grace, preview records); exclude the file (e.g. **/${TOOL_STATE_FOLDER}/**) or rename its folder`;
-const DAMAGED_STATE = `The delete grace state (${GRACE_STATE_NAME}) could not be read; it is written anew, and every blob absent from the source starts its grace again.`;
-const STATE_CONFLICT = `Other runs kept rewriting the delete grace state (${GRACE_STATE_NAME}), so this run's changes to it were not saved; the next run records them (blobs are kept longer, never deleted sooner).`;
-
-function graceReport(plan: Plan, graceMs: number, state: GraceReport['state']): GraceReport {
-  const kept = plan.kept ?? [];
-  const next = kept[0]?.goesAt;
-  return {
-    graceMs,
-    kept: kept.length,
-    nextDeleteAt: next === undefined ? undefined : new Date(next).toISOString(),
-    state,
-  };
-}
-
-function unwrap<T>(outcome: { value: T } | { error: unknown }): T {
-  if ('error' in outcome) throw outcome.error;
-  return outcome.value;
-}
 
 /** A promise that never rejects, so an error waits until the run is ready for it (and is never unhandled). */
 function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
@@ -188,42 +246,6 @@ function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknow
     (value) => ({ value }),
     (error: unknown) => ({ error }),
   );
-}
-
-async function listedOrCreated(
-  options: SyncOptions,
-  destination: SyncDestination,
-  events: SyncEvents,
-  listing: { value: boolean } | { error: unknown },
-): Promise<void> {
-  if ('error' in listing) throw listing.error;
-  if (listing.value) return;
-  if (!options.createContainer) throw containerMissing(destination.label);
-  if (options.dryRun) events.warning?.(`The container does not exist yet; a real run would create it.`);
-  else await destination.createContainer();
-}
-
-/** The diff of these entries against the listing, fed blob by blob (see PlanMatcher). */
-function planMatcher<E extends SourceEntry>(
-  options: SyncOptions,
-  entries: readonly E[],
-  filter: PathFilter,
-  sniffed: ReadonlyMap<string, string>,
-  source: SyncSource<E>,
-): PlanMatcher<E> {
-  const headers = new HeaderResolver(options.contentTypeRules, options.cacheControlRules, sniffed);
-  // The service copies a source blob's bytes as they are: compress rules apply to local files only.
-  const encodings = source.copySource ? undefined : new EncodingResolver(options.compressRules);
-  const protectedFolders = new ProtectedFolders(options.protect);
-  return new PlanMatcher(entries, {
-    compare: options.compare,
-    deleteDestination: options.deleteDestination,
-    blobName: (name) => blobNameFor(options.destinationPath, name),
-    headersFor: (name, entry) => headers.resolve(name, source.inheritedHeaders?.(entry)),
-    inScope: (name) => filter.matches(name) && inShard(name, options.shard),
-    encodingFor: encodings && ((name) => encodings.resolve(name)),
-    isProtected: (name) => protectedFolders.covers(name),
-  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { AuthError, DestinationError, type SyncError, UsageError } from '../engine/errors.js';
-import { failureReason, isRefused, PERMISSION_HINT, storageErrorCode } from '../engine/failures.js';
+import { containerMissing, failureReason, isRefused, PERMISSION_HINT, storageErrorCode } from '../engine/failures.js';
 
 const NETWORK_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 /** Connections that opened but kept breaking or stalling, even after retries. */
@@ -33,12 +33,4 @@ export function classifyFatal(error: unknown, what: string, destination: string)
     return new UsageError(`The service rejected the destination name at ${destination} (${reason}).`);
   }
   return undefined;
-}
-
-/** The container does not exist, and the run may not create it. */
-export function containerMissing(label: string): DestinationError {
-  return new DestinationError(
-    `The container at ${label} does not exist.`,
-    (t) => `Create it first (az storage container create), check the name, or pass ${t.set('createContainer')}.`,
-  );
 }
