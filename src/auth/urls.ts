@@ -188,3 +188,8 @@ export function normalizeSas(sas: string): string {
 function redactQuery(text: string): string {
   return text.replace(/\?.*$/, '?…');
 }
+
+/** A container URL (`https://…`) is a container folder; anything else names a local folder. */
+export function isContainerUrl(source: string): boolean {
+  return /^https?:\/\//i.test(source.trim());
+}

@@ -159,3 +159,16 @@ function parseAccessTier(value: string | undefined): AccessTier | undefined {
   if (!tier) throw new UsageError(`Unknown access tier "${value}".`, `Use one of ${ACCESS_TIERS.join(', ')}.`);
   return tier;
 }
+
+/** Seconds as a user writes them ("60", "2.5") to the per-try limit; empty means the default. */
+export function parseTryTimeout(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(
+      `The timeout "${value}" is not a positive number of seconds.`,
+      (t) => `Give the seconds as a number, e.g. 60, to ${t.name('timeout')}.`,
+    );
+  }
+  return Math.round(seconds * 1000);
+}

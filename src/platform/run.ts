@@ -1,5 +1,9 @@
-import { connectContainer, parseTryTimeout, type StorageAuth } from '../storage/connect.js';
-import { connectSourceFolder, isContainerUrl, parseSourceUrl } from '../storage/connect-source.js';
+import { BlobFolders } from '../storage/blob-folders.js';
+import { connectContainer } from '../storage/connect.js';
+import type { StorageAuth } from '../auth/storage-auth.js';
+import { connectSourceFolder } from '../storage/connect-source.js';
+import { parseSourceUrl } from '../storage/source-url.js';
+import { isContainerUrl } from '../auth/urls.js';
 import { trackChangedPages } from '../deploy/preview/changes.js';
 import {
   finishPreviewDeploy,
@@ -11,7 +15,7 @@ import {
 } from '../deploy/preview/preview.js';
 import { ContainerDestination } from '../storage/container-destination.js';
 import { describeError, ExitCode, exitCodeOf, type OptionTerms, SyncError, UsageError } from '../engine/errors.js';
-import { type RawSyncOptions, resolveSyncOptions } from '../engine/options.js';
+import { parseTryTimeout, type RawSyncOptions, resolveSyncOptions } from '../engine/options.js';
 import { urlPath } from '../engine/names/names.js';
 import { redact } from '../engine/redact.js';
 import { ContainerFolderSource } from '../storage/container-source.js';
@@ -106,7 +110,7 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
       : target.label;
     const previewStep = (plan: PreviewStep['plan']): PreviewStep => ({
       plan,
-      container: target.container,
+      folders: new BlobFolders(target.container),
       containerLabel: target.label,
       commenter: request.preview?.commenter,
       log: { info: (line) => entry.info(redact(line)), warning: (message) => events?.warning?.(redact(message)) },

@@ -5,7 +5,7 @@ export function kebabCase(key: OptionKey): string {
   return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
 
-/** Terms for a face whose options are YAML inputs: `` `delete-threshold` ``, `` `force: true` ``. */
+/** Terms for an entry point whose options are YAML inputs: `` `delete-threshold` ``, `` `force: true` ``. */
 export function inputTerms(inputName: (key: OptionKey) => string): OptionTerms {
   return {
     name: (key) => `\`${inputName(key)}\``,

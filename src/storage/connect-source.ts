@@ -4,16 +4,13 @@ import {
   StorageSharedKeyCredential,
   type UserDelegationKey,
 } from '@azure/storage-blob';
-import { AuthError, type OptionTerms, UsageError } from '../engine/errors.js';
+import { UsageError } from '../engine/errors.js';
 import type { ContainerFolder } from './container-source.js';
-import { type ClientOptions, connectContainer, serviceClient, type StorageAuth } from './connect.js';
-import {
-  accountNameOf,
-  type ContainerUrl,
-  normalizeSas,
-  parseConnectionString,
-  parseContainerUrl,
-} from '../auth/urls.js';
+import type { StorageAuth } from '../auth/storage-auth.js';
+import { type ClientOptions, connectContainer, serviceClient } from './connect.js';
+import { checkSourceSas } from './sas-check.js';
+import type { SourceUrl } from './source-url.js';
+import { accountNameOf, type ContainerUrl, normalizeSas, parseConnectionString } from '../auth/urls.js';
 
 /**
  * How long a read-only SAS the product signs for one copy stays valid. A synchronous copy is one request; an
@@ -22,62 +19,6 @@ import {
 const COPY_SAS_LIFETIME_MS = 2 * 3600_000;
 /** Signed a little in the past, so a service clock slightly behind the runner's accepts it. */
 const CLOCK_SKEW_MS = 5 * 60_000;
-
-/** A source given as a container URL, with the SAS that came with it (in the URL or its own input). */
-export interface SourceUrl {
-  url: ContainerUrl;
-  sas?: string;
-}
-
-/** A container URL (`https://…`) is a container folder; anything else names a local folder. */
-export function isContainerUrl(source: string): boolean {
-  return /^https?:\/\//i.test(source.trim());
-}
-
-/** Takes the source URL apart and checks its SAS before anything is sent, so a bad one costs no sign-in. */
-export function parseSourceUrl(text: string, sasToken: string | undefined): SourceUrl {
-  const url = parseContainerUrl(text.trim(), 'source');
-  if (url.sas && sasToken) {
-    throw new UsageError(
-      (t) => `The source's SAS was given twice: in the ${t.name('source')} URL and in ${t.name('sourceSasToken')}.`,
-      'Keep one of them (a secret input is the safer place).',
-    );
-  }
-  const sas = url.sas ? normalizeSas(url.sas) : sasToken ? normalizeSas(sasToken) : undefined;
-  if (sas) checkSourceSas(sas);
-  return { url: { ...url, sas: '' }, sas };
-}
-
-/** An expired source SAS, or one that cannot list (l) or read (r), is refused before anything is sent. */
-export function checkSourceSas(sas: string): void {
-  const query = new URLSearchParams(sas);
-  const hint = (t: OptionTerms) =>
-    `Generate a SAS for the source container with r and l, e.g. az storage container generate-sas --permissions rl --expiry <date>, and pass it in ${t.name('sourceSasToken')}.`;
-  const expiry = query.get('se');
-  if (expiry && Date.parse(expiry) <= Date.now()) {
-    throw new AuthError(`The source's SAS expired at ${expiry} (se=). Nothing was changed.`, hint);
-  }
-  const services = query.get('ss');
-  if (services && !services.includes('b')) {
-    throw new AuthError(`The source's account SAS is not valid for the Blob service (ss=${services}).`, hint);
-  }
-  const resourceTypes = query.get('srt');
-  if (resourceTypes && !(resourceTypes.includes('c') && resourceTypes.includes('o'))) {
-    throw new AuthError(`The source's account SAS does not cover containers and blobs (srt=${resourceTypes}).`, hint);
-  }
-  const granted = query.get('sp');
-  if (granted === null) return;
-  const missing = [
-    ['r', 'read (r)'],
-    ['l', 'list (l)'],
-  ].filter(([letter]) => !granted.includes(letter!));
-  if (missing.length > 0) {
-    throw new AuthError(
-      `The source's SAS grants "${granted}" but copying from it needs ${missing.map(([, name]) => name).join(' and ')}. Nothing was changed.`,
-      hint,
-    );
-  }
-}
 
 /** Where the destination is, to refuse a source that contains it or lies inside it. */
 export interface DestinationPlace {

@@ -9,18 +9,12 @@ import {
 } from '@azure/storage-blob';
 import type { PutBlob } from '../engine/ports/destination.js';
 import { UsageError } from '../engine/errors.js';
+import { signInMethodName, type StorageAuth } from '../auth/storage-auth.js';
 import { validateContainerName } from '../engine/names/names.js';
 import { normalizeSas, parseConnectionString } from '../auth/urls.js';
 import { refuseEntraOverHttp } from '../auth/plain-http.js';
 import { createPutBlob, proxyConfigured, type PutSigner } from './put-blob.js';
 import { retryPolicyFactory, type RetrySettings } from './retry.js';
-
-/** How to reach the account. Entry points decide which; this module only builds the client. */
-export type StorageAuth =
-  | { kind: 'connection-string'; connectionString: string }
-  | { kind: 'sas'; serviceUrl: string; sasToken: string }
-  | { kind: 'account-key'; serviceUrl: string; accountName: string; accountKey: string }
-  | { kind: 'token'; serviceUrl: string; credential: TokenCredential; method: string };
 
 export interface ClientOptions {
   /** One HTTP attempt's time limit; a stalled request is abandoned and retried. */
@@ -52,19 +46,6 @@ function pipelineFor(
   return pipeline;
 }
 
-/** Seconds as a user writes them ("60", "2.5") to the per-try limit; empty means the default. */
-export function parseTryTimeout(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new UsageError(
-      `The timeout "${value}" is not a positive number of seconds.`,
-      (t) => `Give the seconds as a number, e.g. 60, to ${t.name('timeout')}.`,
-    );
-  }
-  return Math.round(seconds * 1000);
-}
-
 export interface Destination {
   container: ContainerClient;
   /** The container URL with no secret in it, for logs and outputs. */
@@ -92,7 +73,7 @@ export function connectContainer(auth: StorageAuth, containerName: string, optio
         settings,
         userAgent: 'azure-blob-sync',
       });
-  return { container, label, method: methodName(auth), tryTimeoutMs: settings.tryTimeoutMs, putBlob };
+  return { container, label, method: signInMethodName(auth), tryTimeoutMs: settings.tryTimeoutMs, putBlob };
 }
 
 /** The SDK keeps the container's request context protected; only the service version is read from it. */
@@ -150,18 +131,5 @@ export function serviceClient(auth: StorageAuth, options: ClientOptions = {}): B
       // Each entry point refuses this earlier in its own terms; this keeps any other path from a token over http.
       refuseEntraOverHttp(auth.serviceUrl, 'give one of them instead of signing in with Entra ID.');
       return new BlobServiceClient(auth.serviceUrl, pipelineFor(auth.credential, options));
-  }
-}
-
-function methodName(auth: StorageAuth): string {
-  switch (auth.kind) {
-    case 'connection-string':
-      return 'connection string';
-    case 'sas':
-      return 'SAS token';
-    case 'account-key':
-      return 'account key';
-    case 'token':
-      return auth.method;
   }
 }

@@ -1,4 +1,4 @@
-import { AuthError } from '../engine/errors.js';
+import { AuthError, type OptionTerms } from '../engine/errors.js';
 
 const PERMISSION_NAMES: Record<string, string> = { l: 'list (l)', w: 'write (w)', d: 'delete (d)' };
 
@@ -47,6 +47,37 @@ export function checkSasGrants(containerUrl: string, needs: { write: boolean; de
     throw new AuthError(
       `The SAS token grants "${granted}" but this sync also needs ${missing.map((p) => PERMISSION_NAMES[p]).join(' and ')}. Nothing was changed.`,
       `Generate a SAS with sp=${suggested}, e.g. az storage container generate-sas --permissions ${suggested}.`,
+    );
+  }
+}
+
+/** An expired source SAS, or one that cannot list (l) or read (r), is refused before anything is sent. */
+export function checkSourceSas(sas: string): void {
+  const query = new URLSearchParams(sas);
+  const hint = (t: OptionTerms) =>
+    `Generate a SAS for the source container with r and l, e.g. az storage container generate-sas --permissions rl --expiry <date>, and pass it in ${t.name('sourceSasToken')}.`;
+  const expiry = query.get('se');
+  if (expiry && Date.parse(expiry) <= Date.now()) {
+    throw new AuthError(`The source's SAS expired at ${expiry} (se=). Nothing was changed.`, hint);
+  }
+  const services = query.get('ss');
+  if (services && !services.includes('b')) {
+    throw new AuthError(`The source's account SAS is not valid for the Blob service (ss=${services}).`, hint);
+  }
+  const resourceTypes = query.get('srt');
+  if (resourceTypes && !(resourceTypes.includes('c') && resourceTypes.includes('o'))) {
+    throw new AuthError(`The source's account SAS does not cover containers and blobs (srt=${resourceTypes}).`, hint);
+  }
+  const granted = query.get('sp');
+  if (granted === null) return;
+  const missing = [
+    ['r', 'read (r)'],
+    ['l', 'list (l)'],
+  ].filter(([letter]) => !granted.includes(letter!));
+  if (missing.length > 0) {
+    throw new AuthError(
+      `The source's SAS grants "${granted}" but copying from it needs ${missing.map(([, name]) => name).join(' and ')}. Nothing was changed.`,
+      hint,
     );
   }
 }

@@ -10,13 +10,13 @@ import { runAction } from '../support/github-action.js';
 const azurite = useAzurite();
 const FOLDER = 'my site/v 1';
 
-/** What every face must publish: percent-encoded as the SDK encodes blob URLs, and so a URL that parses as itself. */
+/** What every entry point must publish: percent-encoded as the SDK encodes blob URLs, and so a URL that parses as itself. */
 function assertValidUrl(value: string | undefined): void {
   assert.equal(value, `${azurite.azurite.serviceUrl}/%24web/my%20site/v%201`);
   assert.equal(new URL(value).href, value, 'a valid URL, already in its normal form');
 }
 
-describe('the destination URL every face publishes is a valid URL', () => {
+describe('the destination URL every entry point publishes is a valid URL', () => {
   before(async () => {
     await azurite.service.getContainerClient('$web').createIfNotExists();
   });

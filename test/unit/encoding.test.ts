@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { ListPageParser, type ListedBlob } from '../../src/storage/listing/list-parser.js';
 import { UsageError, describeError } from '../../src/engine/errors.js';
 import { resolveSyncOptions } from '../../src/engine/options.js';
-import { diff, filesNeedingHash, type DiffOptions } from '../../src/engine/plan/diff.js';
+import { diff, filesNeedingHash, type DiffOptions } from '../support/diff.js';
 import { EncodingResolver, encodedSourceOf, sourceMetadata } from '../../src/engine/plan/encoding.js';
 import { isExtensionless, sniffContentType } from '../../src/engine/local/sniff.js';
 import { createEncoder, decodeBuffer, encodeBuffer, type ContentEncoding } from '../../src/engine/transfer/encode.js';

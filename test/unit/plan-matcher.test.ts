@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { splitCollisions } from '../../src/engine/plan/collisions.js';
-import type { DiffOptions } from '../../src/engine/plan/diff.js';
+import type { DiffOptions } from '../support/diff.js';
 import { ListingFeed } from '../../src/engine/plan/listing-feed.js';
 import { PlanMatcher } from '../../src/engine/plan/matcher.js';
 import type { Plan, RemoteBlob, SourceEntry } from '../../src/engine/types.js';

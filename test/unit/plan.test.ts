@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diff, filesNeedingHash, headersDiffer, type DiffOptions } from '../../src/engine/plan/diff.js';
+import { diff, filesNeedingHash, headersDiffer, type DiffOptions } from '../support/diff.js';
 import { ProtectedFolders } from '../../src/engine/plan/protected.js';
 import type { CompareMode, LocalFile, RemoteBlob } from '../../src/engine/types.js';
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { connectSourceFolder, isContainerUrl, parseSourceUrl } from '../../src/storage/connect-source.js';
+import { isContainerUrl } from '../../src/auth/urls.js';
+import { connectSourceFolder } from '../../src/storage/connect-source.js';
+import { parseSourceUrl } from '../../src/storage/source-url.js';
 import { DEV_ACCOUNT } from '../../src/auth/urls.js';
 import { AuthError, UsageError } from '../../src/engine/errors.js';
 import { recoverUrl } from '../../src/platform/azure-devops/source-path.js';

@@ -1,4 +1,3 @@
-import type { ContainerClient } from '@azure/storage-blob';
 import { blobNameFor } from '../../engine/names/names.js';
 import { SummaryBuilder } from '../../engine/summary.js';
 import type { SyncEvents, SyncOptions, SyncSummary } from '../../engine/types.js';
@@ -8,9 +7,10 @@ import { commentMarker, deployedComment, removedComment } from './comment.js';
 import { describeDuration } from './duration.js';
 import { previewFolder, previewFolderGlob, previewParent, pullRequestOfFolder } from './folders.js';
 import { type PreviewOptions, type RawPreviewOptions, resolvePreviewOptions } from './options.js';
-import { PreviewStore } from '../../storage/preview-store.js';
+import type { BlobFolders } from '../../storage/blob-folders.js';
+import { PreviewStore } from './store.js';
 
-/** What a face knows about previews: the inputs, the pull request this run builds, and how to comment on it. */
+/** What an entry point knows about previews: the inputs, the pull request this run builds, and how to comment on it. */
 export interface PreviewRequest {
   options: RawPreviewOptions;
   /** The pull request the run builds; undefined on any other event (a production run). */
@@ -56,7 +56,7 @@ export function planPreview(request: PreviewRequest | undefined, options: SyncOp
   };
 }
 
-/** What the face publishes about a preview: its URL (an output) and a section for the job summary. */
+/** What the entry point publishes about a preview: its URL (an output) and a section for the job summary. */
 export interface PreviewReport {
   url: string;
   markdown: string;
@@ -64,7 +64,8 @@ export interface PreviewReport {
 
 export interface PreviewStep {
   plan: Extract<PreviewPlan, { kind: 'deploy' | 'remove' }>;
-  container: ContainerClient;
+  /** The container, for the preview folders and their deploy records. */
+  folders: BlobFolders;
   /** The container's URL, without any secret. */
   containerLabel: string;
   commenter?: PullRequestCommenter;
@@ -84,7 +85,7 @@ export async function finishPreviewDeploy(
 ): Promise<PreviewReport> {
   const { plan, log } = step;
   const now = step.now ?? Date.now;
-  const store = new PreviewStore(step.container);
+  const store = new PreviewStore(step.folders);
   const url = previewUrl(step);
   const dryRun = summary.dryRun;
   log.info(`Preview${dryRun ? ' (dry run)' : ''}: ${url}`);
@@ -118,7 +119,7 @@ export async function removePreview(
   log.info(
     `Pull request #${plan.pullRequest.number} was closed: ${labels.dryRun ? 'would remove' : 'removing'} its preview ${url}`,
   );
-  const files = await new PreviewStore(step.container).removeFolder(plan.folder, {
+  const files = await new PreviewStore(step.folders).removeFolder(plan.folder, {
     dryRun: labels.dryRun,
     removed: (name, bytes) => {
       const result = { action: 'deleted', name, bytes } as const;

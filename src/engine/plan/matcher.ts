@@ -1,13 +1,37 @@
-import type { DiffOptions } from './diff.js';
 import { encodingReason, headersDiffer, needsHash, uploadReason } from './decide.js';
 import { sourceView } from './encoding.js';
 import { detachedBlob, flatCopy } from '../strings.js';
-import type { Plan, RemoteBlob, SourceEntry, UpdateHeadersItem, UploadItem } from '../types.js';
+import type {
+  CompareMode,
+  DesiredHeaders,
+  Encoding,
+  Plan,
+  RemoteBlob,
+  SourceEntry,
+  UpdateHeadersItem,
+  UploadItem,
+} from '../types.js';
 
 const UNMATCHED = 0;
 const SKIP = 1;
 const PENDING = 2;
 const DECIDED = 3;
+
+/** How entries are matched against the listing. */
+export interface MatchOptions<E extends SourceEntry = SourceEntry> {
+  compare: CompareMode;
+  deleteDestination: boolean;
+  /** Builds the full blob name from a relative name. */
+  blobName(relativeName: string): string;
+  /** The headers a file should carry (`entry`: for headers the entry itself carries, as a source blob does). */
+  headersFor(relativeName: string, entry: E): DesiredHeaders;
+  /** Whether a remote blob is in the sync's scope (include/exclude), and so may be deleted. */
+  inScope(relativeName: string): boolean;
+  /** How a file should be stored (compress rules); `none` when absent. */
+  encodingFor?(relativeName: string): Encoding;
+  /** Whether a remote blob lies in a protected folder: never deleted, not counted in scope. */
+  isProtected?(relativeName: string): boolean;
+}
 
 /** A listed blob kept for its file: until the file is hashed, or because the file changes. */
 interface Held<E extends SourceEntry> {
@@ -57,7 +81,7 @@ export class PlanMatcher<E extends SourceEntry> {
 
   constructor(
     locals: readonly E[],
-    private readonly options: DiffOptions<E>,
+    private readonly options: MatchOptions<E>,
   ) {
     this.locals = isSortedByName(locals) ? locals : [...locals].sort((a, b) => codeUnitOrder(a.name, b.name));
     this.state = new Uint8Array(this.locals.length);

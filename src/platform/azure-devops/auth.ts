@@ -1,6 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import * as tl from 'azure-pipelines-task-lib/task.js';
-import type { StorageAuth } from '../../storage/connect.js';
+import type { StorageAuth } from '../../auth/storage-auth.js';
 import { blobServiceUrl, connectionStringWithEndpoint } from '../../auth/urls.js';
 import { briefIdentityError } from '../../auth/identity-errors.js';
 import { refuseEntraOverHttp } from '../../auth/plain-http.js';

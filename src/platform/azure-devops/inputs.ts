@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
-import { isContainerUrl } from '../../storage/connect-source.js';
+import { isContainerUrl } from '../../auth/urls.js';
 import { recoverUrl } from './source-path.js';
 import type { RawPreviewOptions } from '../../deploy/preview/options.js';
 import { UsageError } from '../../engine/errors.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { StorageAuth } from '../../storage/connect.js';
+import type { StorageAuth } from '../../auth/storage-auth.js';
 import { accountNameOf, blobServiceUrl, parseContainerUrl } from '../../auth/urls.js';
 import { refuseEntraOverHttp } from '../../auth/plain-http.js';
 import { UsageError } from '../../engine/errors.js';

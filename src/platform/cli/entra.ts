@@ -4,7 +4,7 @@ import { AUTHORITY_UNREACHABLE, briefIdentityError } from '../../auth/identity-e
 import { AuthError, UsageError } from '../../engine/errors.js';
 import { managementEndpointForAuthority } from '../../deploy/management-endpoint.js';
 import type { ManagementSignIn } from '../../deploy/purge-setup.js';
-import type { StorageAuth } from '../../storage/connect.js';
+import type { StorageAuth } from '../../auth/storage-auth.js';
 
 const PURGE_SIGN_IN_HINT =
   'Sign in with `az login`, or set AZURE_CLIENT_ID and AZURE_TENANT_ID with AZURE_CLIENT_SECRET (or ' +

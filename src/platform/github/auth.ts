@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { StorageAuth } from '../../storage/connect.js';
+import type { StorageAuth } from '../../auth/storage-auth.js';
 import { authorityOrigin } from '../../auth/authority.js';
 import { accountNameOf, blobServiceUrl, connectionStringWithEndpoint } from '../../auth/urls.js';
 import { refuseEntraOverHttp } from '../../auth/plain-http.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as core from '@actions/core';
-import { isContainerUrl } from '../../storage/connect-source.js';
+import { isContainerUrl } from '../../auth/urls.js';
 import type { RawPreviewOptions } from '../../deploy/preview/options.js';
 import { UsageError } from '../../engine/errors.js';
 import type { RunRequest } from '../run.js';

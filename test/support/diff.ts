@@ -1,23 +1,10 @@
-import type { CompareMode, DesiredHeaders, Encoding, Plan, RemoteBlob, SourceEntry } from '../types.js';
-import { needsHash } from './decide.js';
-import { PlanMatcher } from './matcher.js';
+// The pure diff of a whole listing held in memory: what the engine's streamed matching comes to, for tests.
+import type { CompareMode, Plan, RemoteBlob, SourceEntry } from '../../src/engine/types.js';
+import { needsHash } from '../../src/engine/plan/decide.js';
+import { type MatchOptions, PlanMatcher } from '../../src/engine/plan/matcher.js';
 
-export { headersDiffer } from './decide.js';
-
-export interface DiffOptions<E extends SourceEntry = SourceEntry> {
-  compare: CompareMode;
-  deleteDestination: boolean;
-  /** Builds the full blob name from a relative name. */
-  blobName(relativeName: string): string;
-  /** The headers a file should carry (`entry`: for headers the entry itself carries, as a source blob does). */
-  headersFor(relativeName: string, entry: E): DesiredHeaders;
-  /** Whether a remote blob is in the sync's scope (include/exclude), and so may be deleted. */
-  inScope(relativeName: string): boolean;
-  /** How a file should be stored (compress rules); `none` when absent. */
-  encodingFor?(relativeName: string): Encoding;
-  /** Whether a remote blob lies in a protected folder: never deleted, not counted in scope. */
-  isProtected?(relativeName: string): boolean;
-}
+export { headersDiffer } from '../../src/engine/plan/decide.js';
+export type { MatchOptions as DiffOptions };
 
 /**
  * Which local files must be hashed before the diff: only those whose blob exists with an MD5 and the same size (of
@@ -40,7 +27,7 @@ export function filesNeedingHash<E extends SourceEntry>(
 export function diff<E extends SourceEntry>(
   locals: readonly E[],
   remotes: ReadonlyMap<string, RemoteBlob>,
-  options: DiffOptions<E>,
+  options: MatchOptions<E>,
 ): Plan<E> {
   const matcher = new PlanMatcher(locals, options);
   for (const remote of remotes.values()) matcher.add(remote);
