@@ -65,8 +65,8 @@ export function resolveSyncOptions(raw: RawSyncOptions): SyncOptions {
 }
 
 /**
- * Files in flight when the user says 'auto'. Small files are bound by round trips, not CPU (about 1 ms each), so 64
- * hide a 30 ms round trip even on 2 cores (site bench: 15-18 s with 16, 11-13 s with 64); memory is bounded by the
+ * Files in flight when the user says 'auto'. Small files are bound by round trips, not CPU, so 64 hide a remote
+ * account's round trip even on 2 cores (docs/performance.md); memory is bounded by the
  * byte budget, not by this number.
  */
 export function autoConcurrency(): number {

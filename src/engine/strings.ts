@@ -11,8 +11,8 @@ export function flatCopy(text: string): string {
 
 /**
  * A listed blob fit to be kept past its page: its own texts are slices of the page (see flatCopy), left so because
- * most blobs of a re-sync are judged and dropped at once; copying every name, MD5 and etag as it was parsed cost 2.7 s
- * of 47 s on a re-sync of 1,000,000 files. Header values are shared copies already (see ListPageParser).
+ * most blobs of a re-sync are judged and dropped at once, and copying every name, MD5 and etag as it was parsed is a
+ * visible share of a large re-sync (docs/performance.md). Header values are shared copies already (see ListPageParser).
  */
 export function detachedBlob(remote: RemoteBlob): RemoteBlob {
   const name = flatCopy(remote.name);

@@ -17,7 +17,7 @@ const PASS_FILES = 16_384;
 /**
  * Hashing while the container is still being listed. On a re-sync most files need their hash, and listing tens of
  * thousands of blobs takes seconds, so hashing then hides the hash phase; on a large tree it starts while the folder
- * is still being scanned (1,000,000 files: the scan alone takes ~10 s of the main thread, with a core to spare).
+ * is still being scanned (the scan of a very large tree keeps the main thread busy, with a core to spare).
  * Only small files, and only while the listing is still running: a first sync lists an empty container at once and
  * starts nothing, and a large new file is never read twice (it is hashed as it streams up).
  */

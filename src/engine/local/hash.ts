@@ -6,8 +6,8 @@ import { HashPool } from './hash-pool.js';
 import type { HashStats, LocalFile } from '../types.js';
 
 /**
- * Below both of these, starting workers costs more than it saves. Measured on 2 cores: a worker starts in 50-100 ms;
- * the main thread hashes a small file in ~0.1 ms and ~300 MB/s, so ~500 files or ~32 MiB take about as long.
+ * Below both of these, starting workers costs more than it saves: hashing ~500 small files or ~32 MiB on the main
+ * thread takes about as long as starting a worker (docs/performance.md).
  */
 const POOL_MIN_FILES = 500;
 const POOL_MIN_BYTES = 32 * 2 ** 20;

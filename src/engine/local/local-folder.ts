@@ -11,9 +11,9 @@ import type { EntryReader, SourceListing, SyncSource } from '../ports/source.js'
 const HASH_CONCURRENCY = 8;
 /**
  * Files up to this size are opened, checked and closed with synchronous calls, and read with one callback read. Each
- * promise-based call costs a hop to the thread pool and a promise: measured here, the six calls an upload makes (open,
- * fstat, read, stat, stat, close) cost 0.8 s CPU for 5,000 files of 1-20 KB with 64 in flight as FileHandle
- * promises, 0.35 s this way (0.24 s all synchronous). The metadata calls hit inodes the scan just read; the read
+ * promise-based call costs a hop to the thread pool and a promise, several times what the six calls an upload makes
+ * (open, fstat, read, stat, stat, close) cost this way (docs/performance.md). The metadata calls hit inodes the scan
+ * just read; the read
  * stays off the loop, so a cold disk still reads files in parallel. Larger files keep the FileHandle.
  */
 export const SYNC_IO_MAX = 256 * 1024;

@@ -45,7 +45,7 @@ export function headersDiffer(desired: DesiredHeaders, remote: RemoteBlob): bool
 
 /**
  * `text/html;charset=UTF-8` and `text/html; charset=utf-8` are the same header. A container has a few distinct types,
- * so each is worked out once: splitting two of them per blob cost 3.8 s of a re-sync of 1,000,000 files.
+ * so each is worked out once rather than split twice per listed blob.
  */
 function normalizeMediaType(value: string): string {
   let normal = normalMediaTypes.get(value);

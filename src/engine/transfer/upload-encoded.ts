@@ -14,8 +14,8 @@ const MiB = 1024 * 1024;
 const READ_CHUNK = 1 * MiB;
 /**
  * What one streaming encoder holds, taken from the run's byte budget while it works, so a run of many large files
- * does not multiply it unbounded: measured about 10 MiB of RSS per brotli stream (window 4 MiB, qualities 5-11, one
- * 1 MiB read chunk in flight), 0.5 MiB per gzip stream.
+ * does not multiply it unbounded: a brotli stream (window 4 MiB, one read chunk in flight) holds several MiB, a gzip
+ * stream far less (docs/performance.md).
  */
 export const ENCODER_MEMORY = 16 * MiB;
 
