@@ -1,5 +1,6 @@
 import { UsageError } from '../engine/errors.js';
-import { normalizeDestinationPath, validateContainerName } from '../engine/names/names.js';
+import { normalizeDestinationPath } from '../engine/names/blob-name.js';
+import { validateContainerName } from '../engine/names/container-name.js';
 import { refuseUnexpanded } from '../engine/unexpanded.js';
 
 /** A container URL taken apart: `https://acct.blob.core.windows.net/site/v2?sv=…` → service URL, container, path, SAS. */

@@ -47,7 +47,8 @@ export type OptionKey =
   | 'previewPath'
   | 'siteUrl'
   | 'previewRetention'
-  | 'sourceSasToken';
+  | 'sourceSasToken'
+  | 'followSymlinks';
 
 /**
  * How an entry point writes an option in its own terms: the CLI `--delete-threshold`, the Action

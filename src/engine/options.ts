@@ -2,7 +2,7 @@ import os from 'node:os';
 import { UsageError } from './errors.js';
 import { parseCompressRules } from './plan/encoding.js';
 import { parseHeaderRules } from './plan/headers.js';
-import { normalizeDestinationPath } from './names/names.js';
+import { normalizeDestinationPath } from './names/blob-name.js';
 import { parseShard } from './plan/shard.js';
 import type { AccessTier, CompareMode, SyncOptions } from './types.js';
 
@@ -31,6 +31,8 @@ export interface RawSyncOptions {
   compress?: string[];
   /** `90s`, `30m`, `12h`, `7d` or `0`. */
   deleteGrace?: string;
+  /** Follow symbolic links whose target lies outside the source folder. */
+  followSymlinks?: boolean;
 }
 
 export const DEFAULTS = {
@@ -61,6 +63,7 @@ export function resolveSyncOptions(raw: RawSyncOptions): SyncOptions {
     shard: parseShard(raw.shard),
     compressRules: parseCompressRules(raw.compress ?? []),
     deleteGraceMs: parseDuration(raw.deleteGrace),
+    followSymlinks: raw.followSymlinks ?? false,
   };
 }
 

@@ -4,12 +4,12 @@ import { containerMissing, failureReason } from './failures.js';
 import { DeleteGrace } from './guards/delete-grace.js';
 import { enforceDeleteDecision, guardEmptySource, weighDeletes } from './guards/deletes.js';
 import { GRACE_STATE_NAME } from './guards/grace.js';
-import { ListingFeed } from './plan/listing-feed.js';
+import { ListingFeed, type UnsafeBlob } from './plan/listing-feed.js';
 import { PlanMatcher } from './plan/matcher.js';
 import { splitCollisions } from './plan/collisions.js';
 import { EncodingResolver } from './plan/encoding.js';
 import { HeaderResolver } from './plan/headers.js';
-import { blobNameFor, isToolState, TOOL_STATE_FOLDER } from './names/names.js';
+import { blobNameFor, blobNameProblem, isToolState, TOOL_STATE_FOLDER, UNSAFE_NAME_ADVICE } from './names/blob-name.js';
 import { inShard, type Shard } from './plan/shard.js';
 import { ProtectedFolders } from './plan/protected.js';
 import { PathFilter } from './plan/path-filter.js';
@@ -100,7 +100,8 @@ class SyncRun<E extends SourceEntry> {
     const hashAhead =
       options.compare === 'md5' ? (entry: E) => !listed && inShard(entry.name, options.shard) : undefined;
     const scanned = await this.source.list(this.filter, hashAhead);
-    const entries = distinctNames(ownShard(scanned, options.shard), this.summary, events);
+    const own = distinctNames(ownShard(scanned, options.shard), this.summary, events);
+    const entries = writableNames(own, options.destinationPath, this.summary, events);
     entries.warnings.forEach((warning) => events.warning?.(warning));
     const emptyWarning = guardEmptySource(entries.whole, options);
     if (emptyWarning) events.warning?.(emptyWarning);
@@ -125,6 +126,7 @@ class SyncRun<E extends SourceEntry> {
 
     events.phase?.('list');
     await this.listedOrCreated(await listing);
+    reportUnsafeBlobs(feed.unsafe, events);
 
     events.phase?.('hash');
     const unreadable = await source.hash(matcher.needingHash(), (stats) => events.hashed?.(stats));
@@ -285,6 +287,45 @@ function distinctNames<E extends SourceEntry, L extends SourceListing<E>>(
     events.file?.(result);
   }
   return { ...listing, entries };
+}
+
+/**
+ * The listing without the entries whose blob name the run must not write (see blobNameProblem): each fails on its own,
+ * named as the source names it, before anything is sent, which also keeps every delete from running.
+ */
+function writableNames<E extends SourceEntry, L extends SourceListing<E>>(
+  listing: L,
+  destinationPath: string,
+  summary: SummaryBuilder,
+  events: SyncEvents,
+): L {
+  const entries: E[] = [];
+  for (const entry of listing.entries) {
+    const problem = blobNameProblem(blobNameFor(destinationPath, entry.name));
+    if (!problem) {
+      entries.push(entry);
+      continue;
+    }
+    const result = {
+      action: 'failed',
+      name: entry.sourceName ?? entry.name,
+      bytes: 0,
+      reason: `${problem}; ${UNSAFE_NAME_ADVICE}`,
+    } as const;
+    summary.record(result);
+    events.file?.(result);
+  }
+  return entries.length === listing.entries.length ? listing : { ...listing, entries };
+}
+
+/** Blobs another tool wrote under names no request may address: said once, each in detail, and left as they are. */
+function reportUnsafeBlobs(unsafe: { count: number; examples: readonly UnsafeBlob[] }, events: SyncEvents): void {
+  if (unsafe.count === 0) return;
+  for (const blob of unsafe.examples) events.detail?.(`${blob.blobName}: left alone, ${blob.reason}`);
+  const first = unsafe.examples[0]!;
+  events.warning?.(
+    `${unsafe.count} blob(s) in the destination have names no request may address (e.g. "${first.blobName}": ${first.reason}); they were not compared, updated, deleted or counted by the delete guard. Rename or delete them with another tool if they should not be there.`,
+  );
 }
 
 /** What the source could not read fails in a dry run as in a real one: either way, it would not arrive. */

@@ -46,6 +46,8 @@ export interface SyncOptions {
   blockSize?: number;
   /** Only the names of this shard take part (files and extra blobs); the whole sync when absent. */
   shard?: Shard;
+  /** Follow symbolic links whose target lies outside a local source folder (see local/scan.ts). */
+  followSymlinks: boolean;
   /** Which files are stored precompressed (see plan/encoding.ts); none when empty. */
   compressRules: CompressRule[];
   /**

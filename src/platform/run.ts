@@ -16,7 +16,7 @@ import {
 import { ContainerDestination } from '../storage/container-destination.js';
 import { describeError, ExitCode, exitCodeOf, type OptionTerms, SyncError, UsageError } from '../engine/errors.js';
 import { parseTryTimeout, type RawSyncOptions, resolveSyncOptions } from '../engine/options.js';
-import { urlPath } from '../engine/names/names.js';
+import { blobUrlPath as urlPath } from '../storage/blob-url.js';
 import { redact } from '../engine/redact.js';
 import { ContainerFolderSource } from '../storage/container-source.js';
 import { LocalFolderSource } from '../engine/local/local-folder.js';
@@ -97,7 +97,10 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
       ? parseSourceUrl(options.source, request.sourceSasToken)
       : undefined;
     if (!sourceUrl && request.sourceSasToken) throw sasForLocalSource();
-    const local = preview.kind === 'remove' || sourceUrl ? undefined : await LocalFolderSource.open(options.source);
+    const local =
+      preview.kind === 'remove' || sourceUrl
+        ? undefined
+        : await LocalFolderSource.open(options.source, { followSymlinks: options.followSymlinks });
     const tryTimeoutMs = parseTryTimeout(request.timeout);
     const auth = await request.signIn();
     const target = connectContainer(auth, request.container, { tryTimeoutMs });

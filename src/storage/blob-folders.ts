@@ -1,6 +1,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import pLimit from 'p-limit';
 import { statusOf } from '../engine/failures.js';
+import { blobClient } from './blob-url.js';
 
 /** Deletes in flight when a folder is removed. */
 const DELETE_CONCURRENCY = 16;
@@ -21,7 +22,7 @@ export class BlobFolders {
 
   /** Writes a small blob that is never cached (should the container be a public static website). */
   async write(blobName: string, body: Buffer, contentType: string): Promise<void> {
-    await this.container.getBlockBlobClient(blobName).upload(body, body.length, {
+    await blobClient(this.container, blobName).upload(body, body.length, {
       blobHTTPHeaders: { blobContentType: contentType, blobCacheControl: 'no-store' },
     });
   }
@@ -29,7 +30,7 @@ export class BlobFolders {
   /** A small blob's content; undefined when there is none. */
   async read(blobName: string): Promise<Buffer | undefined> {
     try {
-      return await this.container.getBlobClient(blobName).downloadToBuffer();
+      return await blobClient(this.container, blobName).downloadToBuffer();
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;
@@ -71,7 +72,7 @@ export class BlobFolders {
       blobs.map((blob) =>
         limit(async () => {
           try {
-            await this.container.getBlobClient(blob.blobName).delete({ deleteSnapshots: 'include' });
+            await blobClient(this.container, blob.blobName).delete({ deleteSnapshots: 'include' });
           } catch (error) {
             if (statusOf(error) !== 404) throw error;
           }

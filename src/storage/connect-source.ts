@@ -8,6 +8,7 @@ import { UsageError } from '../engine/errors.js';
 import type { ContainerFolder } from './container-source.js';
 import type { StorageAuth } from '../auth/storage-auth.js';
 import { type ClientOptions, connectContainer, serviceClient } from './connect.js';
+import { blobUrl } from './blob-url.js';
 import { checkSourceSas } from './sas-check.js';
 import type { SourceUrl } from './source-url.js';
 import { accountNameOf, type ContainerUrl, normalizeSas, parseConnectionString } from '../auth/urls.js';
@@ -60,7 +61,7 @@ export function connectSourceFolder(
         path: url.path,
         label,
         tryTimeoutMs,
-        copyUrl: async (name) => container.getBlobClient(name).url,
+        copyUrl: async (name) => blobUrl(container.url, name),
       },
       method,
     };
@@ -77,7 +78,7 @@ export function connectSourceFolder(
     const { container } = connectContainer(auth, url.container, options);
     const credential = new StorageSharedKeyCredential(account, key);
     const copyUrl = async (name: string) =>
-      `${container.getBlobClient(name).url}?${readSas(url.container, name, credential)}`;
+      `${blobUrl(container.url, name)}?${readSas(url.container, name, credential)}`;
     return {
       folder: { container, path: url.path, label, tryTimeoutMs, copyUrl },
       method: 'a read-only SAS signed with the account key',
@@ -90,7 +91,7 @@ export function connectSourceFolder(
     const keys = new DelegationKeys(auth);
     const copyUrl = async (name: string) => {
       const key = await keys.current();
-      return `${container.getBlobClient(name).url}?${readSas(url.container, name, key, account)}`;
+      return `${blobUrl(container.url, name)}?${readSas(url.container, name, key, account)}`;
     };
     return {
       folder: { container, path: url.path, label, tryTimeoutMs, copyUrl },

@@ -10,11 +10,12 @@ import {
 import type { PutBlob } from '../engine/ports/destination.js';
 import { UsageError } from '../engine/errors.js';
 import { signInMethodName, type StorageAuth } from '../auth/storage-auth.js';
-import { validateContainerName } from '../engine/names/names.js';
+import { validateContainerName } from '../engine/names/container-name.js';
 import { normalizeSas, parseConnectionString } from '../auth/urls.js';
 import { refuseEntraOverHttp } from '../auth/plain-http.js';
 import { createPutBlob, proxyConfigured, type PutSigner } from './put-blob.js';
 import { retryPolicyFactory, type RetrySettings } from './retry.js';
+import { senderOf } from './sdk-access.js';
 
 export interface ClientOptions {
   /** One HTTP attempt's time limit; a stalled request is abandoned and retried. */
@@ -69,16 +70,11 @@ export function connectContainer(auth: StorageAuth, containerName: string, optio
     : createPutBlob({
         containerUrl: container.url,
         signer: signerFor(auth),
-        version: (container as unknown as ContextAccess).storageClientContext.version,
+        version: senderOf(container).version,
         settings,
         userAgent: 'azure-blob-sync',
       });
   return { container, label, method: signInMethodName(auth), tryTimeoutMs: settings.tryTimeoutMs, putBlob };
-}
-
-/** The SDK keeps the container's request context protected; only the service version is read from it. */
-interface ContextAccess {
-  storageClientContext: { version: string };
 }
 
 /** The credential the service client was given, for the lean Put Blob to sign the same way. */

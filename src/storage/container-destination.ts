@@ -1,6 +1,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { RemoteBlob } from '../engine/types.js';
 import { statusOf } from '../engine/failures.js';
+import { blobClient } from './blob-url.js';
 import { classifyFatal } from './classify.js';
 import type {
   CopyCall,
@@ -76,7 +77,7 @@ export class ContainerDestination implements SyncDestination {
         if (statusOf(error) !== 401) throw error;
       }
     }
-    await this.container.getBlockBlobClient(blobName).upload(body, body.length, {
+    await blobClient(this.container, blobName).upload(body, body.length, {
       blobHTTPHeaders: httpHeaders(headers),
       metadata: headers.metadata,
       tier: options.tier,
@@ -85,9 +86,9 @@ export class ContainerDestination implements SyncDestination {
   }
 
   async stage(blobName: string, blockId: string, body: Buffer, options: WriteOptions = {}): Promise<void> {
-    await this.container
-      .getBlockBlobClient(blobName)
-      .stageBlock(blockId, body, body.length, { abortSignal: options.abortSignal });
+    await blobClient(this.container, blobName).stageBlock(blockId, body, body.length, {
+      abortSignal: options.abortSignal,
+    });
   }
 
   async commit(
@@ -96,7 +97,7 @@ export class ContainerDestination implements SyncDestination {
     headers: StoredHeaders,
     options: WriteOptions = {},
   ): Promise<void> {
-    await this.container.getBlockBlobClient(blobName).commitBlockList([...blockIds], {
+    await blobClient(this.container, blobName).commitBlockList([...blockIds], {
       blobHTTPHeaders: httpHeaders(headers),
       metadata: headers.metadata,
       tier: options.tier,
@@ -105,18 +106,18 @@ export class ContainerDestination implements SyncDestination {
   }
 
   copyFrom(blobName: string, request: CopyRequest): Promise<CopyCall> {
-    return this.serverCopy.copy(this.container.getBlockBlobClient(blobName), request);
+    return this.serverCopy.copy(blobClient(this.container, blobName), request);
   }
 
   async setHeaders(blob: RemoteBlob, headers: StoredHeaders): Promise<void> {
-    await this.container
-      .getBlobClient(blob.blobName)
-      .setHTTPHeaders(httpHeaders(headers), { conditions: blob.etag ? { ifMatch: blob.etag } : undefined });
+    await blobClient(this.container, blob.blobName).setHTTPHeaders(httpHeaders(headers), {
+      conditions: blob.etag ? { ifMatch: blob.etag } : undefined,
+    });
   }
 
   async deleteIfUnchanged(blob: RemoteBlob): Promise<DeleteOutcome> {
     try {
-      await this.container.getBlobClient(blob.blobName).delete({
+      await blobClient(this.container, blob.blobName).delete({
         deleteSnapshots: 'include',
         conditions: blob.etag ? { ifMatch: blob.etag } : undefined,
       });
@@ -130,7 +131,7 @@ export class ContainerDestination implements SyncDestination {
 
   async readState(blobName: string): Promise<{ body: Buffer; etag: string } | undefined> {
     try {
-      const response = await this.container.getBlobClient(blobName).download();
+      const response = await blobClient(this.container, blobName).download();
       return { body: await readAll(response.readableStreamBody), etag: response.etag ?? '' };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
@@ -140,7 +141,7 @@ export class ContainerDestination implements SyncDestination {
 
   async writeState(blobName: string, body: Buffer, etag: string | undefined): Promise<'written' | 'conflict'> {
     try {
-      await this.container.getBlockBlobClient(blobName).upload(body, body.length, {
+      await blobClient(this.container, blobName).upload(body, body.length, {
         conditions: etag ? { ifMatch: etag } : { ifNoneMatch: '*' },
         // Served as JSON and never cached, should the container be a public static website.
         blobHTTPHeaders: { blobContentType: 'application/json', blobCacheControl: 'no-store' },

@@ -19,6 +19,7 @@ import {
 } from './retry.js';
 import { Http1Pool } from './http1/pool.js';
 import { signSharedKey } from './shared-key.js';
+import { addressablePath } from './blob-url.js';
 
 /*
  * Put Blob for whole small files, sent on keep-alive connections of our own (http1/pool.ts) instead of through the
@@ -69,7 +70,7 @@ export function createPutBlob(target: PutBlobTarget): PutBlob {
   const basePath = origin.pathname.replace(/\/$/, '');
   const sign = signerOf(target.signer, endpoint, target.containerUrl);
   return async (blobName, body, headers, options = {}) => {
-    const path = `${basePath}/${escapePath(blobName)}`;
+    const path = `${basePath}/${addressablePath(blobName)}`;
     const pathAndQuery = sas ? `${path}?${sas}` : path;
     const fixed = putHeaders(body, headers, options, target);
     await withRetries(target.settings, options.abortSignal, () =>
@@ -138,11 +139,6 @@ function signerOf(signer: PutSigner, endpoint: Endpoint, containerUrl: string): 
       };
     }
   }
-}
-
-/** The SDK's escaping of a blob name in a URL: each segment encoded, the `/` kept. */
-function escapePath(blobName: string): string {
-  return blobName.split('/').map(encodeURIComponent).join('/');
 }
 
 function putHeaders(

@@ -86,6 +86,7 @@ describe('action.yml', () => {
       accessTier: d('access-tier'),
       createContainer: bool('create-container'),
       deleteGrace: d('delete-grace'),
+      followSymlinks: bool('follow-symlinks'),
     });
     assert.deepEqual(fromActionDefaults, resolveSyncOptions({ source: 'x' }));
     assert.equal(action.inputs.audience?.default, 'api://AzureADTokenExchange');

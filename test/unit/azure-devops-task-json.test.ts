@@ -76,6 +76,7 @@ describe('task.json', () => {
       'destinationPath',
       'dryRun',
       'exclude',
+      'followSymlinks',
       'force',
       'include',
       'managementEndpoint',
@@ -139,6 +140,7 @@ describe('task.json', () => {
       accessTier: value('accessTier') as string | undefined,
       createContainer: value('createContainer') as boolean,
       deleteGrace: value('deleteGrace') as string | undefined,
+      followSymlinks: value('followSymlinks') as boolean,
     };
     // What the CLI resolves when no flag is given.
     assert.deepEqual(resolveSyncOptions(fromTaskDefaults), resolveSyncOptions({ source: 'site' }));

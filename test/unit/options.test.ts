@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/engine/errors.js';
-import { blobNameProblem, normalizeDestinationPath, validateContainerName } from '../../src/engine/names/names.js';
+import { blobNameProblem, normalizeDestinationPath } from '../../src/engine/names/blob-name.js';
+import { validateContainerName } from '../../src/engine/names/container-name.js';
 import { autoConcurrency, resolveSyncOptions, splitPatterns } from '../../src/engine/options.js';
 
 describe('resolveSyncOptions', () => {

@@ -12,7 +12,7 @@ import {
 import { resolvePreviewOptions } from '../../src/deploy/preview/options.js';
 import { planPreview } from '../../src/deploy/preview/preview.js';
 import { ProtectedFolders } from '../../src/engine/plan/protected.js';
-import { isToolState } from '../../src/engine/names/names.js';
+import { isToolState } from '../../src/engine/names/blob-name.js';
 import { resolveSyncOptions } from '../../src/engine/options.js';
 import { UsageError } from '../../src/engine/errors.js';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/engine/errors.js';
@@ -23,18 +23,80 @@ describe('scanSource (real file system)', () => {
     assert.deepEqual([result.problems, result.warnings], [[], []]);
   });
 
-  it('follows a symlinked folder once but not into a loop, and warns about broken links', async () => {
-    const root = makeTree({ 'real/file.txt': 'f' });
+  it('reads a linked folder inside the source once: the real folder first, loops and repeats reported', async () => {
+    const root = makeTree({ 'real/file.txt': 'f', 'other/o.txt': 'o' });
     symlinkSync(path.join(root, 'real'), path.join(root, 'alias'));
+    symlinkSync(path.join(root, 'other'), path.join(root, 'z-link'));
     symlinkSync(root, path.join(root, 'real', 'loop'));
     symlinkSync(path.join(root, 'nowhere'), path.join(root, 'dangling'));
+    symlinkSync(path.join(root, 'real', 'file.txt'), path.join(root, 'file-link.txt'));
     const result = await scanSource(root, new PathFilter([], []));
     assert.deepEqual(
       result.files.map((f) => f.name),
-      ['alias/file.txt', 'real/file.txt'],
+      ['file-link.txt', 'other/o.txt', 'real/file.txt'],
     );
-    assert.equal(result.warnings.filter((w) => w.includes('loops back')).length, 2);
-    assert.ok(result.warnings.some((w) => w.startsWith('dangling: skipped a broken symbolic link')));
+    assert.deepEqual(result.warnings, [
+      'alias: not followed, it leads to a folder already synced as "real"',
+      'dangling: skipped a broken symbolic link',
+      'real/loop: not followed, the symbolic link loops back to a parent folder',
+      'z-link: not followed, it leads to a folder already synced as "other"',
+    ]);
+  });
+
+  it('skips links that point outside the source, each said once, unless asked to follow them', async () => {
+    const outside = makeTree({ 'secret.txt': 's', 'deep/passwd': 'p' });
+    const root = makeTree({ 'site/index.html': 'i' });
+    symlinkSync(outside, path.join(root, 'site', 'etc'));
+    symlinkSync(path.join(outside, 'secret.txt'), path.join(root, 'secret.txt'));
+    const result = await scanSource(root, new PathFilter([], []));
+    assert.deepEqual(
+      result.files.map((f) => f.name),
+      ['site/index.html'],
+    );
+    assert.deepEqual(
+      result.warnings.map((w) => w.replace(outside, '<outside>')),
+      [
+        'secret.txt: skipped, the symbolic link points outside the source folder (to <outside>/secret.txt); turn on follow-symlinks to follow such links',
+        'site/etc: skipped, the symbolic link points outside the source folder (to <outside>); turn on follow-symlinks to follow such links',
+      ],
+    );
+    const followed = await scanSource(root, new PathFilter([], []), undefined, { followSymlinks: true });
+    assert.deepEqual(
+      followed.files.map((f) => f.name),
+      ['secret.txt', 'site/etc/deep/passwd', 'site/etc/secret.txt', 'site/index.html'],
+    );
+    assert.deepEqual(followed.warnings, []);
+  });
+
+  it('reads each folder of a chain of doubled links once, whatever the chain multiplies to', async () => {
+    // Level 0 holds one file; each level above holds a file and two links to the level below: followed blindly,
+    // 14 levels over 15 real files list 2^15 - 1 = 32,767 files.
+    const root = makeTree({ 'level0/f.txt': '0' });
+    for (let level = 1; level < 15; level++) {
+      mkdirSync(path.join(root, `level${level}`));
+      writeFileSync(path.join(root, `level${level}`, 'f.txt'), String(level));
+      for (const copy of ['a', 'b']) {
+        symlinkSync(path.join(root, `level${level - 1}`), path.join(root, `level${level}`, copy));
+      }
+    }
+    for (const followSymlinks of [false, true]) {
+      const result = await scanSource(root, new PathFilter([], []), undefined, { followSymlinks });
+      assert.equal(result.files.length, 15, `followSymlinks ${followSymlinks}`);
+      assert.equal(result.warnings.length, 28, 'every link said once');
+    }
+  });
+
+  it('follows a link out of the source into a loop without reading a folder twice', async () => {
+    const outside = makeTree({ 'x.txt': 'x' });
+    const root = makeTree({ 'in.txt': 'i' });
+    symlinkSync(outside, path.join(root, 'out'));
+    symlinkSync(root, path.join(outside, 'back'));
+    const result = await scanSource(root, new PathFilter([], []), undefined, { followSymlinks: true });
+    assert.deepEqual(
+      result.files.map((f) => f.name),
+      ['in.txt', 'out/x.txt'],
+    );
+    assert.deepEqual(result.warnings, ['out/back: not followed, the symbolic link loops back to a parent folder']);
   });
 
   it('does not descend into excluded folders', async () => {

@@ -1,4 +1,4 @@
-import { blobNameFor } from '../../engine/names/names.js';
+import { blobNameFor } from '../../engine/names/blob-name.js';
 import { SummaryBuilder } from '../../engine/summary.js';
 import type { SyncEvents, SyncOptions, SyncSummary } from '../../engine/types.js';
 import type { CommentOutcome, PullRequestCommenter, PullRequestContext } from '../pr-comment/poster.js';

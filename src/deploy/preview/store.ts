@@ -1,4 +1,4 @@
-import { isToolState, TOOL_STATE_FOLDER } from '../../engine/names/names.js';
+import { isToolState, TOOL_STATE_FOLDER } from '../../engine/names/blob-name.js';
 import type { BlobFolders, FolderBlob } from '../../storage/blob-folders.js';
 
 /** What a preview run records in the preview folder, so retention counts from the last deploy, not blob dates. */

@@ -3,7 +3,7 @@ import { TransferError } from '../errors.js';
 import type { HashStats, LocalFile } from '../types.js';
 import { EarlyHashing } from './early-hash.js';
 import type { PathFilter } from '../plan/path-filter.js';
-import { resolveSourceFolder, scanSource } from './scan.js';
+import { resolveSourceFolder, type ScanOptions, scanSource } from './scan.js';
 import { interpretSourcePath } from './source-path.js';
 import type { EntryReader, SourceListing, SyncSource } from '../ports/source.js';
 
@@ -24,6 +24,7 @@ export class LocalFolderSource implements SyncSource<LocalFile> {
 
   private constructor(
     readonly label: string,
+    private readonly scanOptions: ScanOptions,
     /** The source as given, when it was a contents glob (`dist/*`) read as its folder. */
     readonly contentsGlob?: string,
   ) {}
@@ -32,14 +33,14 @@ export class LocalFolderSource implements SyncSource<LocalFile> {
    * Checks the folder (it exists, is a folder, can be read) and returns the source; a UsageError says what to fix.
    * `dist/*` and `dist/**` (AzCopy's and Azure File Copy's "the folder's contents") are the folder `dist`.
    */
-  static async open(source: string): Promise<LocalFolderSource> {
+  static async open(source: string, scanOptions: ScanOptions = {}): Promise<LocalFolderSource> {
     const { folder, contentsGlob } = interpretSourcePath(source);
-    return new LocalFolderSource(await resolveSourceFolder(folder), contentsGlob);
+    return new LocalFolderSource(await resolveSourceFolder(folder), scanOptions, contentsGlob);
   }
 
   async list(filter: PathFilter, hashAhead?: (file: LocalFile) => boolean): Promise<SourceListing<LocalFile>> {
     const found = hashAhead && ((files: LocalFile[]) => this.hashing.offer(files.filter(hashAhead)));
-    const scan = await scanSource(this.label, filter, found);
+    const scan = await scanSource(this.label, filter, found, this.scanOptions);
     if (hashAhead) this.hashing.scanned(hashAhead);
     return { entries: scan.files, problems: scan.problems, warnings: scan.warnings, filteredOut: scan.filteredOut };
   }

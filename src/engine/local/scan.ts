@@ -1,8 +1,8 @@
-import { promises as fs, type Dirent, type Stats, statSync } from 'node:fs';
+import { promises as fs, type Dirent, realpathSync, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
-import { serviceName } from '../names/names.js';
+import { serviceName } from '../names/blob-name.js';
 import { flatCopy } from '../strings.js';
 import { explainMissingSource } from './source-path.js';
 import type { PathFilter } from '../plan/path-filter.js';
@@ -53,21 +53,51 @@ export async function resolveSourceFolder(source: string): Promise<string> {
   return absolute;
 }
 
+export interface ScanOptions {
+  /** Follow symbolic links whose target lies outside the source folder (by default they are skipped, with a warning). */
+  followSymlinks?: boolean;
+}
+
 /**
- * Walks the source folder. Hidden files are included; symlinks are followed, except into a folder that is already
- * one of the current folder's ancestors (a loop).
+ * Walks the source folder. Hidden files are included. Names and links are hostile input: a symbolic link whose
+ * target lies outside the source folder is skipped (and said so) unless `followSymlinks`, and every folder is read at
+ * most once, by device and inode, so no chain or loop of links multiplies the work. Real folders are read first and
+ * linked folders after, in name order, so which name a folder is synced under never depends on timing.
  */
 export async function scanSource(
   root: string,
   filter: PathFilter,
   /** Called with each folder's files as they are found, before the scan is done. */
   found?: (files: LocalFile[]) => void,
+  options: ScanOptions = {},
 ): Promise<ScanResult> {
   const result: ScanResult = { files: [], problems: [], warnings: [], filteredOut: 0 };
   const { ScannedFile, RenamedFile } = fileClassesUnder(root);
   const limit = pLimit(READDIR_CONCURRENCY);
+  const rootReal = realpathSync(root);
+  const insideRoot = rootReal.endsWith(path.sep) ? rootReal : `${rootReal}${path.sep}`;
+  /** Every folder read, by device and inode, with the name it was read under. */
+  const read = new Map<string, string>();
+  /** Linked folders found, read once the real ones are. */
+  let linkedFolders: { full: string; rel: string; id: string }[] = [];
 
-  async function walk(dir: string, relDir: string, ancestors: ReadonlySet<string>): Promise<void> {
+  /** Marks a folder as read under `rel`, or says why it is not read again. */
+  function firstVisit(id: string, rel: string): boolean {
+    const first = read.get(id);
+    if (first === undefined) {
+      read.set(id, rel);
+      return true;
+    }
+    const loops = first === '' || rel.startsWith(`${first}/`);
+    result.warnings.push(
+      loops
+        ? `${rel}: not followed, the symbolic link loops back to a parent folder`
+        : `${rel}: not followed, it leads to a folder already synced as "${first}"`,
+    );
+    return false;
+  }
+
+  async function walk(dir: string, relDir: string): Promise<void> {
     let entries: Dirent[];
     try {
       entries = await limit(() => fs.readdir(dir, { withFileTypes: true }));
@@ -76,8 +106,8 @@ export async function scanSource(
       return;
     }
     // Stats are synchronous: on a local disk one takes microseconds, and the promise API's thread-pool round trip
-    // costs several times the stat itself. Folders are still read
-    // asynchronously, so the listing's answer is taken in between.
+    // costs several times the stat itself. Folders are still read asynchronously, so the listing's answer is taken in
+    // between.
     const subfolders: Promise<void>[] = [];
     const files: LocalFile[] = [];
     for (const entry of entries) {
@@ -85,26 +115,25 @@ export async function scanSource(
       // Patterns and the diff see the name the service stores (a '\\' in a POSIX name becomes '/').
       const name = serviceName(rel);
       const full = joinUnder(dir, entry.name);
+      const link = entry.isSymbolicLink();
       let stats: Stats;
       try {
         stats = statSync(full);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (entry.isSymbolicLink() && (code === 'ENOENT' || code === 'ELOOP')) {
+        if (link && (code === 'ENOENT' || code === 'ELOOP')) {
           result.warnings.push(`${rel}: skipped a broken symbolic link`);
         } else {
           result.problems.push({ name: rel, reason: `cannot read: ${errnoText(error)}` });
         }
         continue;
       }
+      if (link && !options.followSymlinks && !leadsInside(full, rel)) continue;
       if (stats.isDirectory()) {
         if (filter.excludesFolder(name)) continue;
         const id = `${stats.dev}:${stats.ino}`;
-        if (ancestors.has(id)) {
-          result.warnings.push(`${rel}: not followed, the symbolic link loops back to a parent folder`);
-          continue;
-        }
-        subfolders.push(walk(full, rel, new Set(ancestors).add(id)));
+        if (link) linkedFolders.push({ full, rel, id });
+        else if (firstVisit(id, rel)) subfolders.push(walk(full, rel));
       } else if (stats.isFile()) {
         if (!filter.matches(name)) result.filteredOut++;
         else if (name === rel) files.push(new ScannedFile(flatCopy(name), stats.size));
@@ -116,8 +145,32 @@ export async function scanSource(
     await Promise.all(subfolders);
   }
 
+  /** Whether a link's target lies inside the source folder; says so when it does not. */
+  function leadsInside(full: string, rel: string): boolean {
+    let target: string;
+    try {
+      target = realpathSync(full);
+    } catch (error) {
+      result.problems.push({ name: rel, reason: `cannot read: ${errnoText(error)}` });
+      return false;
+    }
+    if (target === rootReal || target.startsWith(insideRoot)) return true;
+    result.warnings.push(
+      `${rel}: skipped, the symbolic link points outside the source folder (to ${target}); turn on follow-symlinks to follow such links`,
+    );
+    return false;
+  }
+
   const rootStats = await fs.stat(root);
-  await walk(root, '', new Set([`${rootStats.dev}:${rootStats.ino}`]));
+  read.set(`${rootStats.dev}:${rootStats.ino}`, '');
+  await walk(root, '');
+  // Linked folders, in rounds: each round's in name order, so the first name to reach a folder is the same every run.
+  while (linkedFolders.length > 0) {
+    const round = linkedFolders.sort((a, b) => compareNames(a.rel, b.rel));
+    linkedFolders = [];
+    const walks = round.filter(({ id, rel }) => firstVisit(id, rel)).map(({ full, rel }) => walk(full, rel));
+    await Promise.all(walks);
+  }
   result.files.sort((a, b) => compareNames(a.name, b.name));
   result.problems.sort((a, b) => compareNames(a.name, b.name));
   result.warnings.sort();

@@ -1,6 +1,16 @@
 import type { RemoteBlob, SourceEntry } from '../types.js';
 import type { PlanMatcher } from './matcher.js';
 import { detachedBlob, flatCopy } from '../strings.js';
+import { unsafeBlobName } from '../names/blob-name.js';
+
+/** A listed blob whose name no request may address, and why. */
+export interface UnsafeBlob {
+  blobName: string;
+  reason: string;
+}
+
+/** Unsafe blobs named in detail; the rest are only counted. */
+const UNSAFE_EXAMPLES = 20;
 
 /**
  * Where the destination's listing streams to. It starts before the source is scanned (both take seconds on large
@@ -13,6 +23,8 @@ export class ListingFeed<E extends SourceEntry> {
   private watched?: { has(name: string): boolean };
   /** The listed names among those watched (the delete grace state's), for the grace to tell which are gone. */
   readonly listedWatched = new Set<string>();
+  /** Listed blobs whose names no request may address (see unsafeBlobName): never compared, counted nor deleted. */
+  readonly unsafe: { count: number; examples: UnsafeBlob[] } = { count: 0, examples: [] };
 
   constructor(
     /** Names that are never files of the destination (the sync's own state): not compared, counted nor deleted. */
@@ -22,6 +34,12 @@ export class ListingFeed<E extends SourceEntry> {
   /** Takes one listed blob; bound, so it can be handed to the destination as it is. */
   readonly take = (remote: RemoteBlob): void => {
     if (this.ignored(remote.name)) return;
+    const reason = unsafeBlobName(remote.blobName);
+    if (reason) {
+      if (this.unsafe.count++ < UNSAFE_EXAMPLES)
+        this.unsafe.examples.push({ blobName: flatCopy(remote.blobName), reason });
+      return;
+    }
     if (this.watched?.has(remote.name)) this.listedWatched.add(flatCopy(remote.name));
     if (this.matcher) this.matcher.add(remote);
     else this.waiting.push(detachedBlob(remote));

@@ -1,6 +1,5 @@
 import type { StoredHeaders, SyncDestination } from '../ports/destination.js';
 import { failureReason, isRefused, statusOf } from '../failures.js';
-import { blobNameProblem } from '../names/names.js';
 import type { CopySource } from '../ports/source.js';
 import type { AccessTier, FileResult, SourceEntry, UploadItem } from '../types.js';
 
@@ -20,8 +19,6 @@ export async function copyOne<E extends SourceEntry>(
   item: UploadItem<E>,
 ): Promise<FileResult> {
   const name = item.local.name;
-  const problem = blobNameProblem(item.blobName);
-  if (problem) return { action: 'failed', name, bytes: 0, reason: problem };
   try {
     const source = await context.copySource(item.local);
     await context.destination.copyFrom(item.blobName, {

@@ -2,7 +2,6 @@ import pLimit from 'p-limit';
 import type { SyncDestination } from '../ports/destination.js';
 import { AuthError } from '../errors.js';
 import { failureReason, isRefused, PERMISSION_HINT } from '../failures.js';
-import { blobNameProblem } from '../names/names.js';
 import type { SyncSource } from '../ports/source.js';
 import type { SummaryBuilder } from '../summary.js';
 import type {
@@ -124,9 +123,6 @@ async function uploadOne<E extends SourceEntry>(
   progress: ProgressCounter,
 ): Promise<FileResult> {
   const name = item.local.name;
-  const problem = blobNameProblem(item.blobName);
-  // Named as the file is, so it can be found and renamed (`trail\` rather than the `trail/` it would become).
-  if (problem) return { action: 'failed', name: item.local.sourceName ?? name, bytes: 0, reason: problem };
   try {
     const reader = await context.source.open(item.local);
     try {

@@ -67,6 +67,7 @@ export function readTaskInputs(): TaskInputs {
       cacheControl: lines('cacheControl'),
       accessTier: text('accessTier') || undefined,
       createContainer: booleanInput('createContainer'),
+      followSymlinks: booleanInput('followSymlinks'),
       shard: shardInput(),
       compress: lines('compress'),
       deleteGrace: text('deleteGrace') || undefined,

@@ -47,6 +47,10 @@ export const FLAGS = {
   },
   'access-tier': { type: 'string', help: 'Access tier for uploaded blobs: Hot, Cool, Cold or Archive.' },
   'create-container': { type: 'boolean', help: 'Create the container if it does not exist.' },
+  'follow-symlinks': {
+    type: 'boolean',
+    help: 'Follow symbolic links that point outside the source folder (by default they are skipped, with a warning).',
+  },
   compress: {
     type: 'string',
     multiple: true,
@@ -154,6 +158,7 @@ export function rawSyncOptions(args: CliArgs, destinationPath: string | undefine
     cacheControl: f['cache-control'],
     accessTier: f['access-tier'],
     createContainer: f['create-container'] || f.emulator,
+    followSymlinks: f['follow-symlinks'],
     shard: f.shard,
     compress: f.compress,
     deleteGrace: f['delete-grace'],

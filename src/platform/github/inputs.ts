@@ -84,6 +84,7 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       shard: core.getInput('shard') || undefined,
       compress: core.getMultilineInput('compress'),
       deleteGrace: core.getInput('delete-grace') || undefined,
+      followSymlinks: booleanInput('follow-symlinks'),
     },
     preview: {
       enabled: booleanInput('preview'),

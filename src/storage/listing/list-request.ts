@@ -1,10 +1,6 @@
-import {
-  createPipelineRequest,
-  type PipelineRequest,
-  type PipelineResponse,
-  RestError,
-} from '@azure/core-rest-pipeline';
-import { ContainerClient } from '@azure/storage-blob';
+import { createPipelineRequest, type PipelineResponse, RestError } from '@azure/core-rest-pipeline';
+import type { ContainerClient } from '@azure/storage-blob';
+import { type RequestSender, senderOf } from '../sdk-access.js';
 import { backoffMs, sleep } from '../backoff.js';
 import { ListPageParser, type ListedBlob } from './list-parser.js';
 
@@ -18,22 +14,6 @@ export interface ListLimits {
   maxTries: number;
   /** Blobs per page; the service's largest unless a test wants many pages. */
   pageSize?: number;
-}
-
-interface RequestSender {
-  sendRequest(request: PipelineRequest): Promise<PipelineResponse>;
-  /** The service version the SDK speaks, sent as `x-ms-version`. */
-  version: string;
-}
-
-/**
- * The container's own request pipeline: its credential and signing, our retry policy, the SDK's user agent. The SDK
- * keeps it protected, for subclasses; this subclass only reads it.
- */
-class PipelineAccess extends ContainerClient {
-  static senderOf(container: ContainerClient): RequestSender {
-    return (container as PipelineAccess).storageClientContext;
-  }
 }
 
 /**
@@ -51,7 +31,7 @@ export async function listPage(
   onBlob: (blob: ListedBlob) => void,
   limits: ListLimits,
 ): Promise<string> {
-  const sender = PipelineAccess.senderOf(container);
+  const sender = senderOf(container);
   const url = pageUrl(container.url, prefix, marker, limits.pageSize ?? PAGE_SIZE);
   let lastName: string | undefined;
   for (let attempt = 1; ; attempt++) {

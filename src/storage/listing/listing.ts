@@ -1,7 +1,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ListedBlob } from './list-parser.js';
 import { type ListLimits, listPage } from './list-request.js';
-import { isToolState, relativeBlobName } from '../../engine/names/names.js';
+import { isToolState, relativeBlobName } from '../../engine/names/blob-name.js';
 import { detachedBlob } from '../../engine/strings.js';
 import type { RemoteBlob } from '../../engine/types.js';
 
