@@ -21,6 +21,36 @@ const MiB = 1024 * 1024;
 
 const names = async (container: ContainerClient) => [...(await blobState(container)).keys()].sort();
 
+/** Puts a blob under its literal name, as a raw request that no URL parser touched (what another tool may do). */
+async function putLiteral(container: ContainerClient, name: string, body: string): Promise<void> {
+  const { search: sas } = new URL(
+    await container.generateSasUrl({
+      permissions: ContainerSASPermissions.parse('rw'),
+      expiresOn: new Date(Date.now() + 600_000),
+    }),
+  );
+  const url = new URL(container.url);
+  await new Promise<void>((resolve, reject) => {
+    const request = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'PUT',
+        path: `${url.pathname}/${name}${sas}`,
+        headers: { 'x-ms-blob-type': 'BlockBlob', 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () =>
+          response.statusCode === 201 ? resolve() : reject(new Error(`${response.statusCode}`)),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 describe('a file named to climb out of the destination', () => {
   let proxy: FakeProxy;
   before(async () => {
@@ -88,36 +118,6 @@ describe('symbolic links in the source', () => {
 });
 
 describe('a listed blob whose name a URL would resolve elsewhere (written by another tool)', () => {
-  /** Puts a blob under its literal name, as a raw request that no URL parser touched (what another tool may do). */
-  async function putLiteral(container: ContainerClient, name: string, body: string): Promise<void> {
-    const { search: sas } = new URL(
-      await container.generateSasUrl({
-        permissions: ContainerSASPermissions.parse('rw'),
-        expiresOn: new Date(Date.now() + 600_000),
-      }),
-    );
-    const url = new URL(container.url);
-    await new Promise<void>((resolve, reject) => {
-      const request = http.request(
-        {
-          host: url.hostname,
-          port: url.port,
-          method: 'PUT',
-          path: `${url.pathname}/${name}${sas}`,
-          headers: { 'x-ms-blob-type': 'BlockBlob', 'content-length': Buffer.byteLength(body) },
-        },
-        (response) => {
-          response.resume();
-          response.on('end', () =>
-            response.statusCode === 201 ? resolve() : reject(new Error(`${response.statusCode}`)),
-          );
-        },
-      );
-      request.on('error', reject);
-      request.end(body);
-    });
-  }
-
   it('is reported, never deleted, updated or counted by the delete guard', async () => {
     const container = await azurite.newContainer();
     await putLiteral(container, 'docs/../x.txt', 'planted');
@@ -230,5 +230,40 @@ describe('one URL path for every request', () => {
       const inside = await names(azurite.service.getContainerClient(other.name));
       assert.ok(!inside.some((name) => name === 'x.txt' || name.endsWith('/b.txt')), `${other.name}: ${inside}`);
     }
+  });
+});
+
+describe('the same check for a container source, in every shard', () => {
+  it('fails a source blob whose name would climb out, in one shard only, and copies the rest', async () => {
+    const source = await azurite.newContainer();
+    const destination = await azurite.newContainer();
+    await putLiteral(source, 'v1/../climb.txt', 'planted');
+    await source.uploadBlockBlob('v1/ok.txt', 'ok', 2);
+    await source.uploadBlockBlob('v1/more.txt', 'more', 4);
+    const env = { AZURE_STORAGE_CONNECTION_STRING: azurite.azurite.connectionString };
+    const summaries = [];
+    for (const shard of ['1/2', '2/2']) {
+      const run = await runCli(
+        [`${source.url}/v1`, '--container', destination.containerName, '--destination-path', 'latest'].concat([
+          '--shard',
+          shard,
+          '--json',
+        ]),
+        { env },
+      );
+      summaries.push({ code: run.code, summary: jsonSummary(run) });
+    }
+    const failures = summaries.flatMap(({ summary }) => summary.failures);
+    assert.deepEqual(
+      failures.map((f) => f.name),
+      ['../climb.txt'],
+    );
+    assert.match(failures[0]!.reason, /"\.\." segment/);
+    assert.deepEqual(summaries.map(({ code }) => code).sort(), [0, 1]);
+    assert.equal(
+      summaries.reduce((sum, { summary }) => sum + summary.copied, 0),
+      2,
+    );
+    assert.deepEqual(await names(destination), ['latest/more.txt', 'latest/ok.txt']);
   });
 });
