@@ -1,9 +1,6 @@
 import { AuthError, DestinationError, type SyncError, UsageError } from '../engine/errors.js';
+import { UNREACHABLE_CODES, UNSTABLE_CODES } from './network-errors.js';
 import { containerMissing, failureReason, isRefused, PERMISSION_HINT, storageErrorCode } from '../engine/failures.js';
-
-const NETWORK_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
-/** Connections that opened but kept breaking or stalling, even after retries. */
-const UNSTABLE_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED']);
 
 /**
  * Turns an error that stops the whole run (listing, container creation, a refused credential) into a typed error
@@ -16,7 +13,7 @@ export function classifyFatal(error: unknown, what: string, destination: string)
     return new AuthError(`The storage service refused to ${what} at ${destination} (${reason}).`, PERMISSION_HINT);
   }
   if (code === 'ContainerNotFound') return containerMissing(destination);
-  if (code && NETWORK_CODES.has(code)) {
+  if (code && UNREACHABLE_CODES.has(code)) {
     return new DestinationError(
       `Cannot reach ${destination} (${code}).`,
       'Check the account name or endpoint URL, DNS and the network path (private endpoint, proxy, firewall).',

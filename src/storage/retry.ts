@@ -1,5 +1,6 @@
 import type { HttpOperationResponse, RequestPolicy, RequestPolicyFactory, WebResource } from '@azure/storage-blob';
 import { backoffMs, sleep } from './backoff.js';
+import { RETRIABLE_CODES } from './network-errors.js';
 
 export interface RetrySettings {
   /** Attempts per request, the first included. */
@@ -13,22 +14,7 @@ export interface RetrySettings {
 /** Throttling, timeouts and server errors: the storage service's own advice is to retry these. */
 export const RETRIABLE_STATUS: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
-/**
- * Connection failures worth another try. ENOTFOUND is not among them: a host name that does not resolve will not
- * start to within seconds, and retrying only hides a typo in the account name.
- */
-export const RETRIABLE_CODES: ReadonlySet<string> = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'REQUEST_SEND_ERROR',
-]);
+export { RETRIABLE_CODES } from './network-errors.js';
 
 /**
  * The retry policy the storage SDK's own lacks: it also retries 408, 429, 502 and 504, honours `Retry-After`, and
