@@ -14,7 +14,8 @@ import { validateContainerName } from '../engine/names/container-name.js';
 import { normalizeSas, parseConnectionString } from '../auth/urls.js';
 import { refuseEntraOverHttp } from '../auth/plain-http.js';
 import { createPutBlob, proxyConfigured, type PutSigner } from './put-blob.js';
-import { retryPolicyFactory, type RetrySettings } from './retry.js';
+import { retrySettings } from './retry.js';
+import { retryPolicyFactory } from './retry-policy.js';
 import { senderOf } from './sdk-access.js';
 
 export interface ClientOptions {
@@ -23,17 +24,7 @@ export interface ClientOptions {
   maxTries?: number;
 }
 
-/** Retries with exponential backoff on 408/429/5xx, resets and stalled attempts, tuned for CI. */
-export function retrySettings(options: ClientOptions = {}): RetrySettings {
-  return {
-    maxTries: options.maxTries ?? 6,
-    tryTimeoutMs: options.tryTimeoutMs ?? 120_000,
-    baseDelayMs: 500,
-    maxDelayMs: 30_000,
-  };
-}
-
-/** A pipeline whose retries are ours (see retry-policy.ts); the SDK's own are reduced to a single try. */
+/** A pipeline whose retries are ours (see retry.ts); the SDK's own are reduced to a single try. */
 function pipelineFor(
   credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential,
   options: ClientOptions,

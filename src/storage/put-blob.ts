@@ -6,17 +6,8 @@ import {
 } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { StorageOAuthScopes } from '@azure/storage-blob';
-import { backoffMs, sleep } from './backoff.js';
 import type { PutBlob, StoredHeaders, WriteOptions } from '../engine/ports/destination.js';
-import {
-  abortError,
-  type HeaderSource,
-  RETRIABLE_CODES,
-  RETRIABLE_STATUS,
-  retryAfterMs,
-  type RetrySettings,
-  timeoutError,
-} from './retry.js';
+import { type HeaderSource, RETRIABLE_STATUS, type RetrySettings, retrying } from './retry.js';
 import { Http1Pool } from './http1/pool.js';
 import { signSharedKey } from './shared-key.js';
 import { addressablePath } from './blob-url.js';
@@ -73,10 +64,15 @@ export function createPutBlob(target: PutBlobTarget): PutBlob {
     const path = `${basePath}/${addressablePath(blobName)}`;
     const pathAndQuery = sas ? `${path}?${sas}` : path;
     const fixed = putHeaders(body, headers, options, target);
-    await withRetries(target.settings, options.abortSignal, () =>
+    const response = await retrying({
+      settings: target.settings,
+      signal: options.abortSignal,
       // A fresh copy per try: each is signed with its own date.
-      sign({ path, pathAndQuery, headers: { ...fixed }, body, abortSignal: options.abortSignal }),
-    );
+      attempt: () => sign({ path, pathAndQuery, headers: { ...fixed }, body, abortSignal: options.abortSignal }),
+      judge: (answer) =>
+        RETRIABLE_STATUS.has(answer.status) ? { again: true, advice: headerSource(answer) } : { again: false },
+    });
+    if (response.status < 200 || response.status >= 300) throw serviceError(response);
   };
 }
 
@@ -166,41 +162,6 @@ function putHeaders(
   if (options.tier) out['x-ms-access-tier'] = options.tier;
   for (const [key, value] of Object.entries(headers.metadata ?? {})) out[`x-ms-meta-${key}`] = value;
   return out;
-}
-
-interface Outcome {
-  response?: Answer;
-  error?: unknown;
-  timedOut?: boolean;
-}
-
-async function withRetries(
-  settings: RetrySettings,
-  caller: AbortSignal | undefined,
-  attempt: () => Promise<Answer>,
-): Promise<void> {
-  for (let tries = 1; ; tries++) {
-    const outcome: Outcome = await attempt().then(
-      (response) => ({ response }),
-      (error: unknown) => ({ error, timedOut: (error as { timedOut?: boolean })?.timedOut === true }),
-    );
-    if (caller?.aborted) throw outcome.error ?? abortError();
-    const last = tries >= settings.maxTries;
-    const { response } = outcome;
-    if (response) {
-      if (response.status >= 200 && response.status < 300) return;
-      if (last || !RETRIABLE_STATUS.has(response.status)) throw serviceError(response);
-    } else if (last || !(outcome.timedOut || RETRIABLE_CODES.has(errorCode(outcome.error)))) {
-      throw outcome.timedOut ? timeoutError(settings.tryTimeoutMs) : outcome.error;
-    }
-    const advised = retryAfterMs(response && headerSource(response));
-    await sleep(Math.min(advised ?? backoffMs(tries, settings.baseDelayMs), settings.maxDelayMs), caller);
-  }
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : '';
 }
 
 /** One try: the whole answer must arrive within the per-try limit, or the request is abandoned. */

@@ -1,6 +1,7 @@
-import type { HttpOperationResponse, RequestPolicy, RequestPolicyFactory, WebResource } from '@azure/storage-blob';
 import { backoffMs, sleep } from './backoff.js';
 import { RETRIABLE_CODES } from './network-errors.js';
+
+export { RETRIABLE_CODES } from './network-errors.js';
 
 export interface RetrySettings {
   /** Attempts per request, the first included. */
@@ -11,78 +12,75 @@ export interface RetrySettings {
   maxDelayMs: number;
 }
 
+/** Retries with exponential backoff on 408/429/5xx, resets and stalled attempts, tuned for CI. */
+export function retrySettings(options: { tryTimeoutMs?: number; maxTries?: number } = {}): RetrySettings {
+  return {
+    maxTries: options.maxTries ?? 6,
+    tryTimeoutMs: options.tryTimeoutMs ?? 120_000,
+    baseDelayMs: 500,
+    maxDelayMs: 30_000,
+  };
+}
+
 /** Throttling, timeouts and server errors: the storage service's own advice is to retry these. */
 export const RETRIABLE_STATUS: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
-export { RETRIABLE_CODES } from './network-errors.js';
+export interface HeaderSource {
+  headers: { get(name: string): string | undefined };
+}
+
+/** What the loop makes of a try that came back: final, or worth another try (with the answer that advises the wait). */
+export type Verdict = { again: false } | { again: true; advice?: HeaderSource };
+
+export interface RetryLoop<T> {
+  settings: RetrySettings;
+  /** The caller's signal: once it aborts, no try is started and no wait goes on. */
+  signal?: { aborted: boolean; addEventListener(type: 'abort', listener: () => void): void };
+  /** One try. A try that runs out of time fails with an error marked `timedOut` (each kind of try keeps its own time). */
+  attempt(tries: number): Promise<T>;
+  /** Whether what came back asks for another try: a status the service says to retry. */
+  judge(value: T): Verdict;
+  /** Whether a failed try is worth another; by default a timeout, a retriable status or a connection failure. */
+  retriableError?(error: unknown): boolean;
+}
 
 /**
- * The retry policy the storage SDK's own lacks: it also retries 408, 429, 502 and 504, honours `Retry-After`, and
- * abandons an attempt that gets no answer within the per-try limit (the SDK only passes that limit to the server).
- * It replaces the SDK's retries, which the client configures down to a single try.
+ * The one retry loop of every request to the storage service: the SDK's pipeline (retry-policy.ts), the lean Put Blob
+ * and the listing's pages. Exponential backoff with jitter, `Retry-After` honoured, at most `maxTries` tries; the last
+ * answer is returned as it is (the caller reads its status), the last error thrown (a timeout said as such).
  */
-export function retryPolicyFactory(settings: RetrySettings): RequestPolicyFactory {
-  return { create: (next) => ({ sendRequest: (request) => sendWithRetries(next, request, settings) }) };
-}
-
-async function sendWithRetries(
-  next: RequestPolicy,
-  request: WebResource,
-  settings: RetrySettings,
-): Promise<HttpOperationResponse> {
-  const caller = request.abortSignal;
-  for (let attempt = 1; ; attempt++) {
-    const outcome = await attemptOnce(next, request, settings.tryTimeoutMs);
-    if (caller?.aborted) throw outcome.error ?? abortError();
-    const last = attempt >= settings.maxTries;
-    if (outcome.response) {
-      if (last || !RETRIABLE_STATUS.has(outcome.response.status)) return outcome.response;
-    } else if (last || !isRetriableError(outcome.error, outcome.timedOut)) {
-      throw outcome.timedOut ? timeoutError(settings.tryTimeoutMs) : outcome.error;
+export async function retrying<T>(loop: RetryLoop<T>): Promise<T> {
+  const { settings, signal } = loop;
+  const retriableError = loop.retriableError ?? isRetriableError;
+  for (let tries = 1; ; tries++) {
+    let advice: HeaderSource | undefined;
+    const last = tries >= settings.maxTries;
+    try {
+      const value = await loop.attempt(tries);
+      if (signal?.aborted) throw abortError();
+      const verdict = loop.judge(value);
+      if (!verdict.again || last) return value;
+      advice = verdict.advice;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      const timedOut = isTimedOut(error);
+      if (last || !(timedOut || retriableError(error))) throw timedOut ? timeoutError(settings.tryTimeoutMs) : error;
+      advice = (error as { response?: HeaderSource }).response;
     }
-    const advised = retryAfterMs(outcome.response ?? (outcome.error as { response?: HeaderSource })?.response);
-    await sleep(Math.min(advised ?? backoffMs(attempt, settings.baseDelayMs), settings.maxDelayMs), caller);
+    await sleep(Math.min(retryAfterMs(advice) ?? backoffMs(tries, settings.baseDelayMs), settings.maxDelayMs), signal);
   }
 }
 
-interface Outcome {
-  response?: HttpOperationResponse;
-  error?: unknown;
-  timedOut: boolean;
-}
-
-async function attemptOnce(next: RequestPolicy, request: WebResource, tryTimeoutMs: number): Promise<Outcome> {
-  const caller = request.abortSignal;
-  const controller = new AbortController();
-  const forward = () => controller.abort();
-  caller?.addEventListener('abort', forward);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, tryTimeoutMs);
-  request.abortSignal = controller.signal;
-  try {
-    return { response: await next.sendRequest(request), timedOut };
-  } catch (error) {
-    return { error, timedOut };
-  } finally {
-    clearTimeout(timer);
-    caller?.removeEventListener('abort', forward);
-    request.abortSignal = caller;
-  }
-}
-
-/** A status the SDK's deserializer turned into an error counts as much as one seen as a response. */
-function isRetriableError(error: unknown, timedOut: boolean): boolean {
-  if (timedOut) return true;
+/** A timeout, a status the SDK's deserializer turned into an error, or a connection failure. */
+export function isRetriableError(error: unknown): boolean {
+  if (isTimedOut(error)) return true;
   const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
   if (typeof statusCode === 'number' && RETRIABLE_STATUS.has(statusCode)) return true;
   return typeof code === 'string' && RETRIABLE_CODES.has(code);
 }
 
-export interface HeaderSource {
-  headers: { get(name: string): string | undefined };
+function isTimedOut(error: unknown): boolean {
+  return (error as { timedOut?: unknown })?.timedOut === true;
 }
 
 /** The wait the service asked for, from `x-ms-retry-after-ms`, `retry-after-ms` or `Retry-After` (seconds or a date). */

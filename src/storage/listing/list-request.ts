@@ -1,7 +1,7 @@
 import { createPipelineRequest, type PipelineResponse, RestError } from '@azure/core-rest-pipeline';
 import type { ContainerClient } from '@azure/storage-blob';
 import { type RequestSender, senderOf } from '../sdk-access.js';
-import { backoffMs, sleep } from '../backoff.js';
+import { retrying } from '../retry.js';
 import { ListPageParser, type ListedBlob } from './list-parser.js';
 
 /** The service's largest listing page. */
@@ -34,7 +34,9 @@ export async function listPage(
   const sender = senderOf(container);
   const url = pageUrl(container.url, prefix, marker, limits.pageSize ?? PAGE_SIZE);
   let lastName: string | undefined;
-  for (let attempt = 1; ; attempt++) {
+  let tries = 0;
+  const attempt = async () => {
+    tries++;
     // Only on a retry, until the first new blob: the service's order is that of the names' UTF-8 bytes.
     let seenUpTo = lastName === undefined ? undefined : Buffer.from(lastName, 'utf8');
     const take = (blob: ListedBlob) => {
@@ -45,13 +47,30 @@ export async function listPage(
       lastName = blob.name;
       onBlob(blob);
     };
+    // The pipeline has retried the request itself; what is retried here is an answer that broke off midway.
     const response = await sendListRequest(sender, url);
     try {
       return await readPage(response, limits.tryTimeoutMs, take);
     } catch (error) {
-      if (attempt >= limits.maxTries) throw brokeOff(error, attempt);
-      await sleep(backoffMs(attempt, 500));
+      throw new BrokeOff(error);
     }
+  };
+  try {
+    return await retrying({
+      settings: { maxTries: limits.maxTries, tryTimeoutMs: limits.tryTimeoutMs, baseDelayMs: 500, maxDelayMs: 30_000 },
+      attempt,
+      judge: () => ({ again: false }),
+      retriableError: (error) => error instanceof BrokeOff,
+    });
+  } catch (error) {
+    throw error instanceof BrokeOff ? brokeOff(error.failure, tries) : error;
+  }
+}
+
+/** An answer that broke off or stalled after it began. */
+class BrokeOff extends Error {
+  constructor(readonly failure: unknown) {
+    super('the listing broke off midway');
   }
 }
 
