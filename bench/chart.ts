@@ -25,10 +25,10 @@ export interface ChartText {
 const WIDTH = 760;
 const LABEL_WIDTH = 170;
 const VALUE_WIDTH = 90;
-const BAR_HEIGHT = 16;
-const BAR_GAP = 5;
-const GROUP_TITLE = 24;
-const GROUP_GAP = 14;
+const BAR_HEIGHT = 14;
+const BAR_GAP = 4;
+const GROUP_TITLE = 22;
+const GROUP_GAP = 10;
 const HEADER = 58;
 const OURS = '#0b6bcb';
 const PEER = '#9aa4b1';
@@ -82,8 +82,8 @@ export function barChartSvg(groups: readonly BarGroup[], text: ChartText): strin
 }
 
 /**
- * The groups of a bench run: every data set and scenario that more than one tool ran, ours first, then the peers in
- * the order given (the bench's tool order), each bar a median wall time.
+ * The groups of a bench run: every data set and scenario that ours and a peer ran, ours first, then the peers in the
+ * order given (the bench's tool order), each bar a median wall time. Our variants (`ours-compress`) are not peers.
  */
 export function benchGroups(
   rows: readonly Row[],
@@ -94,6 +94,7 @@ export function benchGroups(
   const groups = new Map<string, Row[]>();
   for (const row of rows) {
     if (row.scenario === 'hash' || row.scenario === 'plan') continue; // ours alone, or against md5sum: no peers
+    if (row.tool !== ours && row.tool.startsWith(`${ours}-`)) continue;
     const key = `${row.dataset}\u0000${row.scenario}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
@@ -106,4 +107,32 @@ export function benchGroups(
         .sort((a, b) => rank(a.tool) - rank(b.tool))
         .map((row) => ({ label: row.tool, value: row.wallS, ours: row.tool === ours })),
     }));
+}
+
+/** What a bench run writes to bench/results/*.json, as far as the chart reads it. */
+export interface BenchOutput {
+  started: string;
+  machine: { cpus: number; cpuModel?: string; node: string; azurite: string };
+  options: { repeat: number };
+  datasets: { id: string; description: string }[];
+  scenarios: Record<string, string>;
+  rows: Row[];
+}
+
+/** The chart of one bench run: its wall times, titled with the date, the machine and the number of runs. */
+export function benchChartSvg(output: BenchOutput, toolOrder: readonly string[]): string {
+  const sets = new Map(output.datasets.map((set) => [set.id, set.description]));
+  const { machine } = output;
+  return barChartSvg(
+    benchGroups(
+      output.rows,
+      toolOrder,
+      (row) => `${row.dataset} (${sets.get(row.dataset)}): ${output.scenarios[row.scenario] ?? row.scenario}`,
+    ),
+    {
+      title: 'Wall time of one sync, ours against the peers (shorter is faster)',
+      subtitle: `${output.started.slice(0, 10)}, ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, Azurite ${machine.azurite}; medians of ${output.options.repeat}`,
+      format: (seconds) => `${seconds.toFixed(2)} s`,
+    },
+  );
 }

@@ -17,7 +17,7 @@ import { startCountingAzurite, type AzuriteMode, type CountingAzurite } from './
 import { DatasetFolder, datasets, type FileSpec } from './datasets.js';
 import { behindLatency } from './latency-proxy.js';
 import { gnuTimeMissing, measure } from './measure.js';
-import { barChartSvg, benchGroups } from './chart.js';
+import { benchChartSvg } from './chart.js';
 import { markdownTable, summarize, type RunRecord } from './report.js';
 import {
   baselineFor,
@@ -319,20 +319,13 @@ await mkdir(path.join(REPO, 'bench', 'results'), { recursive: true });
 const file = path.join(REPO, 'bench', 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
 await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
 if (values.chart) {
-  const setText = new Map(allSets.map((set) => [set.id, set.description]));
-  const svg = barChartSvg(
-    benchGroups(
-      rows,
+  await writeFile(
+    path.resolve(values.chart),
+    benchChartSvg(
+      output,
       TOOLS.map((tool) => tool.id),
-      (row) => `${row.dataset} (${setText.get(row.dataset)}): ${SCENARIO_TEXT[row.scenario]}`,
     ),
-    {
-      title: 'Wall time of one sync, ours against the peers (shorter is faster)',
-      subtitle: `${started.toISOString().slice(0, 10)}, ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, Azurite ${machine.azurite}; medians of ${repeat}`,
-      format: (seconds) => `${seconds.toFixed(2)} s`,
-    },
   );
-  await writeFile(path.resolve(values.chart), svg);
   log(`chart: ${values.chart}`);
 }
 process.stdout.write(

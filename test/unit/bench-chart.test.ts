@@ -113,11 +113,12 @@ describe('the bench chart groups', () => {
     uploaded: 0,
   });
 
-  it('one group per data set and scenario that ours and a peer ran, ours first, peers in tool order', () => {
+  it('one group per data set and scenario that ours and a peer ran, ours first, peers in tool order, no variants of ours', () => {
     const rows = [
       row('site', 'first', 'azcopy', 42),
       row('site', 'first', 'rclone', 38),
       row('site', 'first', 'ours', 15),
+      row('site', 'first', 'ours-compress', 16), // our variant, not a peer
       row('site', 'nochange', 'ours', 1.2),
       row('site', 'nochange', 'rclone', 1.8),
       row('many', 'nochange', 'ours', 5.7), // ours alone: no group
@@ -126,7 +127,11 @@ describe('the bench chart groups', () => {
       row('big', 'hash', 'ours-hash', 1),
       row('big', 'hash', 'md5sum', 2),
     ];
-    const groups = benchGroups(rows, ['ours', 'rclone', 'azcopy'], (r) => `${r.dataset} ${r.scenario}`);
+    const groups = benchGroups(
+      rows,
+      ['ours', 'ours-compress', 'rclone', 'azcopy'],
+      (r) => `${r.dataset} ${r.scenario}`,
+    );
     assert.deepEqual(groups, [
       {
         title: 'site first',
