@@ -17,6 +17,7 @@ import { startCountingAzurite, type AzuriteMode, type CountingAzurite } from './
 import { DatasetFolder, datasets, type FileSpec } from './datasets.js';
 import { behindLatency } from './latency-proxy.js';
 import { gnuTimeMissing, measure } from './measure.js';
+import { benchChartSvg } from './chart.js';
 import { markdownTable, summarize, type RunRecord } from './report.js';
 import {
   baselineFor,
@@ -40,7 +41,8 @@ const HELP = `npm run bench -- [options]
   --latency MS         reach Azurite through a relay adding this round-trip time to every request (default 0)
   --data DIR           where data sets are generated (default: $TMPDIR/azure-blob-sync-bench)
   --no-build           use dist/cli/index.js as it is instead of rebuilding it first
-  --cli FILE           bench this bundled CLI (e.g. a copy of dist/cli) instead of dist/cli/index.js; no build`;
+  --cli FILE           bench this bundled CLI (e.g. a copy of dist/cli) instead of dist/cli/index.js; no build
+  --chart FILE         also draw the wall times as an SVG bar chart into FILE (e.g. docs/bench-quick.svg)`;
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const list = (value: string | undefined) => (value ? value.split(',').map((item) => item.trim()) : undefined);
@@ -58,6 +60,7 @@ const { values } = parseArgs({
     data: { type: 'string' },
     'no-build': { type: 'boolean' },
     cli: { type: 'string' },
+    chart: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -315,6 +318,16 @@ const output = {
 await mkdir(path.join(REPO, 'bench', 'results'), { recursive: true });
 const file = path.join(REPO, 'bench', 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
 await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
+if (values.chart) {
+  await writeFile(
+    path.resolve(values.chart),
+    benchChartSvg(
+      output,
+      TOOLS.map((tool) => tool.id),
+    ),
+  );
+  log(`chart: ${values.chart}`);
+}
 process.stdout.write(
   `\n${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, Azurite ${machine.azurite}; medians of ${repeat} run(s)\n\n${markdownTable(rows)}\n\nJSON: ${path.relative(process.cwd(), file)}\n`,
 );

@@ -8,6 +8,7 @@ import { accountsOf, ACCT2, BIG, seedStaging } from '../support/accounts.js';
 import { useAzurite } from '../support/azurite.js';
 import { findLeaks, runTask, type TaskRun } from '../support/azure-devops-task.js';
 import { ROOT } from '../support/cli.js';
+import { codeBlocks, docText } from '../support/docs.js';
 import { blobState, makeTree, md5Base64 } from '../support/files.js';
 
 const azurite = useAzurite({ moreAccounts: [ACCT2] });
@@ -15,18 +16,17 @@ const accounts = accountsOf(azurite);
 
 const explain = (run: TaskRun) => `exit ${run.code}\n${run.stdout}\n${run.stderr}`;
 
-describe("the README's release promotion pipeline (Azure DevOps task, bundled)", () => {
+describe("docs/server-side-copy.md's release promotion pipeline (Azure DevOps task, bundled)", () => {
   const task = JSON.parse(readFileSync(path.join(ROOT, 'task.json'), 'utf8'));
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const steps = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
-    .map((m) => parse(m[1]!))
+  const steps = codeBlocks(docText('docs/server-side-copy.md'), 'yaml')
+    .map((yaml) => parse(yaml))
     .filter((pipeline) => Array.isArray(pipeline?.parameters))
     .flatMap((pipeline) => pipeline.steps as { task?: string; inputs?: Record<string, string> }[])
     .filter((step) => step.task === `${task.name}@${task.version.Major}`)
     .map((step) => step.inputs!);
 
   it('runs both steps as written, the service connection swapped for the emulator keys and a source SAS', async () => {
-    assert.equal(steps.length, 2, 'the README has the two promotion steps');
+    assert.equal(steps.length, 2, 'the page has the two promotion steps');
     const staging = await accounts.container(DEV_ACCOUNT.name, 'releases');
     const production = await accounts.container(ACCT2.name, 'releases');
     await seedStaging(staging, 'v1.2.0');

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { findLeaks, runTask, SYSTEM_ACCESS_TOKEN, type TaskRun } from '../support/azure-devops-task.js';
 import { useAzurite } from '../support/azurite.js';
 import { startFakeAzureDevOps, type FakeAzureDevOps } from '../support/fake-azure-devops.js';
-import { ROOT } from '../support/cli.js';
+import { codeBlocks, docText } from '../support/docs.js';
 import { blobState, makeTree } from '../support/files.js';
 import { parse } from 'yaml';
 
@@ -196,13 +194,12 @@ describe('Azure DevOps task pull-request previews (bundled, Azurite, fake Azure 
     assert.equal(run.issues.filter((i) => i.type === 'warning').length, 0);
   });
 
-  it("runs the README's preview pipeline as written (the service connection swapped for the emulator)", async () => {
-    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const pipeline = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
-      .map((m) => parse(m[1]!))
+  it("runs docs/previews.md's pipeline as written (the service connection swapped for the emulator)", async () => {
+    const pipeline = codeBlocks(docText('docs/previews.md'), 'yaml')
+      .map((yaml) => parse(yaml))
       .find((p) => p?.pr && Array.isArray(p.steps));
     const step = pipeline?.steps.find((s: { task?: string }) => s.task === 'AzureBlobSync@0');
-    assert.ok(step?.inputs?.preview, 'the README has a pull-request pipeline with preview: true');
+    assert.ok(step?.inputs?.preview, 'the page has a pull-request pipeline with preview: true');
     const { azureSubscription: _c, storageAccount: _a, ...inputs } = step.inputs as Record<string, unknown>;
     const container = await azurite.newContainer();
     await container.uploadBlockBlob('index.html', 'production', 10);

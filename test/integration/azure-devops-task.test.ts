@@ -11,7 +11,7 @@ import { useAzurite } from '../support/azurite.js';
 import { parse } from 'yaml';
 import { findLeaks, runTask, type TaskRun } from '../support/azure-devops-task.js';
 import { ROOT } from '../support/cli.js';
-import { COMING_FROM, readmeWithout } from '../support/readme.js';
+import { codeBlocks, docPages, docText } from '../support/docs.js';
 import { blobState, makeTree, md5Base64 } from '../support/files.js';
 import { startFakeProxy } from '../support/fake-proxy.js';
 
@@ -305,19 +305,18 @@ describe('Azure DevOps task (bundled) behind the agent proxy', () => {
   });
 });
 
-describe("the README's Azure Pipelines examples", () => {
+describe("the docs' Azure Pipelines examples", () => {
   const task = JSON.parse(readFileSync(path.join(ROOT, 'task.json'), 'utf8'));
-  // The pipelines of "Coming from…" are run by coming-from.test.ts.
-  const readme = readmeWithout(COMING_FROM);
-  const steps = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
-    .map((m) => parse(m[1]!))
-    // Steps of a pipeline, or of each of its jobs.
-    .flatMap((pipeline) => [pipeline, ...(Array.isArray(pipeline?.jobs) ? pipeline.jobs : [])])
-    .flatMap((pipeline) => (Array.isArray(pipeline?.steps) ? pipeline.steps : []))
-    .filter((step: { task?: string }) => step.task === `${task.name}@${task.version.Major}`)
-    .map((step: { inputs: Record<string, unknown> }) => step.inputs)
-    // The promotion pipeline's steps (a container URL as the source) run in azure-devops-copy.test.ts.
-    .filter((inputs: Record<string, unknown>) => !/^https:/.test(String(inputs.sourcePath)));
+  /** The inputs of every step of this task in a page's pipelines (steps of a pipeline, or of each of its jobs). */
+  const stepsOf = (page: string): Record<string, unknown>[] =>
+    codeBlocks(docText(page), 'yaml')
+      .map((yaml) => parse(yaml))
+      .flatMap((pipeline) => [pipeline, ...(Array.isArray(pipeline?.jobs) ? pipeline.jobs : [])])
+      .flatMap((pipeline) => (Array.isArray(pipeline?.steps) ? pipeline.steps : []))
+      .filter((step: { task?: string }) => step.task === `${task.name}@${task.version.Major}`)
+      .map((step: { inputs: Record<string, unknown> }) => step.inputs);
+  // The static-site and the release-folder pipelines, in that order.
+  const steps = stepsOf('docs/azure-devops.md');
 
   /**
    * What the agent does before a task starts: `$(Variable)` macros expanded (one whose variable is not defined is
@@ -339,13 +338,16 @@ describe("the README's Azure Pipelines examples", () => {
     };
   }
 
-  it('has a static-site, a release-folder, a live-site and a preview pipeline using the service connection', () => {
+  it('signs in with the service connection in every pipeline of every page', () => {
     // The live-site pipeline (with a purge) runs in live-purge.test.ts, beside a fake Resource Manager; the preview
-    // pipeline in azure-devops-preview.test.ts.
-    assert.ok(steps.length >= 4, `steps: ${steps.length}`);
-    assert.ok(steps.some((inputs: Record<string, unknown>) => inputs.purgeEndpoint));
-    assert.ok(steps.some((inputs: Record<string, unknown>) => inputs.preview));
-    for (const inputs of steps) assert.ok(inputs.azureSubscription && inputs.storageAccount);
+    // pipeline in azure-devops-preview.test.ts; the promotion in azure-devops-copy.test.ts; the README's quick start in
+    // readme-quick-start.test.ts; the pipelines of "Coming from…" in coming-from.test.ts.
+    assert.equal(steps.length, 2, 'docs/azure-devops.md: a static-site and a release-folder step');
+    assert.ok(stepsOf('docs/live-site.md').some((inputs) => inputs.purgeEndpoint));
+    assert.ok(stepsOf('docs/previews.md').some((inputs) => inputs.preview));
+    const all = ['README.md', ...docPages()].flatMap(stepsOf);
+    assert.ok(all.length >= 8, `steps: ${all.length}`);
+    for (const inputs of all) assert.ok(inputs.azureSubscription && inputs.storageAccount, JSON.stringify(inputs));
   });
 
   it('runs the static-site step as written', async () => {
@@ -394,8 +396,8 @@ describe("the README's Azure Pipelines examples", () => {
   });
 
   it('runs the sliced (shard: auto) step as written: its slices together make the mirror', async () => {
-    const step = steps.find((inputs: Record<string, unknown>) => inputs.shard === 'auto');
-    assert.ok(step, 'the README has a sliced pipeline');
+    const step = stepsOf('docs/shards.md').find((inputs) => inputs.shard === 'auto');
+    assert.ok(step, 'docs/shards.md has a sliced pipeline');
     const container = await azurite.newContainer();
     const files = Object.fromEntries(Array.from({ length: 24 }, (_, i) => [`site/page-${i}.html`, `<p>${i}</p>`]));
     const workspace = makeTree(files);

@@ -19,14 +19,14 @@ import { useAzurite } from '../support/azurite.js';
 import { runTask } from '../support/azure-devops-task.js';
 import { BUNDLE_NODE, CLI_BUNDLE, ROOT } from '../support/cli.js';
 import { blobState, makeTree, md5Base64, tempDir } from '../support/files.js';
-import { codeBlocks, codeSpans, COMING_FROM, readmeSection, tableRows } from '../support/readme.js';
+import { codeBlocks, codeSpans, docSection, tableRows } from '../support/docs.js';
 
 const azurite = useAzurite();
-const SECTION = readmeSection(COMING_FROM);
-const AZCOPY = readmeSection('### AzCopy', SECTION);
-const AZ = readmeSection('### az storage', SECTION);
-const FILE_COPY = readmeSection('### Azure File Copy', SECTION);
-const BEHAVIOURS = readmeSection('### Behaviours that differ, and why', SECTION);
+const PAGE = 'docs/migrating.md';
+const AZCOPY = docSection(PAGE, '## AzCopy');
+const AZ = docSection(PAGE, '## az storage');
+const FILE_COPY = docSection(PAGE, '## Azure File Copy');
+const BEHAVIOURS = docSection(PAGE, '## Behaviours that differ, and why');
 
 const ACTION_INPUTS = new Set(Object.keys(parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')).inputs));
 const TASK = JSON.parse(readFileSync(path.join(ROOT, 'task.json'), 'utf8'));
@@ -76,7 +76,7 @@ interface ScriptRun {
 }
 
 /**
- * Runs a README shell example with bash, as a user would: `azure-blob-sync` on the PATH is the bundled CLI, the
+ * Runs a shell example of the page with bash, as a user would: `azure-blob-sync` on the PATH is the bundled CLI, the
  * account URL and name point at Azurite, `$SAS` is set. Stops at the first failing command (`bash -e`).
  */
 function runScript(
@@ -122,7 +122,7 @@ function fileLines(stdout: string, kind: string): string[] {
   return [...stdout.matchAll(new RegExp(`^[-+~=!] ${kind} +(\\S+)`, 'gm'))].map((m) => m[1]!);
 }
 
-describe('README: coming from AzCopy', () => {
+describe('docs/migrating.md: coming from AzCopy', () => {
   const rows = tableRows(AZCOPY);
 
   it('maps every AzCopy flag its example uses to flags the CLI has', () => {
@@ -159,7 +159,7 @@ describe('README: coming from AzCopy', () => {
     const run = await runScript(examples(AZCOPY, 'sh').ours, {
       cwd,
       containers: { $web: web, releases },
-      // One $SAS for both containers, with no more than the README asks for: w and l, and d for the mirror.
+      // One $SAS for both containers, with no more than the page asks for: w and l, and d for the mirror.
       env: { SAS: accountSas('wdl') },
     });
     assert.equal(run.code, 0, run.stderr + run.stdout);
@@ -183,7 +183,7 @@ describe('README: coming from AzCopy', () => {
   });
 });
 
-describe('README: coming from az storage', () => {
+describe('docs/migrating.md: coming from az storage', () => {
   const rows = tableRows(AZ);
 
   it('maps each az option to a CLI flag, an Action input and a task input that exist', () => {
@@ -229,7 +229,7 @@ describe('README: coming from az storage', () => {
   });
 });
 
-describe('README: coming from Azure File Copy', () => {
+describe('docs/migrating.md: coming from Azure File Copy', () => {
   const rows = tableRows(FILE_COPY);
   const { theirs, ours } = examples(FILE_COPY, 'yaml');
   const step = (yaml: string) => (parse(yaml).steps as { task: string; inputs: Record<string, unknown> }[])[0]!;
@@ -286,7 +286,7 @@ describe('README: coming from Azure File Copy', () => {
   });
 });
 
-describe('README: behaviours that differ', () => {
+describe('docs/migrating.md: behaviours that differ', () => {
   it('runs the script: pages last, new dates upload nothing, an empty build is refused, nothing kept locally', async () => {
     const container = await azurite.newContainer();
     const cwd = makeTree({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, utimesSync } from 'node:fs';
+import { utimesSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import zlib from 'node:zlib';
@@ -14,7 +14,8 @@ import { syncFolder } from '../support/folder-sync.js';
 import { resolveSyncOptions, type RawSyncOptions } from '../../src/engine/options.js';
 import type { FileResult } from '../../src/engine/types.js';
 import { useAzurite } from '../support/azurite.js';
-import { ROOT, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { codeBlocks, docText } from '../support/docs.js';
 import { makeTree, md5Base64, pseudoRandomBytes, writeFile } from '../support/files.js';
 
 const azurite = useAzurite();
@@ -256,11 +257,11 @@ describe('precompressed uploads against Azurite', () => {
     assert.deepEqual([again.summary.uploaded, again.summary.updated, again.summary.skipped], [0, 0, 8]);
   });
 
-  it("runs the README's precompression command as written (the container URL swapped for the emulator's)", async () => {
-    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Precompression'));
-    const command = /```sh\n(azure-blob-sync [\s\S]*?)```/.exec(section)?.[1];
-    assert.ok(command, 'the section has a command');
+  it("runs docs/precompression.md's command as written (the container URL swapped for the emulator's)", async () => {
+    const command = codeBlocks(docText('docs/precompression.md'), 'sh').find((block) =>
+      block.startsWith('azure-blob-sync '),
+    );
+    assert.ok(command, 'the page has a command');
     // The shell splits the words as a user's shell would.
     const words = execFileSync('sh', ['-c', command.replace(/^azure-blob-sync /, `printf '%s\\0' `)], {
       encoding: 'utf8',

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { DEV_ACCOUNT } from '../../src/auth/urls.js';
 import { accountsOf, ACCT2, BIG, seedStaging } from '../support/accounts.js';
 import { useAzurite } from '../support/azurite.js';
-import { ROOT } from '../support/cli.js';
+import { codeBlocks, docText, usesThisAction } from '../support/docs.js';
 import { blobState, makeTree, md5Base64 } from '../support/files.js';
 import { findLeaks, runAction } from '../support/github-action.js';
 
@@ -43,15 +41,14 @@ describe('GitHub Action (bundled) with a container URL as its source', () => {
   });
 });
 
-describe("the README's release promotion workflow (GitHub)", () => {
+describe("docs/server-side-copy.md's release promotion workflow (GitHub)", () => {
   it('runs both steps as written, OIDC swapped for the emulator keys and a source SAS', async () => {
-    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const workflow = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
-      .map((m) => parse(m[1]!))
+    const workflow = codeBlocks(docText('docs/server-side-copy.md'), 'yaml')
+      .map((yaml) => parse(yaml))
       .find((w) => w?.name === 'Promote a release');
-    assert.ok(workflow, 'the README has the promotion workflow');
-    const steps = (workflow.jobs.promote.steps as { uses?: string; with?: Record<string, string> }[]).filter((s) =>
-      s.uses?.endsWith('/azure-blob-sync@v1'),
+    assert.ok(workflow, 'the page has the promotion workflow');
+    const steps = (workflow.jobs.promote.steps as { uses?: string; with?: Record<string, string> }[]).filter(
+      usesThisAction,
     );
     assert.equal(steps.length, 2);
 

@@ -8,7 +8,7 @@ import {
 import { useAzurite } from '../support/azurite.js';
 import { blobState, makeTree, md5Base64 } from '../support/files.js';
 import { findLeaks, runAction } from '../support/github-action.js';
-import { COMING_FROM, readmeWithout } from '../support/readme.js';
+import { codeBlocks, docSection, usesThisAction } from '../support/docs.js';
 import { parse } from 'yaml';
 
 const azurite = useAzurite();
@@ -174,14 +174,14 @@ describe('GitHub Action (bundled) against Azurite', () => {
     assert.deepEqual(findLeaks(run, [new URLSearchParams(sas).get('sig')!]), []);
   });
 
-  it("runs the README's static-site step as written (OIDC inputs swapped for the emulator)", async () => {
-    const readme = readmeWithout(COMING_FROM);
-    const workflows = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!));
+  it("runs docs/github-action.md's static-site step as written (OIDC inputs swapped for the emulator)", async () => {
+    const page = docSection('docs/github-action.md', '## A static site, built and synced');
+    const workflows = codeBlocks(page, 'yaml').map((yaml) => parse(yaml));
     const step = workflows
       .flatMap((w) => Object.values<{ steps?: { uses?: string; with?: object }[] }>(w?.jobs ?? {}))
       .flatMap((job) => job.steps ?? [])
-      .find((s) => s.uses?.endsWith('/azure-blob-sync@v1'));
-    assert.ok(step?.with, 'the README has a workflow using the action');
+      .find(usesThisAction);
+    assert.ok(step?.with, 'the page has a workflow using the action');
     const {
       'storage-account': account,
       'client-id': clientId,

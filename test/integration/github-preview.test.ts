@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { parse } from 'yaml';
 import { useAzurite } from '../support/azurite.js';
-import { ROOT } from '../support/cli.js';
+import { codeBlocks, docText, usesThisAction } from '../support/docs.js';
 import { startFakeGithubApi, type FakeGithubApi } from '../support/fake-github-api.js';
 import { blobState, makeTree, tempDir } from '../support/files.js';
 import { findLeaks, runAction } from '../support/github-action.js';
@@ -293,21 +293,20 @@ describe('GitHub Action pull-request previews (bundled, Azurite, fake GitHub API
     assert.deepEqual(await names(container), []);
   });
 
-  it("runs the README's preview workflows as written (OIDC inputs swapped for the emulator)", async () => {
-    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  it("runs docs/previews.md's workflows as written (OIDC inputs swapped for the emulator)", async () => {
     type Step = { uses?: string; with?: Record<string, unknown> };
     type Workflow = {
       on?: Record<string, { types?: string[] }>;
       permissions?: Record<string, string>;
       jobs?: Record<string, { steps?: Step[] }>;
     };
-    const workflows = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!) as Workflow);
+    const workflows = codeBlocks(docText('docs/previews.md'), 'yaml').map((yaml) => parse(yaml) as Workflow);
     const previewStep = (w: Workflow) =>
       Object.values(w?.jobs ?? {})
         .flatMap((job) => job.steps ?? [])
-        .find((s) => s.uses?.endsWith('/azure-blob-sync@v1') && s.with?.preview);
+        .find((s) => usesThisAction(s) && s.with?.preview);
     const [sameRepo, forkDeploy] = workflows.filter((w) => previewStep(w));
-    assert.ok(sameRepo && forkDeploy, 'the README has a preview workflow and a workflow_run deploy');
+    assert.ok(sameRepo && forkDeploy, 'the page has a preview workflow and a workflow_run deploy');
     assert.ok(sameRepo.on?.pull_request?.types?.includes('closed'), 'closed is among the pull_request types');
     assert.equal(sameRepo.permissions?.['pull-requests'], 'write');
     assert.equal(forkDeploy.permissions?.['pull-requests'], 'write');

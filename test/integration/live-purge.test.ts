@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { useAzurite } from '../support/azurite.js';
 import { ROOT, runCli } from '../support/cli.js';
+import { codeBlocks, docText } from '../support/docs.js';
 import { runTask, findLeaks as findTaskLeaks } from '../support/azure-devops-task.js';
 import { type FakeArm, startFakeArm } from '../support/fake-arm.js';
 import { type FakeEntra, startFakeEntra } from '../support/fake-entra.js';
@@ -236,9 +237,8 @@ describe('the purge after a sync (bundled entry points, fake Entra and Resource 
   });
 });
 
-describe("the README's live-site examples, run as written (sign-in and endpoints swapped for the fakes)", () => {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const documents = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!));
+describe("docs/live-site.md's examples, run as written (sign-in and endpoints swapped for the fakes)", () => {
+  const documents = codeBlocks(docText('docs/live-site.md'), 'yaml').map((yaml) => parse(yaml));
   const SITE = { 'dist/index.html': '<p>home</p>', 'dist/assets/app.3f2a.js': 'x', 'dist/docs/index.html': '<p>d</p>' };
 
   it('the workflow: deploys, keeps the replaced asset for the 7d grace, purges what changed', async () => {
@@ -246,7 +246,7 @@ describe("the README's live-site examples, run as written (sign-in and endpoints
       .flatMap((w) => Object.values<{ steps?: { uses?: string; with?: Record<string, unknown> }[] }>(w?.jobs ?? {}))
       .flatMap((job) => job.steps ?? [])
       .find((s) => s.with?.['purge-endpoint']);
-    assert.ok(step?.with, 'the README has a workflow with a purge');
+    assert.ok(step?.with, 'the page has a workflow with a purge');
     const { 'storage-account': account, ...rest } = step.with;
     assert.ok(account && rest['client-id'] && rest['delete-grace'] === '7d');
     const container = await azurite.newContainer();
