@@ -1,33 +1,25 @@
-// The repository's workflows, the documented workflows and action.yml against SchemaStore's schemas for GitHub
-// workflows and actions (github-workflow.json, github-action.json; Apache-2.0), since they cannot run here. The npm
-// validators lag behind GitHub (DESIGN.md §6), so the schemas themselves are read and applied with Ajv.
+// The repository's workflows, the documented workflows and action.yml against schemas of GitHub's workflow and action
+// syntax (test/support/github-schemas.ts), since they cannot run here. The npm validators lag behind GitHub
+// (DESIGN.md §6), so the schemas are applied with Ajv.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { codeBlocks, docPages, docText } from '../support/docs.js';
+import { ACTION_SCHEMA, WORKFLOW_SCHEMA } from '../support/github-schemas.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** A SchemaStore schema: from test/fixtures/, or from the shared folder beside the repository. */
-function schemaStore(name: string): ValidateFunction {
-  const places = [
-    path.join(ROOT, 'test/fixtures', `${name}.schema.json`),
-    path.join(ROOT, '../shared', `${name}.json`),
-  ];
-  const file = places.find((place) => existsSync(place));
-  assert.ok(file, `SchemaStore's src/schemas/json/${name}.json is needed at ${places.join(' or ')}`);
-  return new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(file, 'utf8')));
-}
+const compile = (schema: object): ValidateFunction => new Ajv({ allErrors: true, strict: false }).compile(schema);
 
 const yamlFile = (file: string) => parse(readFileSync(path.join(ROOT, file), 'utf8'));
 const explain = (validate: ValidateFunction) => JSON.stringify(validate.errors, null, 2);
 
 describe('GitHub workflows against the workflow schema', () => {
-  const validate = schemaStore('github-workflow');
+  const validate = compile(WORKFLOW_SCHEMA);
 
   it('validates .github/workflows/ci.yml and release.yml', () => {
     for (const file of ['.github/workflows/ci.yml', '.github/workflows/release.yml'])
@@ -50,11 +42,16 @@ describe('GitHub workflows against the workflow schema', () => {
     assert.equal(validate({ ...ci, permissions: { 'id-token': 'writ' } }), false);
     assert.equal(validate({ ...ci, jobs: { test: { ...ci.jobs.test, 'runs-on': undefined } } }), false);
     assert.equal(validate({ ...ci, on: { push: { tag: ['v*'] } } }), false);
+    assert.equal(validate({ ...ci, on: { pull_requests: null } }), false);
+    const step = ci.jobs.test.steps[0];
+    const bothKinds = { ...ci.jobs.test, steps: [{ ...step, run: 'echo both' }] };
+    assert.equal(validate({ ...ci, jobs: { test: bothKinds } }), false);
+    assert.equal(validate({ ...ci, jobs: { test: { ...ci.jobs.test, 'timeout-minute': 5 } } }), false);
   });
 });
 
 describe('action.yml against the action schema', () => {
-  const validate = schemaStore('github-action');
+  const validate = compile(ACTION_SCHEMA);
   const action = yamlFile('action.yml') as { branding?: { icon?: string; color?: string } };
 
   it('validates, with Marketplace branding: a Feather icon and a colour GitHub offers', () => {
