@@ -8,7 +8,7 @@ export interface GithubRepository {
 }
 
 const PERMISSION_HINT =
-  'Give the job `permissions: pull-requests: write` (a pull request from a fork gets a read-only token: see the README for the workflow_run pattern). The preview URL is still in the step output `preview-url` and the job summary.';
+  'Give the job `permissions: pull-requests: write` (a pull request from a fork gets a read-only token: see docs/previews.md, "Pull requests from forks", for the workflow_run pattern). The preview URL is still in the step output `preview-url` and the job summary.';
 
 /**
  * The pull request's one comment through the REST API (`@actions/github`, which honours GITHUB_API_URL for GitHub

@@ -40,7 +40,7 @@ async function workflowRunPullRequest(token: string, run: WorkflowRun, input: st
   if (!number) {
     throw new UsageError(
       `This workflow_run follows a pull request build, but GitHub passed no pull request number${input ? ` and "${input}" is none` : ''} (it passes none for pull requests from forks).`,
-      'Have the build save its `github.event.number` in its artifact and pass it as `pull-request:` (see the README).',
+      'Have the build save its `github.event.number` in its artifact and pass it as `pull-request:` (see docs/previews.md, "Pull requests from forks").',
     );
   }
   let pull: { state: string; head: { sha: string } };
