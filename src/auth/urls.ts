@@ -194,3 +194,8 @@ function redactQuery(text: string): string {
 export function isContainerUrl(source: string): boolean {
   return /^https?:\/\//i.test(source.trim());
 }
+
+/** The blob service a download's source URL names, for a sign-in given no account or endpoint of its own. */
+export function downloadEndpoint(source: string): string {
+  return isContainerUrl(source) ? parseContainerUrl(source.trim(), 'source').serviceUrl : '';
+}

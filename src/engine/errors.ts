@@ -48,7 +48,8 @@ export type OptionKey =
   | 'siteUrl'
   | 'previewRetention'
   | 'sourceSasToken'
-  | 'followSymlinks';
+  | 'followSymlinks'
+  | 'downloadTo';
 
 /**
  * How an entry point writes an option in its own terms: the CLI `--delete-threshold`, the Action

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { UsageError } from './errors.js';
+import { type OptionKey, UsageError } from './errors.js';
 import { parseCompressRules } from './plan/encoding.js';
 import { parseHeaderRules } from './plan/headers.js';
 import { normalizeDestinationPath } from './names/blob-name.js';
@@ -33,6 +33,8 @@ export interface RawSyncOptions {
   deleteGrace?: string;
   /** Follow symbolic links whose target lies outside the source folder. */
   followSymlinks?: boolean;
+  /** Download the source (a container folder URL) into this local folder instead of uploading to a container. */
+  downloadTo?: string;
 }
 
 export const DEFAULTS = {
@@ -45,7 +47,10 @@ const COMPARE_MODES: readonly CompareMode[] = ['md5', 'size', 'none'];
 const ACCESS_TIERS: readonly AccessTier[] = ['Hot', 'Cool', 'Cold', 'Archive'];
 
 export function resolveSyncOptions(raw: RawSyncOptions): SyncOptions {
+  const downloadTo = raw.downloadTo?.trim() || undefined;
+  if (downloadTo) refuseUploadOnly(raw);
   return {
+    downloadTo,
     source: raw.source,
     destinationPath: normalizeDestinationPath(raw.destinationPath),
     include: splitPatterns(raw.include),
@@ -174,4 +179,32 @@ export function parseTryTimeout(value: string | undefined): number | undefined {
     );
   }
   return Math.round(seconds * 1000);
+}
+
+/** Options that shape what an upload writes: a download writes files as the container holds them. */
+const UPLOAD_ONLY = [
+  'destinationPath',
+  'contentType',
+  'cacheControl',
+  'accessTier',
+  'createContainer',
+  'compress',
+  'deleteGrace',
+  'followSymlinks',
+] as const satisfies readonly (keyof RawSyncOptions & OptionKey)[];
+
+function refuseUploadOnly(raw: RawSyncOptions): void {
+  const given = UPLOAD_ONLY.filter((key) => {
+    const value = raw[key];
+    return Array.isArray(value)
+      ? value.some((item) => item.trim() !== '')
+      : value === true || (typeof value === 'string' && value.trim() !== '');
+  });
+  if (given.length === 0) return;
+  throw new UsageError(
+    (t) =>
+      `${given.map((key) => t.name(key)).join(', ')} ${given.length > 1 ? 'shape' : 'shapes'} what an upload writes, but this run downloads (${t.name('downloadTo')}): files are written as the container holds them.`,
+    (t) =>
+      `Leave ${given.map((key) => t.name(key)).join(', ')} out of the download; the folder of the container to download goes in ${t.name('source')}.`,
+  );
 }

@@ -3,9 +3,10 @@ import type { DeleteDecision, ExtensionStats, GraceReport, Failure, FileResult, 
 
 /** Collects per-file results into the run's summary. */
 export class SummaryBuilder {
-  private readonly counts = { uploaded: 0, updated: 0, skipped: 0, deleted: 0, failed: 0, copied: 0 };
+  private readonly counts = { uploaded: 0, updated: 0, skipped: 0, deleted: 0, failed: 0, copied: 0, downloaded: 0 };
   private bytesUploaded = 0;
   private bytesCopied = 0;
+  private bytesDownloaded = 0;
   private readonly failures: Failure[] = [];
   private readonly changedBlobs: string[] = [];
   private readonly byExtension = new Map<string, ExtensionStats>();
@@ -20,6 +21,7 @@ export class SummaryBuilder {
       result.action === 'deleted';
     if (changed && result.blobName !== undefined) this.changedBlobs.push(result.blobName);
     if (result.action === 'copied') this.bytesCopied += result.bytes;
+    if (result.action === 'downloaded') this.bytesDownloaded += result.bytes;
     if (result.action === 'failed') this.failures.push({ name: result.name, reason: result.reason ?? 'unknown' });
     if (result.action === 'uploaded') {
       this.bytesUploaded += result.bytes;
@@ -51,8 +53,9 @@ export class SummaryBuilder {
       ...this.counts,
       bytesUploaded: this.bytesUploaded,
       bytesCopied: this.bytesCopied,
+      bytesDownloaded: this.bytesDownloaded,
       durationMs,
-      throughput: durationMs > 0 ? Math.round((this.bytesUploaded * 1000) / durationMs) : 0,
+      throughput: durationMs > 0 ? Math.round(((this.bytesUploaded + this.bytesDownloaded) * 1000) / durationMs) : 0,
       failures: [...this.failures].sort((a, b) => byCodePoint(a.name, b.name)),
       uploadedByExtension: [...this.byExtension.values()].sort((a, b) => b.bytes - a.bytes || b.files - a.files),
       changedBlobs: [...this.changedBlobs].sort(byCodePoint),

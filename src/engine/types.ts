@@ -48,6 +48,8 @@ export interface SyncOptions {
   shard?: Shard;
   /** Follow symbolic links whose target lies outside a local source folder (see local/scan.ts). */
   followSymlinks: boolean;
+  /** Set for a download: the local folder the source (a container folder) is downloaded into. */
+  downloadTo?: string;
   /** Which files are stored precompressed (see plan/encoding.ts); none when empty. */
   compressRules: CompressRule[];
   /**
@@ -85,6 +87,10 @@ export interface RemoteBlob {
   contentEncoding?: string;
   contentLanguage?: string;
   contentDisposition?: string;
+  /** Last-Modified, in milliseconds since the epoch (whole seconds), when the listing says it. */
+  lastModified?: number;
+  /** A directory stub (ADLS `hdi_isfolder`, or a name ending in '/'), listed only for a download: a folder to create. */
+  folder?: boolean;
   /**
    * What the sync recorded in the blob's metadata when it stored the file encoded (or tried to): the source file's
    * size and MD5 and the encoding rule. The diff compares these, not the stored bytes (see plan/encoding.ts).
@@ -136,6 +142,11 @@ export interface Plan<E extends SourceEntry = SourceEntry> {
   kept?: GraceKept[];
   /** Set when the source is a container folder: `upload` items are copied by the service, not uploaded. */
   copies?: boolean;
+  /**
+   * Set for a download (a container folder into a local folder): `upload` items are the blobs to fetch (their
+   * `blobName` is the local name), `delete` the local files to delete, `remoteInScope` the local files in scope.
+   */
+  downloads?: boolean;
 }
 
 /** A blob the delete grace keeps for now. Times are milliseconds since the epoch. */
@@ -173,10 +184,15 @@ export interface DeleteDecision {
   shrink: number;
   threshold: number;
   verdict: 'allowed' | 'forced' | 'refused';
+  /** What is deployed and deleted: blobs, or the local files of a download. */
+  items: 'blobs' | 'local files';
 }
 
-/** `copied`: the storage service copied the blob from a container source; the runner moved no bytes. */
-export type FileAction = 'uploaded' | 'updated' | 'skipped' | 'deleted' | 'failed' | 'copied';
+/**
+ * `copied`: the storage service copied the blob from a container source; the runner moved no bytes. `downloaded`: a
+ * blob was written into the local folder.
+ */
+export type FileAction = 'uploaded' | 'updated' | 'skipped' | 'deleted' | 'failed' | 'copied' | 'downloaded';
 
 export interface FileResult {
   action: FileAction;
@@ -190,7 +206,7 @@ export interface FileResult {
 }
 
 export interface Progress {
-  phase: 'scan' | 'list' | 'hash' | 'upload' | 'delete';
+  phase: 'scan' | 'list' | 'hash' | 'upload' | 'download' | 'delete';
   done: number;
   total: number;
   bytesDone: number;
@@ -253,8 +269,14 @@ export interface SyncSummary {
   /** Blobs the service copied from a container source, and their bytes (none passed through the runner). */
   copied: number;
   bytesCopied: number;
-  /** How the changes arrived: uploaded from a local folder, or copied by the service from a container folder. */
-  transfer: 'upload' | 'copy';
+  /** Blobs written into the local folder by a download, and the bytes fetched for them. */
+  downloaded: number;
+  bytesDownloaded: number;
+  /**
+   * How the changes arrived: uploaded from a local folder, copied by the service from a container folder, or
+   * downloaded from a container folder into a local folder.
+   */
+  transfer: 'upload' | 'copy' | 'download';
   /** Set when deletes were planned but not run, and why. */
   deletesSkipped?: string;
   uploadedByExtension: ExtensionStats[];

@@ -28,6 +28,7 @@ import { type ManagementSignIn, preparePurge } from '../deploy/purge-setup.js';
 import { runDeploySteps } from '../deploy/steps.js';
 import type { RunSummary } from '../deploy/types.js';
 import { relativeToWorkspace } from '../report/lines.js';
+import { runDownload } from './download-run.js';
 
 /** The engine's events as an entry point shows them, and `finish` to close what is open (a group, a bar). */
 export type RunEvents = SyncEvents & { finish(): void };
@@ -82,13 +83,18 @@ export interface EntryPoint {
 
 /**
  * The one run loop of the CLI, the Action and the task: mask and read inputs, resolve and check the options, sign
- * in, sync, publish. Returns the exit code (see ExitCode); never throws.
+ * in, sync (or download, see download-run.ts), publish. Returns the exit code (see ExitCode); never throws.
  */
 export async function runEntryPoint(entry: EntryPoint): Promise<number> {
   let events: RunEvents | undefined;
   try {
     const request = await entry.read();
-    const preview = planPreview(request.preview, resolveSyncOptions(request.sync));
+    const resolved = resolveSyncOptions(request.sync);
+    if (resolved.downloadTo) {
+      const downloadTo = resolved.downloadTo;
+      return await runDownload(entry, request, { ...resolved, downloadTo }, (started) => (events = started));
+    }
+    const preview = planPreview(request.preview, resolved);
     const { options } = preview;
     const deploy = resolveDeployOptions(request.deploy ?? {});
     // Input mistakes are reported before any sign-in is attempted. Removing a closed pull request's preview needs

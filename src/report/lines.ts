@@ -31,7 +31,7 @@ export function deleteDecisionLine(decision: DeleteDecision): string {
     forced: `more than the ${threshold} threshold: allowed by force`,
     refused: `more than the ${threshold} threshold: refused`,
   }[decision.verdict];
-  return `Delete guard: ${decision.deleting} of the ${decision.deployed} blobs in scope to delete; ${remainderText(decision)}, ${verdict}.`;
+  return `Delete guard: ${decision.deleting} of the ${decision.deployed} ${decision.items} in scope to delete; ${remainderText(decision)}, ${verdict}.`;
 }
 
 /** `kept 3 blobs absent from the source for the 7d delete grace; the next may go after 2026-…Z` */
@@ -72,9 +72,9 @@ function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-/** From a container folder the service copies what a local folder would upload. */
-function transferVerb(plan: Plan): 'upload' | 'copy' {
-  return plan.copies ? 'copy' : 'upload';
+/** From a container folder the service copies what a local folder would upload; a download fetches it. */
+function transferVerb(plan: Plan): 'upload' | 'copy' | 'download' {
+  return plan.downloads ? 'download' : plan.copies ? 'copy' : 'upload';
 }
 
 export function changeCount(plan: Plan): number {
@@ -86,6 +86,7 @@ export function fileLine(result: FileResult): string {
   switch (result.action) {
     case 'uploaded':
     case 'copied':
+    case 'downloaded':
       return `${result.action.padEnd(9)} ${result.name} (${formatBytes(result.bytes)}${result.reason ? `, ${result.reason}` : ''})`;
     case 'failed':
       return `FAILED    ${result.name}: ${result.reason ?? 'unknown error'}`;
@@ -107,7 +108,12 @@ export function progressLine(p: Progress, elapsedMs: number): string {
 /** `uploaded 3, updated 0, …` (a dry run says what would be). */
 export function countsLine(s: RunSummary): string {
   const verb = s.dryRun ? 'would be ' : '';
-  const moved = s.transfer === 'copy' ? `copied ${s.copied}` : `uploaded ${s.uploaded}`;
+  const moved =
+    s.transfer === 'copy'
+      ? `copied ${s.copied}`
+      : s.transfer === 'download'
+        ? `downloaded ${s.downloaded}`
+        : `uploaded ${s.uploaded}`;
   return `${verb}${moved}, ${verb}updated ${s.updated}, skipped ${s.skipped}, ${verb}deleted ${s.deleted}, failed ${s.failed}`;
 }
 

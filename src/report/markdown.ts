@@ -18,17 +18,24 @@ export function summaryMarkdown(summary: RunSummary, title = 'Azure Blob sync'):
   const verb = summary.dryRun ? 'would be ' : '';
   lines.push('| | files |', '|---|---:|');
   const copies = summary.transfer === 'copy';
+  const downloads = summary.transfer === 'download';
   lines.push(
-    copies ? `| ${verb}copied (by the service) | ${summary.copied} |` : `| ${verb}uploaded | ${summary.uploaded} |`,
+    copies
+      ? `| ${verb}copied (by the service) | ${summary.copied} |`
+      : downloads
+        ? `| ${verb}downloaded | ${summary.downloaded} |`
+        : `| ${verb}uploaded | ${summary.uploaded} |`,
   );
-  lines.push(`| ${verb}updated (headers only) | ${summary.updated} |`);
+  if (!downloads) lines.push(`| ${verb}updated (headers only) | ${summary.updated} |`);
   lines.push(`| skipped (unchanged) | ${summary.skipped} |`);
   lines.push(`| ${verb}deleted | ${summary.deleted} |`);
   lines.push(`| failed | ${summary.failed} |`, '');
   lines.push(
     copies
       ? `${formatBytes(summary.bytesCopied)} ${summary.dryRun ? 'to copy' : 'copied'} by the storage service (none through the runner) in ${formatDuration(summary.durationMs)}.`
-      : `${formatBytes(summary.bytesUploaded)} ${summary.dryRun ? 'to upload' : 'uploaded'} in ${formatDuration(summary.durationMs)} (${formatRate(summary.throughput)}).`,
+      : downloads
+        ? `${formatBytes(summary.bytesDownloaded)} ${summary.dryRun ? 'to download' : 'downloaded'} in ${formatDuration(summary.durationMs)} (${formatRate(summary.throughput)}).`
+        : `${formatBytes(summary.bytesUploaded)} ${summary.dryRun ? 'to upload' : 'uploaded'} in ${formatDuration(summary.durationMs)} (${formatRate(summary.throughput)}).`,
     '',
   );
   if (summary.deleteGrace) lines.push(`${capitalize(graceLine(summary.deleteGrace, summary.dryRun))}.`, '');

@@ -14,8 +14,14 @@ export function summaryText(summary: RunSummary): string[] {
           summary.copied,
           `  (${formatBytes(summary.bytesCopied)}, by the service)`,
         )
-      : row(summary.dryRun ? 'to upload' : 'uploaded', summary.uploaded, `  (${formatBytes(summary.bytesUploaded)})`),
-    row(summary.dryRun ? 'to update' : 'updated', summary.updated),
+      : summary.transfer === 'download'
+        ? row(
+            summary.dryRun ? 'to fetch' : 'downloaded',
+            summary.downloaded,
+            `  (${formatBytes(summary.bytesDownloaded)})`,
+          )
+        : row(summary.dryRun ? 'to upload' : 'uploaded', summary.uploaded, `  (${formatBytes(summary.bytesUploaded)})`),
+    ...(summary.transfer === 'download' ? [] : [row(summary.dryRun ? 'to update' : 'updated', summary.updated)]),
     row('skipped', summary.skipped),
     row(summary.dryRun ? 'to delete' : 'deleted', summary.deleted),
     row('failed', summary.failed),

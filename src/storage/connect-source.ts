@@ -106,6 +106,50 @@ export function connectSourceFolder(
   );
 }
 
+/**
+ * Connects to a container folder the runner reads (a download), in this order: the source's own SAS; the run's Entra
+ * sign-in, in any account; its account key or connection string, in its own account; its SAS, when it covers the
+ * folder (an account SAS, or the same container's). A SAS must grant r and l.
+ */
+export function connectReadFolder(
+  source: SourceUrl,
+  auth: StorageAuth | undefined,
+  options: ClientOptions = {},
+): { folder: Pick<ContainerFolder, 'container' | 'path' | 'label' | 'tryTimeoutMs'>; method: string } {
+  const { url } = source;
+  const label = `${url.serviceUrl}/${url.container}${url.path ? `/${url.path}` : ''}`;
+  const account = accountNameOf(url.serviceUrl);
+  const folder = (connected: StorageAuth) => ({
+    container: connectContainer(connected, url.container, options).container,
+    path: url.path,
+    label,
+    tryTimeoutMs: options.tryTimeoutMs,
+  });
+  const containerUrl = `${url.serviceUrl}/${url.container}`;
+  const sas = source.sas ?? (auth && reusableSas(auth, url, { containerUrl, path: url.path }));
+  if (sas) {
+    if (!source.sas) checkSourceSas(sas);
+    const method = source.sas ? 'source SAS' : 'SAS token';
+    return { folder: folder({ kind: 'sas', serviceUrl: url.serviceUrl, sasToken: sas }), method };
+  }
+  if (auth?.kind === 'token') return { folder: folder({ ...auth, serviceUrl: url.serviceUrl }), method: auth.method };
+  const key = auth && accountKeyFor(auth, account);
+  if (key) {
+    const method = auth.kind === 'connection-string' ? 'connection string' : 'account key';
+    return {
+      folder: folder({ kind: 'account-key', serviceUrl: url.serviceUrl, accountName: account, accountKey: key }),
+      method,
+    };
+  }
+  throw new UsageError(
+    auth
+      ? `Nothing authorises reading ${label}: the run's credential is for another account or container.`
+      : `Nothing authorises reading ${label}.`,
+    (t) =>
+      `Put a SAS with r and l in the URL or in ${t.name('sourceSasToken')}, or sign in with Entra ID (an identity with Storage Blob Data Reader on the container), an account key or a connection string of that account.`,
+  );
+}
+
 /** The destination's SAS reaches the source when it is an account SAS of the same account, or the same container's. */
 function reusableSas(auth: StorageAuth, source: ContainerUrl, destination: DestinationPlace): string | undefined {
   let sas: string | undefined;

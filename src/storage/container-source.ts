@@ -1,6 +1,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { classifyFatal } from './classify.js';
 import { DEFAULT_LIST_LIMITS, listRemote } from './listing/listing.js';
+import type { ListLimits } from './listing/list-request.js';
 import { TransferError, UsageError } from '../engine/errors.js';
 import { statusOf } from '../engine/failures.js';
 import type { DesiredHeaders, RemoteBlob } from '../engine/types.js';
@@ -34,9 +35,7 @@ export class ContainerFolderSource implements SyncSource<RemoteBlob> {
   }
 
   async list(filter: PathFilter): Promise<SourceListing<RemoteBlob>> {
-    const blobs = await this.listAll();
-    const names = [...blobs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const entries = names.map((name) => blobs.get(name)!).filter((blob) => filter.matches(blob.name));
+    const { entries, filteredOut } = await listSourceFolder(this.folder, filter, {});
     const withoutMd5 = entries.filter((blob) => blob.md5 === undefined);
     const warnings =
       withoutMd5.length === 0
@@ -46,7 +45,7 @@ export class ContainerFolderSource implements SyncSource<RemoteBlob> {
               'equal to their copies and are copied on every run. Upload them with azure-blob-sync (which always sets ' +
               'the MD5) to make re-runs skip them.',
           ];
-    return { entries, problems: [], warnings, filteredOut: blobs.size - entries.length };
+    return { entries, problems: [], warnings, filteredOut };
   }
 
   /** Nothing to compute: the listing carries every MD5 there is, and reading blobs to hash them is what this avoids. */
@@ -79,22 +78,35 @@ export class ContainerFolderSource implements SyncSource<RemoteBlob> {
   }
 
   async close(): Promise<void> {}
+}
 
-  private async listAll(): Promise<Map<string, RemoteBlob>> {
-    const limits = {
-      ...DEFAULT_LIST_LIMITS,
-      tryTimeoutMs: this.folder.tryTimeoutMs ?? DEFAULT_LIST_LIMITS.tryTimeoutMs,
-    };
-    try {
-      return await listRemote(this.folder.container, this.folder.path, limits);
-    } catch (error) {
-      if (statusOf(error) === 404) {
-        throw new UsageError(
-          `The source container at ${this.label} does not exist.`,
-          (t) => `Check the container name in ${t.name('source')}.`,
-        );
-      }
-      throw classifyFatal(error, 'list the source', this.label) ?? error;
+/**
+ * Every blob of a source folder that the filter takes, in name order, with what the listing says of each. A missing
+ * container is a usage error (the source URL names it); other failures are classified as for a destination.
+ */
+export async function listSourceFolder(
+  folder: Pick<ContainerFolder, 'container' | 'path' | 'label' | 'tryTimeoutMs'>,
+  filter: PathFilter,
+  more: Partial<ListLimits>,
+): Promise<{ entries: RemoteBlob[]; filteredOut: number }> {
+  const limits = {
+    ...DEFAULT_LIST_LIMITS,
+    tryTimeoutMs: folder.tryTimeoutMs ?? DEFAULT_LIST_LIMITS.tryTimeoutMs,
+    ...more,
+  };
+  let blobs: Map<string, RemoteBlob>;
+  try {
+    blobs = await listRemote(folder.container, folder.path, limits);
+  } catch (error) {
+    if (statusOf(error) === 404) {
+      throw new UsageError(
+        `The source container at ${folder.label} does not exist.`,
+        (t) => `Check the container name in ${t.name('source')}.`,
+      );
     }
+    throw classifyFatal(error, 'list the source', folder.label) ?? error;
   }
+  const names = [...blobs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = names.map((name) => blobs.get(name)!).filter((blob) => filter.matches(blob.name));
+  return { entries, filteredOut: blobs.size - entries.length };
 }

@@ -50,6 +50,7 @@ export function weighDeletes(plan: Plan, options: Pick<SyncOptions, 'force' | 'd
     shrink,
     threshold: options.deleteThreshold,
     verdict: within ? 'allowed' : options.force ? 'forced' : 'refused',
+    items: plan.downloads ? 'local files' : 'blobs',
   };
 }
 
@@ -57,7 +58,7 @@ export function weighDeletes(plan: Plan, options: Pick<SyncOptions, 'force' | 'd
 export function enforceDeleteDecision(decision: DeleteDecision): void {
   if (decision.verdict !== 'refused') return;
   throw new GuardError(
-    `Refusing to delete ${decision.deleting} of the ${decision.deployed} blobs in scope: ${remainderText(decision)}, more than the ${percent(decision.threshold)} threshold. Nothing was changed.`,
+    `Refusing to delete ${decision.deleting} of the ${decision.deployed} ${decision.items} in scope: ${remainderText(decision)}, more than the ${percent(decision.threshold)} threshold. Nothing was changed.`,
     (t) =>
       `Check that the source folder is complete (a broken build is much smaller than the site); if the deletes are intended, raise ${t.name('deleteThreshold')} or pass ${t.set('force')}.`,
   );
@@ -65,8 +66,9 @@ export function enforceDeleteDecision(decision: DeleteDecision): void {
 
 /** `the source has 25 files and 25 blobs would remain (none fewer than deployed)`. */
 export function remainderText(decision: DeleteDecision): string {
-  const files = `${decision.sourceFiles} file${decision.sourceFiles === 1 ? '' : 's'}`;
-  return `the source has ${files} and ${decision.remaining} blob${decision.remaining === 1 ? '' : 's'} would remain (${decision.shrink > 0 ? `${percent(decision.shrink)} fewer than` : 'no fewer than'} deployed)`;
+  const files = `${decision.sourceFiles} ${decision.items === 'blobs' ? 'file' : 'blob'}${decision.sourceFiles === 1 ? '' : 's'}`;
+  const left = `${decision.remaining} ${decision.items.replace(/s$/, '')}${decision.remaining === 1 ? '' : 's'}`;
+  return `the source has ${files} and ${left} would remain (${decision.shrink > 0 ? `${percent(decision.shrink)} fewer than` : 'no fewer than'} deployed)`;
 }
 
 /** 0.995 → "99.5%", 0.5 → "50%". */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
-import { isContainerUrl } from '../../auth/urls.js';
+import { downloadEndpoint, isContainerUrl } from '../../auth/urls.js';
 import { recoverUrl } from './source-path.js';
 import type { RawPreviewOptions } from '../../deploy/preview/options.js';
 import { UsageError } from '../../engine/errors.js';
@@ -36,18 +36,28 @@ export function readTaskInputs(): TaskInputs {
   const source = recoverUrl(
     quietly(() => required('sourcePath', 'the folder to sync, e.g. $(Build.ArtifactStagingDirectory)/site')),
   );
-  const container = required('containerName', 'the blob container, e.g. $web for a static website');
+  const downloadTo = text('downloadTo');
+  // A download's source URL names the container (and, without other inputs, the account).
+  const container = downloadTo
+    ? text('containerName')
+    : required('containerName', 'the blob container, e.g. $web for a static website');
   // Relative paths are relative to the checkout, as in every other task of the job.
   const workingDirectory = tl.getVariable('System.DefaultWorkingDirectory') || process.cwd();
+  const authentication = authenticationType();
+  const storageAccount = text('storageAccount');
+  const blobEndpoint = text('blobEndpoint');
   return {
     container,
     timeout: text('timeout'),
     sourceSasToken: secretText('sourceSasToken'),
     auth: {
-      authenticationType: authenticationType(),
+      authenticationType: authentication,
       serviceConnection: text('azureSubscription'),
-      storageAccount: text('storageAccount'),
-      blobEndpoint: text('blobEndpoint'),
+      storageAccount,
+      blobEndpoint:
+        downloadTo && !storageAccount && !blobEndpoint && authentication !== 'connectionString'
+          ? downloadEndpoint(source)
+          : blobEndpoint,
       sasToken: secretText('sasToken'),
       connectionString: secretText('connectionString'),
     },
@@ -71,6 +81,7 @@ export function readTaskInputs(): TaskInputs {
       shard: shardInput(),
       compress: lines('compress'),
       deleteGrace: text('deleteGrace') || undefined,
+      downloadTo: downloadTo && path.resolve(workingDirectory, downloadTo),
     },
     preview: {
       enabled: booleanInput('preview'),

@@ -37,6 +37,8 @@ export function setOutputVariables(summary: RunSummary, preview?: PreviewReport)
     changedPathsFile: summary.changedPathsFile ?? '',
     ...(preview ? { previewUrl: preview.url } : {}),
     copied: summary.copied,
+    downloaded: summary.downloaded,
+    bytesDownloaded: summary.bytesDownloaded,
   };
   for (const [name, value] of Object.entries(values)) tl.setVariable(name, String(value), false, true);
 }

@@ -70,6 +70,10 @@ export const FLAGS = {
     type: 'string',
     help: 'Azure Resource Manager endpoint for the purge (default: the cloud of AZURE_AUTHORITY_HOST).',
   },
+  'download-to': {
+    type: 'string',
+    help: 'Download the source (a container folder URL) into this local folder (also: <container-url> <folder>).',
+  },
   'source-sas-token': {
     type: 'string',
     help: 'SAS (r,l) for a container source, when it is not in the source URL.',
@@ -141,10 +145,15 @@ function shellExpandedSource(positionals: readonly string[]): UsageError | undef
   );
 }
 
-export function rawSyncOptions(args: CliArgs, destinationPath: string | undefined): RawSyncOptions {
+export function rawSyncOptions(
+  args: CliArgs,
+  destinationPath: string | undefined,
+  download?: { source: string; downloadTo: string },
+): RawSyncOptions {
   const f = args.flags;
   return {
-    source: args.source ?? '',
+    source: download?.source ?? args.source ?? '',
+    downloadTo: download?.downloadTo,
     destinationPath,
     include: f.include,
     exclude: f.exclude,
@@ -157,7 +166,7 @@ export function rawSyncOptions(args: CliArgs, destinationPath: string | undefine
     contentType: f['content-type'],
     cacheControl: f['cache-control'],
     accessTier: f['access-tier'],
-    createContainer: f['create-container'] || f.emulator,
+    createContainer: f['create-container'] || (f.emulator && !download),
     followSymlinks: f['follow-symlinks'],
     shard: f.shard,
     compress: f.compress,
@@ -178,12 +187,15 @@ export function helpText(version: string): string {
     '  azure-blob-sync <container-url>/<folder>[?<sas>] <container-url>[?<sas>] [flags]   (server-side copy)',
     '  azure-blob-sync <source> --connection-string <cs> --container <name> [--destination-path <path>] [flags]',
     '  azure-blob-sync <source> --emulator [--container <name>]',
+    '  azure-blob-sync <container-url>/<folder>[?<sas>] <local-folder> [flags]                  (download)',
     '',
     'Files are compared by content (MD5), so fresh checkouts upload nothing that is unchanged. Blobs outside the',
     'destination path are never touched; deletes run only with --delete-destination, only after every upload',
     'succeeded, and never when the source is empty. Without a SAS, key or connection string, the CLI signs in with',
     "Entra ID (environment, workload identity, managed identity, Azure CLI). The source is always a folder's whole",
-    'contents: "dist/*" and "dist/**" (AzCopy\'s way of saying so) mean dist.',
+    'contents: "dist/*" and "dist/**" (AzCopy\'s way of saying so) mean dist. A container URL first and a local folder',
+    'second downloads: by content too, verified, written atomically and resumed from a partial file; with --emulator,',
+    "name the emulator's container as http://127.0.0.1:10000/devstoreaccount1/<container>[/<folder>].",
     '',
     'Flags:',
     ...flagLines,
@@ -195,6 +207,7 @@ export function helpText(version: string): string {
     '  azure-blob-sync ./site --emulator --dry-run',
     '  azure-blob-sync https://myaccount.blob.core.windows.net/releases/v1.2 \\',
     '    https://myaccount.blob.core.windows.net/releases/latest --delete-destination   # the service copies',
+    '  azure-blob-sync https://myaccount.blob.core.windows.net/releases/v1.2 ./release --delete-destination',
     '',
     'Exit codes: 0 in sync, 1 some files failed, 2 bad input, 3 refused credentials or permission,',
     '4 destination unreachable or missing, 5 stopped by a safety guard (nothing changed),',

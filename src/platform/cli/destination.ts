@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { StorageAuth } from '../../auth/storage-auth.js';
-import { accountNameOf, blobServiceUrl, parseContainerUrl } from '../../auth/urls.js';
+import { accountNameOf, blobServiceUrl, isContainerUrl, parseContainerUrl } from '../../auth/urls.js';
 import { refuseEntraOverHttp } from '../../auth/plain-http.js';
 import { UsageError } from '../../engine/errors.js';
 import { startAzurite, type RunningAzurite } from '../../emulator/azurite.js';
@@ -8,10 +8,12 @@ import type { CliArgs } from './args.js';
 import { cliEntraCredential } from './entra.js';
 
 export interface CliDestination {
-  /** The credential; for the emulator, known only once it started. */
-  auth: StorageAuth | 'emulator';
+  /** The credential; for the emulator, known only once it started; none for a download with a SAS. */
+  auth: StorageAuth | 'emulator' | undefined;
   container: string;
   destinationPath?: string;
+  /** Set for a download: the container folder to fetch (its URL), the local folder to write, the source's SAS. */
+  download?: { source: string; downloadTo: string; sasToken?: string };
 }
 
 const EMULATOR_CONTAINER = 'demo';
@@ -24,6 +26,8 @@ export function resolveCliDestination(args: CliArgs, env: NodeJS.ProcessEnv): Cl
   const f = args.flags;
   const sasToken = f['sas-token'] ?? env.AZURE_STORAGE_SAS_TOKEN;
   const accountKey = f['account-key'] ?? env.AZURE_STORAGE_KEY;
+  const download = downloadOf(args);
+  if (download) return resolveCliDownload(args, env, download);
 
   if (f.emulator) {
     if (args.destinationUrl)
@@ -92,4 +96,67 @@ function entraAuth(serviceUrl: string, env: NodeJS.ProcessEnv): StorageAuth {
     credential: cliEntraCredential(env),
     method: 'Entra ID (DefaultAzureCredential)',
   };
+}
+
+/**
+ * `<container-url> <local-folder>`, or a container URL with `--download-to`: a download. Both forms at once, or a
+ * folder given twice, are usage errors.
+ */
+function downloadOf(args: CliArgs): CliDestination['download'] {
+  const downloadTo = args.flags['download-to'];
+  const urlFirst = args.source !== undefined && isContainerUrl(args.source);
+  const localSecond = args.destinationUrl !== undefined && !isContainerUrl(args.destinationUrl);
+  if (downloadTo !== undefined) {
+    if (args.destinationUrl !== undefined) {
+      throw new UsageError(
+        `Got a destination ("${args.destinationUrl}") and --download-to: a download writes only into its local folder.`,
+        'Give azure-blob-sync <container-url> <local-folder>, or the URL with --download-to <folder>.',
+      );
+    }
+    return { source: args.source ?? '', downloadTo };
+  }
+  return urlFirst && localSecond ? { source: args.source!, downloadTo: args.destinationUrl! } : undefined;
+}
+
+/**
+ * How a download signs in: a SAS in the URL, --source-sas-token or --sas-token; else an account key, a connection
+ * string of the URL's account, or Entra ID; with --emulator, the URL names the emulator's development account.
+ */
+function resolveCliDownload(
+  args: CliArgs,
+  env: NodeJS.ProcessEnv,
+  download: NonNullable<CliDestination['download']>,
+): CliDestination {
+  const f = args.flags;
+  if (f.container || f['destination-path']) {
+    throw new UsageError(
+      'A download reads the container and folder its source URL names: --container and --destination-path do not apply.',
+      'Give the folder in the URL, e.g. https://myaccount.blob.core.windows.net/releases/v1.2.',
+    );
+  }
+  if (f.emulator) return { auth: 'emulator', container: '', download };
+  const url = parseContainerUrl(download.source, 'source');
+  const accountKey = f['account-key'] ?? env.AZURE_STORAGE_KEY;
+  const connectionString = f['connection-string'] ?? env.AZURE_STORAGE_CONNECTION_STRING;
+  // A SAS reaches the run loop as the source's own, which then signs in with nothing else.
+  const sasToken = url.sas ? undefined : (f['source-sas-token'] ?? f['sas-token'] ?? env.AZURE_STORAGE_SAS_TOKEN);
+  if (url.sas || sasToken) return { auth: undefined, container: '', download: { ...download, sasToken } };
+  const auth: StorageAuth = accountKey
+    ? { kind: 'account-key', serviceUrl: url.serviceUrl, accountName: accountNameOf(url.serviceUrl), accountKey }
+    : connectionString
+      ? { kind: 'connection-string', connectionString }
+      : entraAuth(url.serviceUrl, env);
+  return { auth, container: '', download };
+}
+
+/** The emulator's development account, as a download from it names it (any host: the emulator started is used). */
+export function emulatorSource(source: string, emulatorServiceUrl: string): string {
+  const url = new URL(source);
+  const [, account, ...rest] = url.pathname.split('/');
+  if (account !== 'devstoreaccount1') {
+    throw new UsageError(
+      `With --emulator, a download's source names the emulator's account: http://127.0.0.1:10000/devstoreaccount1/<container>[/<folder>], not ${url.origin}${url.pathname}.`,
+    );
+  }
+  return `${emulatorServiceUrl}/${rest.join('/')}${url.search}`;
 }

@@ -6,7 +6,7 @@ import { summaryText } from '../../report/text.js';
 import { type EntryPoint, runEntryPoint } from '../run.js';
 import { kebabCase } from '../terms.js';
 import { type CliArgs, helpText, parseCliArgs, rawSyncOptions } from './args.js';
-import { resolveCliDestination, startEmulator } from './destination.js';
+import { emulatorSource, resolveCliDestination, startEmulator } from './destination.js';
 import { terminalEvents } from './terminal.js';
 import { cliManagementSignIn } from './entra.js';
 
@@ -47,21 +47,33 @@ function cliEntryPoint(args: CliArgs | undefined, env: NodeJS.ProcessEnv, parseE
     terms: CLI_TERMS,
     // Only --json names the file; a plain run leaves no file behind in the temp folder.
     tempDir: flags.json ? os.tmpdir() : undefined,
-    read() {
+    async read() {
       if (!args) throw parseError;
       const destination = resolveCliDestination(args, env);
+      const start = async () => {
+        if (!emulator) {
+          emulator = await startEmulator(args);
+          log.write(`Started the Azurite emulator at ${emulator.serviceUrl}\n`);
+        }
+        return emulator;
+      };
+      let download = destination.download;
+      if (download && destination.auth === 'emulator') {
+        // The URL names the emulator's account: checked first, then pointed at the emulator this run starts.
+        emulatorSource(download.source, 'http://127.0.0.1');
+        download = { ...download, source: emulatorSource(download.source, (await start()).serviceUrl) };
+      }
       return {
-        sync: rawSyncOptions(args, destination.destinationPath),
+        sync: rawSyncOptions(args, destination.destinationPath, download),
         container: destination.container,
         timeout: flags.timeout,
         deploy: { purgeEndpoint: flags['purge-endpoint'], managementEndpoint: flags['management-endpoint'] },
         managementSignIn: (storage) => cliManagementSignIn(storage, env),
-        sourceSasToken: flags['source-sas-token'],
+        sourceSasToken: download ? download.sasToken : flags['source-sas-token'],
         async signIn() {
+          if (destination.auth === undefined) throw new Error('a download with a SAS signs in with nothing else');
           if (destination.auth !== 'emulator') return destination.auth;
-          emulator = await startEmulator(args);
-          log.write(`Started the Azurite emulator at ${emulator.serviceUrl}\n`);
-          return { kind: 'connection-string', connectionString: emulator.connectionString };
+          return { kind: 'connection-string', connectionString: (emulator ?? (await start())).connectionString };
         },
       };
     },

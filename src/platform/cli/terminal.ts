@@ -77,13 +77,14 @@ const SYMBOLS: Record<FileResult['action'], string> = {
   deleted: '-',
   failed: '!',
   copied: '+',
+  downloaded: '+',
 };
 
 function fileLine(result: FileResult): string {
   const detail =
     result.action === 'failed'
       ? `: ${result.reason}`
-      : result.action === 'uploaded' || result.action === 'copied'
+      : result.action === 'uploaded' || result.action === 'copied' || result.action === 'downloaded'
         ? ` (${formatBytes(result.bytes)}${result.reason ? `, ${result.reason}` : ''})`
         : '';
   return `${SYMBOLS[result.action]} ${result.action.padEnd(8)} ${result.name}${detail}`;

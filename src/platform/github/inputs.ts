@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as core from '@actions/core';
-import { isContainerUrl } from '../../auth/urls.js';
+import { downloadEndpoint, isContainerUrl } from '../../auth/urls.js';
 import type { RawPreviewOptions } from '../../deploy/preview/options.js';
 import { UsageError } from '../../engine/errors.js';
 import type { RunRequest } from '../run.js';
@@ -46,13 +46,18 @@ export const DEFAULT_AUDIENCE = 'api://AzureADTokenExchange';
 export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const source = required('source');
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  const downloadTo = core.getInput('download-to');
+  const storageAccount = core.getInput('storage-account');
+  const blobEndpoint = core.getInput('blob-endpoint');
+  // A download's source URL names the container and, without other inputs, the account.
+  const endpointFromSource = downloadTo && !storageAccount && !blobEndpoint && !core.getInput('connection-string');
   return {
-    container: required('container'),
+    container: downloadTo ? core.getInput('container') : required('container'),
     timeout: core.getInput('timeout'),
     sourceSasToken: core.getInput('source-sas-token'),
     auth: {
-      storageAccount: core.getInput('storage-account'),
-      blobEndpoint: core.getInput('blob-endpoint'),
+      storageAccount,
+      blobEndpoint: endpointFromSource ? downloadEndpoint(source) : blobEndpoint,
       clientId: core.getInput('client-id'),
       tenantId: core.getInput('tenant-id'),
       audience: core.getInput('audience') || DEFAULT_AUDIENCE,
@@ -85,6 +90,7 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       compress: core.getMultilineInput('compress'),
       deleteGrace: core.getInput('delete-grace') || undefined,
       followSymlinks: booleanInput('follow-symlinks'),
+      downloadTo: downloadTo && path.resolve(workspace, downloadTo),
     },
     preview: {
       enabled: booleanInput('preview'),

@@ -31,6 +31,8 @@ export function setOutputs(summary: RunSummary, preview?: PreviewReport): void {
   core.setOutput('changed-paths-file', summary.changedPathsFile ?? '');
   if (preview) core.setOutput('preview-url', preview.url);
   core.setOutput('copied', summary.copied);
+  core.setOutput('downloaded', summary.downloaded);
+  core.setOutput('bytes-downloaded', summary.bytesDownloaded);
 }
 
 /** Writes the job summary; a runner without a summary file (act, old GHES) just gets none. */

@@ -14,6 +14,10 @@ export interface ListLimits {
   maxTries: number;
   /** Blobs per page; the service's largest unless a test wants many pages. */
   pageSize?: number;
+  /** Read each blob's Last-Modified (see ListPageParser). */
+  lastModified?: boolean;
+  /** Keep directory stubs, as folders (a download creates them); left out otherwise. */
+  folders?: boolean;
 }
 
 /**
@@ -50,7 +54,7 @@ export async function listPage(
     // The pipeline has retried the request itself; what is retried here is an answer that broke off midway.
     const response = await sendListRequest(sender, url);
     try {
-      return await readPage(response, limits.tryTimeoutMs, take);
+      return await readPage(response, limits, take);
     } catch (error) {
       throw new BrokeOff(error);
     }
@@ -112,11 +116,12 @@ function serviceError(response: PipelineResponse): RestError {
 
 async function readPage(
   response: PipelineResponse,
-  stallMs: number,
+  limits: ListLimits,
   onBlob: (blob: ListedBlob) => void,
 ): Promise<string> {
+  const stallMs = limits.tryTimeoutMs;
   const body = response.readableStreamBody as NodeJS.ReadableStream & { destroy(error?: Error): void };
-  const parser = new ListPageParser(onBlob);
+  const parser = new ListPageParser(onBlob, limits.lastModified);
   let timer: NodeJS.Timeout | undefined;
   const armStallTimer = () => {
     clearTimeout(timer);

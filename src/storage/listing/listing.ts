@@ -41,7 +41,7 @@ export async function eachRemoteBlob(
   limits: ListLimits = DEFAULT_LIST_LIMITS,
 ): Promise<void> {
   const add = (blob: ListedBlob) => {
-    const remote = toRemoteBlob(blob, prefix);
+    const remote = toRemoteBlob(blob, prefix, limits.folders ?? false);
     if (remote) onBlob(remote);
   };
   let marker = '';
@@ -53,10 +53,11 @@ export function isDirectoryStub(blob: Pick<ListedBlob, 'name' | 'folderMarker'>)
   return blob.name.endsWith('/') || blob.folderMarker?.toLowerCase() === 'true';
 }
 
-function toRemoteBlob(blob: ListedBlob, prefix: string): RemoteBlob | undefined {
-  if (isDirectoryStub(blob)) return undefined;
-  const name = relativeBlobName(prefix, blob.name);
+function toRemoteBlob(blob: ListedBlob, prefix: string, folders: boolean): RemoteBlob | undefined {
+  const stub = isDirectoryStub(blob);
+  if (stub && !folders) return undefined;
+  const name = relativeBlobName(prefix, blob.name.replace(/\/$/, ''));
   if (!name || isToolState(name)) return undefined;
   const { folderMarker: _, name: blobName, ...properties } = blob;
-  return { name, blobName, ...properties };
+  return stub ? { name, blobName, ...properties, folder: true } : { name, blobName, ...properties };
 }

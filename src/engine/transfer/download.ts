@@ -1,0 +1,211 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { TransferError } from '../errors.js';
+import { failureReason, isRefused, statusOf } from '../failures.js';
+import type { FileWriter, FolderDestination } from '../ports/folder.js';
+import type { EntryReader, SyncSource } from '../ports/source.js';
+import type { FileResult, RemoteBlob, UploadItem } from '../types.js';
+import type { ByteBudget } from './budget.js';
+
+const MiB = 1024 * 1024;
+/** Bytes asked for in one ranged read. */
+export const RANGE_SIZE = 8 * MiB;
+/** Ranged reads of one file in flight at once. */
+const RANGES_IN_FLIGHT = 8;
+
+export interface DownloadContext {
+  source: SyncSource<RemoteBlob>;
+  destination: FolderDestination;
+  budget: ByteBudget;
+  onBytes?(bytes: number): void;
+}
+
+/** What the written file must be: its size and, when known, its MD5 (of the decoded bytes, for a decoded blob). */
+interface Expected {
+  size: number;
+  md5?: string;
+  /** The stored bytes are br or gzip and the file is what the upload encoded: decode them. */
+  decode?: 'br' | 'gzip';
+}
+
+/**
+ * Downloads one blob into the local folder: into a partial file beside the target (resumed from where an interrupted
+ * run stopped, when it is of this blob version), checked against the blob's MD5 as a whole, then renamed over the
+ * target with the blob's Last-Modified as its time. Every read is conditional on the listed ETag, so a blob that
+ * changes meanwhile fails the file instead of mixing versions. A mismatch keeps the old file and drops the partial
+ * one; any other failure keeps the partial file for the next run.
+ */
+export async function downloadOne(context: DownloadContext, item: UploadItem<RemoteBlob>): Promise<FileResult> {
+  const blob = item.local;
+  const name = item.blobName;
+  let writer: FileWriter | undefined;
+  try {
+    writer = await context.destination.write(name, { etag: blob.etag, size: blob.size });
+    const expected = expectedFile(blob);
+    const reader = await context.source.open(blob);
+    let fetched: number;
+    let hash: CountingHash;
+    try {
+      ({ fetched, hash } = expected.decode
+        ? await fetchDecoded(context, reader, writer, expected.decode)
+        : await fetchResumed(context, reader, writer));
+    } finally {
+      await reader.close();
+    }
+    const written = hash.written;
+    const md5 = hash.digest('base64');
+    if (expected.md5 !== undefined && md5 !== expected.md5) {
+      await writer.abandon(false);
+      return failed(
+        name,
+        `its bytes do not match the blob's MD5 (${md5} read, ${expected.md5} stored); the old file was kept`,
+      );
+    }
+    if (written !== expected.size) {
+      await writer.abandon(false);
+      return failed(name, `${written} bytes arrived where the blob holds ${expected.size}; the old file was kept`);
+    }
+    await writer.commit(new Date(blob.lastModified ?? Date.now()));
+    const resumed = writer.resumeFrom > 0 && !expected.decode ? `, resumed after ${writer.resumeFrom} bytes` : '';
+    return { action: 'downloaded', name, bytes: fetched, reason: `${item.reason}${resumed}` };
+  } catch (error) {
+    if (statusOf(error) === 412) {
+      await writer?.abandon(false);
+      return failed(name, 'the blob changed while it was being downloaded (412); run again');
+    }
+    await writer?.abandon(true).catch(() => undefined);
+    if (isRefused(error)) throw error;
+    return failed(name, failureReason(error));
+  }
+}
+
+/** The size and MD5 the file must have: the source's own for a blob the upload stored encoded, else the blob's. */
+function expectedFile(blob: RemoteBlob): Expected {
+  const stored = blob.contentEncoding?.trim().toLowerCase();
+  if (blob.source && (stored === 'br' || stored === 'gzip') && stored === blob.source.encoding) {
+    return { size: blob.source.size, md5: blob.source.md5, decode: stored };
+  }
+  return { size: blob.size, md5: blob.md5 };
+}
+
+/** A hash that also counts what went into it. */
+type CountingHash = Hash & { written: number };
+
+function countingHash(): CountingHash {
+  const hash = createHash('md5') as CountingHash;
+  hash.written = 0;
+  const update = hash.update.bind(hash);
+  hash.update = ((data: Buffer) => {
+    hash.written += data.length;
+    return update(data);
+  }) as Hash['update'];
+  return hash;
+}
+
+/** The stored bytes as they are, from where an interrupted run stopped; what it wrote is read back and hashed. */
+async function fetchResumed(
+  context: DownloadContext,
+  reader: EntryReader,
+  writer: FileWriter,
+): Promise<{ fetched: number; hash: CountingHash }> {
+  const hash = countingHash();
+  for (let at = 0; at < writer.resumeFrom; at += RANGE_SIZE) {
+    hash.update(await writer.readPartial(Math.min(RANGE_SIZE, writer.resumeFrom - at), at));
+  }
+  let fetched = 0;
+  for await (const bytes of rangesInOrder(reader, writer.resumeFrom, reader.size, context.budget)) {
+    hash.update(bytes);
+    await writer.append(bytes);
+    fetched += bytes.length;
+    context.onBytes?.(bytes.length);
+  }
+  return { fetched, hash };
+}
+
+/** The stored bytes decoded as they stream in; a decoded file is always written from its first byte. */
+async function fetchDecoded(
+  context: DownloadContext,
+  reader: EntryReader,
+  writer: FileWriter,
+  encoding: 'br' | 'gzip',
+): Promise<{ fetched: number; hash: CountingHash }> {
+  if (writer.resumeFrom > 0) await writer.restart();
+  const hash = countingHash();
+  let fetched = 0;
+  const stored = async function* () {
+    for await (const bytes of rangesInOrder(reader, 0, reader.size, context.budget)) {
+      fetched += bytes.length;
+      context.onBytes?.(bytes.length);
+      yield bytes;
+    }
+  };
+  const decoder = encoding === 'br' ? zlib.createBrotliDecompress() : zlib.createGunzip();
+  try {
+    await pipeline(Readable.from(stored()), decoder, async (decoded: AsyncIterable<Buffer>) => {
+      for await (const bytes of decoded) {
+        hash.update(bytes);
+        await writer.append(bytes);
+      }
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('Z_') || (error as { errno?: number }).errno !== undefined) {
+      throw new TransferError(`its stored ${encoding} bytes cannot be decoded (${(error as Error).message})`);
+    }
+    throw error;
+  }
+  return { fetched, hash };
+}
+
+/**
+ * The bytes [start, end) in ranged reads, several in flight, handed over in order. Each read's buffer is taken from
+ * the run's byte budget and given back once the consumer has it, so memory stays bounded across all files.
+ */
+async function* rangesInOrder(
+  reader: EntryReader,
+  start: number,
+  end: number,
+  budget: ByteBudget,
+): AsyncGenerator<Buffer> {
+  const pending: Promise<{ bytes: Buffer; taken: number }>[] = [];
+  let next = start;
+  const launch = () => {
+    const at = next;
+    const length = Math.min(RANGE_SIZE, end - at);
+    next += length;
+    const read = budget.acquire(length).then(async (taken) => {
+      try {
+        return { bytes: await reader.read(length, at), taken };
+      } catch (error) {
+        budget.release(taken);
+        throw error;
+      }
+    });
+    read.catch(() => undefined); // awaited in turn below; until then its failure is not unhandled
+    pending.push(read);
+  };
+  try {
+    while (pending.length < RANGES_IN_FLIGHT && next < end) launch();
+    while (pending.length > 0) {
+      const { bytes, taken } = await pending.shift()!;
+      if (next < end) launch();
+      try {
+        yield bytes;
+      } finally {
+        budget.release(taken);
+      }
+    }
+  } finally {
+    // Reads still in flight when the consumer stopped early give their buffers back as they land.
+    for (const read of pending)
+      void read.then(
+        ({ taken }) => budget.release(taken),
+        () => undefined,
+      );
+  }
+}
+
+function failed(name: string, reason: string): FileResult {
+  return { action: 'failed', name, bytes: 0, reason };
+}

@@ -1,0 +1,76 @@
+import type { ContainerClient } from '@azure/storage-blob';
+import { TransferError } from '../engine/errors.js';
+import type { PathFilter } from '../engine/plan/path-filter.js';
+import type { EntryReader, SourceListing, SyncSource } from '../engine/ports/source.js';
+import type { RemoteBlob } from '../engine/types.js';
+import { blobClient } from './blob-url.js';
+import { type ContainerFolder, listSourceFolder } from './container-source.js';
+
+/**
+ * A container folder read by the runner, for a download: listed with each blob's Last-Modified and the folder stubs
+ * (a download creates them), and read in ranges, each conditional on the listed ETag, so a blob that changes during
+ * the download fails the file instead of mixing two versions.
+ */
+export class BlobReadSource implements SyncSource<RemoteBlob> {
+  readonly label: string;
+
+  constructor(private readonly folder: Pick<ContainerFolder, 'container' | 'path' | 'label' | 'tryTimeoutMs'>) {
+    this.label = folder.label;
+  }
+
+  async list(filter: PathFilter): Promise<SourceListing<RemoteBlob>> {
+    const { entries, filteredOut } = await listSourceFolder(this.folder, filter, { lastModified: true, folders: true });
+    return { entries, problems: [], warnings: [], filteredOut };
+  }
+
+  /** Nothing to compute: the listing carries every MD5 there is. */
+  async hash(): Promise<Map<RemoteBlob, string>> {
+    return new Map();
+  }
+
+  async open(entry: RemoteBlob): Promise<EntryReader> {
+    return new BlobReader(this.folder.container, entry);
+  }
+
+  async close(): Promise<void> {}
+}
+
+class BlobReader implements EntryReader {
+  readonly size: number;
+
+  constructor(
+    private readonly container: ContainerClient,
+    private readonly blob: RemoteBlob,
+  ) {
+    this.size = blob.size;
+  }
+
+  async read(length: number, position: number): Promise<Buffer> {
+    const response = await blobClient(this.container, this.blob.blobName).download(position, length, {
+      conditions: this.blob.etag ? { ifMatch: this.blob.etag } : undefined,
+    });
+    const bytes = await readAll(response.readableStreamBody, length);
+    if (bytes.length !== length) {
+      throw new TransferError(`the blob ended after ${position + bytes.length} of ${this.size} bytes`);
+    }
+    return bytes;
+  }
+
+  /** Every read was conditional on the listed ETag: nothing to check afterwards. */
+  async verifyUnchanged(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
+
+/** A response body into one buffer of the expected length (copied once). */
+async function readAll(stream: NodeJS.ReadableStream | undefined, expected: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream ?? []) {
+    const bytes = chunk as Buffer;
+    chunks.push(bytes);
+    total += bytes.length;
+    if (total > expected) break;
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
