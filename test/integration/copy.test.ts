@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ContainerClient } from '@azure/storage-blob';
 import { DEV_ACCOUNT } from '../../src/auth/urls.js';
 import { accountsOf, ACCT2, BIG, seedStaging } from '../support/accounts.js';
+import { downloadsFrom, requestsDuring } from '../support/access-log.js';
 import { useAzurite } from '../support/azurite.js';
 import { runCli } from '../support/cli.js';
 import { blobState, md5Base64, pseudoRandomBytes } from '../support/files.js';
@@ -35,21 +35,6 @@ async function sync(
   return { ...result, summary };
 }
 
-/** Access-log lines of requests made while `work` ran. */
-async function requestsDuring(work: () => Promise<void>): Promise<string[]> {
-  const log = azurite.azurite.accessLog;
-  const start = log.length;
-  await work();
-  await new Promise((resolve) => setTimeout(resolve, 200)); // the last lines of the log
-  return log.slice(start);
-}
-
-/** Get Blob requests (a download) for a blob of the container; `comp=` requests read metadata, not content. */
-function downloadsFrom(lines: readonly string[], container: ContainerClient): string[] {
-  const prefix = `"GET /${container.accountName}/${container.containerName}/`;
-  return lines.filter((line) => line.includes(prefix) && !/[?&]comp=/.test(line.split('"')[1] ?? ''));
-}
-
 describe('a container folder as the source, copied by the service (CLI bundle against Azurite)', () => {
   it('promotes staging/v1 to another account exactly, downloading nothing; re-runs copy nothing, then one', async () => {
     const staging = await newContainer(DEV_ACCOUNT.name);
@@ -62,7 +47,7 @@ describe('a container folder as the source, copied by the service (CLI bundle ag
     const destination = `${production.url}/site?${sas(production, 'rwdl')}`;
 
     let first!: Awaited<ReturnType<typeof sync>>;
-    const requests = await requestsDuring(async () => {
+    const requests = await requestsDuring(azurite.azurite, async () => {
       first = await sync([source, destination, '--delete-destination']);
     });
     assert.equal(first.code, 0, first.stderr);
@@ -80,7 +65,7 @@ describe('a container folder as the source, copied by the service (CLI bundle ag
     );
     assert.deepEqual(downloadsFrom(requests, staging), []);
     // The check sees a download when there is one.
-    const control = await requestsDuring(async () => {
+    const control = await requestsDuring(azurite.azurite, async () => {
       await staging.getBlobClient('v1/index.html').downloadToBuffer();
     });
     assert.equal(downloadsFrom(control, staging).length, 1);
@@ -104,7 +89,7 @@ describe('a container folder as the source, copied by the service (CLI bundle ag
     assert.ok(!(await blobState(production)).has('site/stale.html'));
 
     let again!: Awaited<ReturnType<typeof sync>>;
-    const rerun = await requestsDuring(async () => {
+    const rerun = await requestsDuring(azurite.azurite, async () => {
       again = await sync([source, destination, '--delete-destination']);
     });
     assert.equal(again.code, 0, again.stderr);

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { symlinkSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BlobSASPermissions, type ContainerClient, ContainerSASPermissions } from '@azure/storage-blob';
+import { BlobSASPermissions, type ContainerClient } from '@azure/storage-blob';
 import type { StoredHeaders, SyncDestination } from '../../src/engine/ports/destination.js';
 import { connectContainer } from '../../src/storage/connect.js';
 import { ContainerDestination } from '../../src/storage/container-destination.js';
@@ -12,6 +11,7 @@ import { runCli } from '../support/cli.js';
 import { jsonSummary } from '../support/convergence.js';
 import { type FakeProxy, startFakeProxy } from '../support/fake-proxy.js';
 import { blobState, makeTree, md5Base64, pseudoRandomBytes } from '../support/files.js';
+import { putLiteral } from '../support/raw-put.js';
 
 // Names and links are hostile input (a pull request decides the build output's file names): nothing a run writes may
 // land outside its destination folder, on any path to the service, and nothing outside the source folder is read.
@@ -20,36 +20,6 @@ const azurite = useAzurite();
 const MiB = 1024 * 1024;
 
 const names = async (container: ContainerClient) => [...(await blobState(container)).keys()].sort();
-
-/** Puts a blob under its literal name, as a raw request that no URL parser touched (what another tool may do). */
-async function putLiteral(container: ContainerClient, name: string, body: string): Promise<void> {
-  const { search: sas } = new URL(
-    await container.generateSasUrl({
-      permissions: ContainerSASPermissions.parse('rw'),
-      expiresOn: new Date(Date.now() + 600_000),
-    }),
-  );
-  const url = new URL(container.url);
-  await new Promise<void>((resolve, reject) => {
-    const request = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: 'PUT',
-        path: `${url.pathname}/${name}${sas}`,
-        headers: { 'x-ms-blob-type': 'BlockBlob', 'content-length': Buffer.byteLength(body) },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () =>
-          response.statusCode === 201 ? resolve() : reject(new Error(`${response.statusCode}`)),
-        );
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
 
 describe('a file named to climb out of the destination', () => {
   let proxy: FakeProxy;

@@ -24,6 +24,8 @@ export interface FaultRule {
   blob?: RegExp;
   /** Matches the raw query string, e.g. /comp=block(&|$)/ for Put Block. */
   query?: RegExp;
+  /** Matches the byte range a read asks for (`x-ms-range` or `Range`), e.g. /^bytes=(0|8388608)-/. */
+  range?: RegExp;
   /** Picks a matching request with this probability (seeded, so runs repeat). Default 1. */
   probability?: number;
   /** Applies to this many picked requests, then heals. Default: forever. */
@@ -36,6 +38,8 @@ export interface RecordedRequest {
   container: string;
   blob: string;
   query: string;
+  /** The byte range a read asked for, if any. */
+  range?: string;
   /** When it arrived (ms since the epoch). */
   at: number;
   /** The status the client got, or 'reset' when the connection was dropped. */
@@ -88,6 +92,7 @@ export async function startFaultProxy(upstreamServiceUrl: string, seed = 42): Pr
       if (rule.method && rule.method !== record.method) continue;
       if (rule.blob && !rule.blob.test(record.blob)) continue;
       if (rule.query && !rule.query.test(record.query)) continue;
+      if (rule.range && !rule.range.test(record.range ?? '')) continue;
       if (rule.probability !== undefined && random() >= rule.probability) continue;
       entry.left--;
       return rule.fault;
@@ -103,6 +108,7 @@ export async function startFaultProxy(upstreamServiceUrl: string, seed = 42): Pr
       container: decodeURIComponent(container),
       blob: decodeURIComponent(blob.join('/')),
       query: url.search.replace(/^\?/, ''),
+      range: header(req.headers['x-ms-range']) ?? header(req.headers.range),
       at: Date.now(),
     };
     requests.push(record);
@@ -253,4 +259,8 @@ export function connectionStringVia(proxy: FaultProxy, account: { accountName: s
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
