@@ -8,7 +8,7 @@ import { useAzurite } from '../support/azurite.js';
 import { runCli } from '../support/cli.js';
 import { jsonSummary } from '../support/convergence.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { makeTree, md5Base64, pseudoRandomBytes, tempDir } from '../support/files.js';
+import { fileTree, makeTree, md5Base64, pseudoRandomBytes, tempDir } from '../support/files.js';
 import { putLiteral } from '../support/raw-put.js';
 
 // The download direction (a container folder into a local folder) run as the bundled CLI against Azurite.
@@ -21,17 +21,6 @@ function cli(args: string[]) {
     env: { AZURE_STORAGE_CONNECTION_STRING: azurite.azurite.connectionString },
     timeoutMs: 180_000,
   });
-}
-
-/** Every file under a folder: '/'-joined name -> MD5 (partial files of an unfinished download included). */
-function tree(root: string, prefix = ''): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const entry of readdirSync(path.join(root, prefix), { withFileTypes: true })) {
-    const name = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) for (const [k, v] of tree(root, name)) files.set(k, v);
-    else files.set(name, md5Base64(readFileSync(path.join(root, name))));
-  }
-  return files;
 }
 
 const SITE = {
@@ -67,7 +56,7 @@ describe('download: a container folder into a local folder (CLI bundle, Azurite)
       assert.equal(run.code, 0, run.stderr);
       const summary = jsonSummary(run);
       assert.deepEqual([summary.downloaded, summary.failed, summary.transfer], [7, 0, 'download']);
-      assert.deepEqual(tree(local), tree(source), folder);
+      assert.deepEqual(fileTree(local), fileTree(source), folder);
       const properties = await container.getBlobClient(`${folder}/index.html`).getProperties();
       assert.equal(
         Math.floor(statSync(path.join(local, 'index.html')).mtimeMs / 1000),
@@ -120,7 +109,7 @@ describe('download: a container folder into a local folder (CLI bundle, Azurite)
     const mirrored = await cli([url('plain'), local, '--delete-destination']);
     assert.equal(mirrored.code, 0, mirrored.stderr);
     assert.deepEqual(jsonSummary(mirrored).deleted, 2);
-    assert.deepEqual(tree(local), tree(source));
+    assert.deepEqual(fileTree(local), fileTree(source));
 
     // A container folder far smaller than the local one: the guard refuses, nothing is changed.
     const many = makeTree(Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`f${i}.txt`, `${i}`])));
@@ -149,7 +138,7 @@ describe('download: a container folder into a local folder (CLI bundle, Azurite)
     );
     assert.match(summary.failures[0]!.reason, /do not match the blob's MD5 .*the old file was kept/);
     assert.deepEqual(
-      [...tree(local)],
+      [...fileTree(local)],
       [
         ['good.txt', md5Base64('good')],
         ['liar.txt', md5Base64('the old file')],
@@ -175,7 +164,7 @@ describe('download: a container folder into a local folder (CLI bundle, Azurite)
       JSON.stringify(failures),
     );
     assert.deepEqual(readdirSync(parent), ['out'], 'nothing beside the folder');
-    assert.deepEqual([...tree(local).keys()].sort(), ['both/inner.txt', 'ok.txt']);
+    assert.deepEqual([...fileTree(local).keys()].sort(), ['both/inner.txt', 'ok.txt']);
   });
 
   it('never writes or deletes through a symbolic link in the local folder', async () => {
@@ -186,7 +175,7 @@ describe('download: a container folder into a local folder (CLI bundle, Azurite)
     const run = await cli([url('linked'), local, '--delete-destination', '--force']);
     assert.equal(run.code, 1, run.stderr);
     assert.match(jsonSummary(run).failures[0]!.reason, /a symbolic link stands where the folder "inside" must be/);
-    assert.deepEqual([...tree(outside).keys()], ['victim.txt']);
+    assert.deepEqual([...fileTree(outside).keys()], ['victim.txt']);
   });
 });
 
@@ -251,7 +240,7 @@ describe('download: an interrupted large file goes on from its partial file', ()
     const run = await cli([viaProxy, local]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(jsonSummary(run).bytesDownloaded, 12 * MiB, 'the whole new version');
-    assert.deepEqual([...tree(local)], [['big.bin', md5Base64(fresh)]], 'the stale partial file is gone');
+    assert.deepEqual([...fileTree(local)], [['big.bin', md5Base64(fresh)]], 'the stale partial file is gone');
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
@@ -64,4 +64,16 @@ export async function blobState(container: ContainerClient, prefix?: string): Pr
     });
   }
   return state;
+}
+
+/** Every file under a folder: its '/'-joined name -> its MD5, in name order. */
+export function fileTree(root: string, prefix = ''): Map<string, string> {
+  const files = new Map<string, string>();
+  const entries = readdirSync(path.join(root, prefix), { withFileTypes: true });
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) for (const [file, md5] of fileTree(root, name)) files.set(file, md5);
+    else files.set(name, md5Base64(readFileSync(path.join(root, name))));
+  }
+  return files;
 }

@@ -74,6 +74,7 @@ describe('task.json', () => {
       'deleteGrace',
       'deleteThreshold',
       'destinationPath',
+      'downloadTo',
       'dryRun',
       'exclude',
       'followSymlinks',
@@ -160,6 +161,8 @@ describe('task.json', () => {
         'changedPathsFile',
         'previewUrl',
         'copied',
+        'downloaded',
+        'bytesDownloaded',
       ],
     );
   });
