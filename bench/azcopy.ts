@@ -87,3 +87,52 @@ export function azcopy(id: string, options: { compareHash: boolean; transfers: n
     },
   };
 }
+
+/**
+ * `azcopy sync <container-url> <folder>`: the download direction. Without `compareHash` AzCopy decides by
+ * last-modified time (its default); with it, by comparing the blob's Content-MD5 with the local file's MD5.
+ */
+export function azcopyDownload(
+  id: string,
+  options: { compareHash: boolean; transfers: number },
+): {
+  id: string;
+  scenarios: readonly ('first' | 'nochange')[];
+  command(context: { sasUrl: string; target: string }): Command;
+} {
+  return {
+    id,
+    scenarios: ['first', 'nochange'],
+    command: (context) => {
+      const missing = azcopyMissing();
+      if (missing) throw new Error(missing);
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'abs-bench-azcopy-run-'));
+      scratch.push(dir);
+      return {
+        argv: [
+          EXECUTABLE,
+          'sync',
+          context.sasUrl,
+          context.target,
+          '--from-to=BlobLocal',
+          '--recursive',
+          '--log-level=ERROR',
+          // Its local hashes go to a folder of their own: the default (xattrs) needs user_xattr on the file system.
+          ...(options.compareHash
+            ? [
+                '--compare-hash=MD5',
+                '--local-hash-storage-mode=HiddenFiles',
+                `--hash-meta-dir=${path.join(dir, 'hashes')}`,
+              ]
+            : []),
+        ],
+        env: {
+          AZCOPY_CONCURRENCY_VALUE: String(options.transfers),
+          AZCOPY_LOG_LOCATION: path.join(dir, 'logs'),
+          AZCOPY_JOB_PLAN_LOCATION: path.join(dir, 'plans'),
+          AZCOPY_DISABLE_SYSLOG: 'true',
+        },
+      };
+    },
+  };
+}

@@ -42,7 +42,9 @@ const HELP = `npm run bench -- [options]
   --data DIR           where data sets are generated (default: $TMPDIR/azure-blob-sync-bench)
   --no-build           use dist/cli/index.js as it is instead of rebuilding it first
   --cli FILE           bench this bundled CLI (e.g. a copy of dist/cli) instead of dist/cli/index.js; no build
-  --chart FILE         also draw the wall times as an SVG bar chart into FILE (e.g. docs/bench-quick.svg)`;
+  --chart FILE         also draw the wall times as an SVG bar chart into FILE (e.g. docs/bench-quick.svg)
+  --direction download a container folder into local folders instead (bench/download.ts: site and big, ours against
+                       AzCopy, rclone and the SDK's downloadToFile); takes --dataset, --tool, --repeat, --quick, --cli`;
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const list = (value: string | undefined) => (value ? value.split(',').map((item) => item.trim()) : undefined);
@@ -60,6 +62,7 @@ const { values } = parseArgs({
     data: { type: 'string' },
     'no-build': { type: 'boolean' },
     cli: { type: 'string' },
+    direction: { type: 'string' },
     chart: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -77,6 +80,19 @@ const latencyMs = Number(values.latency ?? 0);
 if (!Number.isFinite(latencyMs) || latencyMs < 0)
   throw new Error(`--latency must be a number of milliseconds ≥ 0, not "${values.latency}"`);
 if (mode !== 'memory' && mode !== 'disk') throw new Error(`--azurite must be memory or disk, not "${values.azurite}"`);
+
+if (values.direction === 'download') {
+  // Downloading has its own runner: one container of the data set, many local folders.
+  const args = [
+    '--import',
+    'tsx',
+    'bench/download.ts',
+    ...process.argv.slice(2).filter((arg) => !arg.startsWith('--direction') && arg !== 'download'),
+  ];
+  process.exit(spawnSync(process.execPath, args, { cwd: REPO, stdio: 'inherit' }).status ?? 1);
+}
+if (values.direction !== undefined && values.direction !== 'upload')
+  throw new Error(`--direction must be upload or download, not "${values.direction}"`);
 
 const allSets = datasets(quick).filter((set) => !(quick && set.id === 'many5k'));
 const wantedSets = list(values.dataset);

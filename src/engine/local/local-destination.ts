@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { type Dirent, promises as fs, type Stats } from 'node:fs';
+import {
+  closeSync,
+  type Dirent,
+  futimesSync,
+  lstatSync,
+  openSync,
+  promises as fs,
+  renameSync,
+  type Stats,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { TransferError, UsageError } from '../errors.js';
@@ -8,6 +18,7 @@ import type { PathFilter } from '../plan/path-filter.js';
 import type { BlobVersion, FileWriter, FolderDestination, FolderListing } from '../ports/folder.js';
 import type { HashStats, LocalFile } from '../types.js';
 import { hashFiles } from './hash.js';
+import { SYNC_IO_MAX } from './local-folder.js';
 import { isPartialFile, ownerHash, partialName, partialOwner } from './partial-files.js';
 import { compareNames } from './scan.js';
 
@@ -15,6 +26,11 @@ import { compareNames } from './scan.js';
 const HASH_CONCURRENCY = 8;
 /** Folders read at once by the scan. */
 const READDIR_CONCURRENCY = 64;
+/**
+ * Files up to this size are written whole from memory with synchronous calls, like the small files an upload reads
+ * (see SYNC_IO_MAX): a promise-based call per step costs several times the call itself.
+ */
+const SMALL_FILE = SYNC_IO_MAX;
 
 /** A file of the destination folder: what the plan compares, and where it is. */
 export class DestinationFile implements LocalFileState, LocalFile {
@@ -41,6 +57,8 @@ export class LocalFolderDestination implements FolderDestination<DestinationFile
   private readonly partials = new Map<string, string[]>();
   /** Folders known to be real folders inside the root (relative; '' is the root). */
   private readonly folders = new Set<string>(['']);
+  /** Symbolic links the scan found (relative): never replaced, never written through. */
+  private readonly links = new Set<string>();
 
   private constructor(
     readonly root: string,
@@ -82,6 +100,7 @@ export class LocalFolderDestination implements FolderDestination<DestinationFile
       for (const entry of entries) {
         const name = relDir ? `${relDir}/${entry.name}` : entry.name;
         if (entry.isSymbolicLink()) {
+          this.links.add(name);
           listing.warnings.push(
             `${name}: left alone, a symbolic link (a download never follows, replaces or deletes one)`,
           );
@@ -93,7 +112,8 @@ export class LocalFolderDestination implements FolderDestination<DestinationFile
           if (owner !== undefined) this.notePartial(relDir, owner, entry.name);
           else if (!isPartialFile(entry.name) && filter.matches(name)) {
             try {
-              const stats = await fs.lstat(path.join(dir, entry.name));
+              // Synchronous, as the upload's scan: a stat takes microseconds, a promise's round trip several times that.
+              const stats = lstatSync(path.join(dir, entry.name));
               listing.files.push(new DestinationFile(name, stats.size, stats.mtimeMs, this.root));
             } catch (error) {
               listing.problems.push({ name, reason: `cannot read: ${codeOf(error)}` });
@@ -121,17 +141,17 @@ export class LocalFolderDestination implements FolderDestination<DestinationFile
   async write(name: string, version: BlobVersion): Promise<FileWriter> {
     const { dir, base } = split(name);
     await this.ensureFolder(dir);
-    const target = this.full(name);
-    const existing = await lstatOrUndefined(target);
-    if (existing?.isSymbolicLink()) {
+    // What stands at the target is known from the scan: a link or a folder there is never replaced.
+    if (this.links.has(name))
       throw new TransferError('a symbolic link stands at this path; a download never replaces one');
-    }
-    if (existing?.isDirectory()) throw new TransferError('a folder stands where this file must be');
+    if (this.folders.has(name)) throw new TransferError('a folder stands where this file must be');
+    const target = this.full(name);
     const partial = partialName(base, version.etag);
     const partialPath = this.full(dir ? `${dir}/${partial}` : partial);
-    await this.removeStalePartials(dir, base, partial);
-    const resumable = await lstatOrUndefined(partialPath);
+    const found = await this.takePartials(dir, base, partial);
+    const resumable = found ? await lstatOrUndefined(partialPath) : undefined;
     const resumeFrom = resumable?.isFile() && resumable.size <= version.size ? resumable.size : 0;
+    if (resumeFrom === 0 && version.size <= SMALL_FILE) return new SmallFileWriter(partialPath, target);
     const handle = await fs.open(partialPath, resumeFrom > 0 ? 'r+' : 'w');
     return new PartialFileWriter(handle, partialPath, target, resumeFrom);
   }
@@ -202,13 +222,19 @@ export class LocalFolderDestination implements FolderDestination<DestinationFile
     else this.partials.set(key, [fileName]);
   }
 
-  /** Partial files of other versions of this file, found by the scan, are stale: their blob changed. */
-  private async removeStalePartials(relDir: string, base: string, keep: string): Promise<void> {
+  /**
+   * The partial files of this target the scan found: those of other versions are stale (their blob changed) and go;
+   * returns whether the one of this version is among them.
+   */
+  private async takePartials(relDir: string, base: string, keep: string): Promise<boolean> {
     const key = `${relDir}\0${ownerHash(base)}`;
-    for (const fileName of this.partials.get(key) ?? []) {
+    const found = this.partials.get(key);
+    if (!found) return false;
+    this.partials.delete(key);
+    for (const fileName of found) {
       if (fileName !== keep) await fs.rm(this.full(relDir ? `${relDir}/${fileName}` : fileName), { force: true });
     }
-    this.partials.delete(key);
+    return found.includes(keep);
   }
 
   /** Whether the file system tells `a` from `A`: a probe file is written in the root and looked up in other case. */
@@ -223,6 +249,51 @@ export class LocalFolderDestination implements FolderDestination<DestinationFile
       await fs.rm(probe, { force: true });
     }
   }
+}
+
+/**
+ * A small file, held in memory and written whole at `commit` with synchronous calls: the partial file exists only for
+ * the moment of the write, and the rename makes it the target at once. A small file is not worth resuming.
+ */
+class SmallFileWriter implements FileWriter {
+  readonly resumeFrom = 0;
+  private readonly chunks: Buffer[] = [];
+
+  constructor(
+    private readonly partialPath: string,
+    private readonly target: string,
+  ) {}
+
+  async readPartial(): Promise<Buffer> {
+    throw new TransferError('a small file has no partial file to read back');
+  }
+
+  async append(bytes: Buffer): Promise<void> {
+    this.chunks.push(bytes);
+  }
+
+  async restart(): Promise<void> {
+    this.chunks.length = 0;
+  }
+
+  async commit(modified: Date): Promise<void> {
+    const fd = openSync(this.partialPath, 'w');
+    try {
+      for (const chunk of this.chunks) writeAllSync(fd, chunk);
+      futimesSync(fd, modified, modified);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(this.partialPath, this.target);
+  }
+
+  async abandon(): Promise<void> {
+    this.chunks.length = 0;
+  }
+}
+
+function writeAllSync(fd: number, bytes: Buffer): void {
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /** Writes a partial file in order, and renames it over the target once the whole file is there. */
