@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { describe, it } from 'node:test';
 import { AnswerParser, type Http1Answer, InvalidAnswerError } from '../../src/auth/http1/answer-parser.js';
 import { llhttpVerdict, type Verdict } from '../support/llhttp-reference.js';
@@ -45,6 +46,8 @@ const CORPUS = [
   // Read to the close.
   `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\n\r\n<html>${MARKER}</html>`,
   'HTTP/1.1 204 No Content\r\nx-ms-request-id: r\r\n\r\n',
+  // One byte below Node's head limit as Node counts it (reason, names, values): one more must be refused.
+  `HTTP/1.1 200 OK\r\nX-Big: ${'a '.repeat(http.maxHeaderSize).slice(0, http.maxHeaderSize - 23)}\r\nContent-Length: 0\r\n\r\n`,
 ].map((text) => Buffer.from(text, 'latin1'));
 
 /** llhttp's refusals that it makes at the offending byte: the parser must not wait for more bytes on those either. */

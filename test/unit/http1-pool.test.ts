@@ -255,6 +255,7 @@ describe('HTTP/1.1 connection pool', () => {
   });
 
   it('lets the process exit while connections sit idle', async () => {
+    server.answer((_request, socket) => socket.write(OK));
     const pool = fileURLToPath(new URL('../../src/auth/http1/pool.ts', import.meta.url));
     const script = [
       `const { Http1Pool } = await import(${JSON.stringify(pool)});`,
