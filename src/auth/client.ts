@@ -12,7 +12,7 @@ import { UsageError } from '../engine/errors.js';
 import { validateContainerName } from '../engine/plan/names.js';
 import { normalizeSas, parseConnectionString } from './destination.js';
 import { refuseEntraOverHttp } from './plain-http.js';
-import { createPutBlob, proxyConfigured, type PutSigner } from './put-blob.js';
+import { createPutBlob, type PutSigner, putsThroughSdk } from './put-blob.js';
 import { retryPolicyFactory, type RetrySettings } from './retry-policy.js';
 
 /** How to reach the account. Entry points decide which; this module only builds the client. */
@@ -73,7 +73,7 @@ export interface Destination {
   method: string;
   /** One request's time limit (see retrySettings). */
   tryTimeoutMs: number;
-  /** Put Blob without the SDK's per-request overhead (see put-blob.ts); absent behind a proxy. */
+  /** Put Blob without the SDK's per-request overhead (see put-blob.ts); absent behind a proxy or when asked to be. */
   putBlob?: PutBlob;
 }
 
@@ -83,7 +83,7 @@ export function connectContainer(auth: StorageAuth, containerName: string, optio
   const container = service.getContainerClient(name);
   const label = container.url.replace(/\?.*$/, '');
   const settings = retrySettings(options);
-  const putBlob = proxyConfigured(process.env)
+  const putBlob = putsThroughSdk(process.env)
     ? undefined
     : createPutBlob({
         containerUrl: container.url,
