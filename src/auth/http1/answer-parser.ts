@@ -2,14 +2,16 @@ import http from 'node:http';
 
 /*
  * The lean Put Blob's reading of HTTP/1.1 answers, in place of Node's own (llhttp behind http.request and
- * IncomingMessage, whose per-request objects pool.ts exists to avoid). It refuses every response framing llhttp
- * refuses as Node runs it (no lenient flags), and a little more that RFC 9112 lets a client refuse: versions other
- * than 1.0 and 1.1, a status below 100, controls in the reason phrase, Transfer-Encoding in an HTTP/1.0 answer
- * (§6.1), a 101 nobody asked for, a body over 1 MiB. Lines, names, values and chunk lines are checked byte by byte
- * as they arrive, so a bad byte fails at once instead of waiting for a line end that may never come, and the verdict
- * does not depend on how TCP split the bytes. A head counts against Node's --max-http-header-size as Node counts it
- * (reason phrase, names and values), on every read. Errors name what was wrong and at which byte, never the bytes
- * themselves: a server may echo the request, SAS included.
+ * IncomingMessage, whose per-request objects pool.ts exists to avoid). It refuses every response llhttp refuses as
+ * Node runs it (no lenient flags), in Node 20 (llhttp 9.3) and Node 24 (9.4) alike, and a little more that RFC 9112
+ * lets a client refuse: versions other than 1.0 and 1.1, a status below 100, controls in the reason phrase,
+ * Transfer-Encoding in an HTTP/1.0 answer (§6.1), a 101 nobody asked for, a body over 1 MiB, an empty line before a
+ * status line. Where the two llhttp differ on keeping a connection, it keeps it only if both would.
+ * Lines, names, values and chunk lines are checked byte by byte as they arrive, so a bad byte fails at once instead
+ * of waiting for a line end that may never come, and the verdict does not depend on how TCP split the bytes. A head
+ * counts against Node's --max-http-header-size as Node counts it (reason phrase, names and values), on every read.
+ * Errors name what was wrong and at which byte, never the bytes themselves: a server may echo the request, SAS
+ * included.
  * It can go when Node's client costs about what pool.ts costs per request. test/unit/http1-answer-fuzz.test.ts holds
  * it against llhttp itself.
  */
@@ -85,7 +87,7 @@ interface Head {
   headers: Record<string, string>;
   contentLength?: number;
   transferEncoding: boolean;
-  /** Chunked is the last coding of the last Transfer-Encoding not empty (RFC 9112 §6.3; llhttp skips empty ones). */
+  /** Chunked is the last coding of the last Transfer-Encoding (RFC 9112 §6.3). */
   chunked: boolean;
   /** `close` and `keep-alive` among the Connection (or Proxy-Connection) options. */
   close: boolean;
@@ -104,13 +106,14 @@ const newHead = (): Head => ({
 
 /**
  * The items of a comma-separated value as llhttp matches Connection and Transfer-Encoding: in lower case, spaces and
- * tabs before an item and spaces after it let go, but a tab after it kept (so `chunked<TAB>` is not chunked to it).
+ * tabs before an item and spaces after it let go. A tab after an item ends it for llhttp 9.4 (Node 24) but not for 9.3
+ * (Node 20), where `close<TAB>` is no `close`; `tabbed` keeps such items as they are, to be read both ways.
  */
-const listItems = (raw: string) =>
+const listItems = (raw: string, tabbed: boolean) =>
   raw
     .toLowerCase()
     .split(',')
-    .map((item) => item.replace(/^[ \t]+|[ ]+$/g, ''));
+    .map((item) => item.replace(tabbed ? /^[ \t]+|[ ]+$/g : /^[ \t]+|[ \t]+$/g, ''));
 
 /** Whether the head lets the connection carry another message (llhttp_should_keep_alive). */
 const keepsConnection = (head: Head) => (head.http10 ? head.keepAlive : !head.close);
@@ -405,12 +408,13 @@ export class AnswerParser {
     // One string a line; the name is its start, the value (raw: from its first byte but one that is not a space).
     const line = this.buffer.toString('latin1', lineStart, end);
     const name = line.slice(0, colon - lineStart).toLowerCase();
-    if (this.phase === 'trailers') {
-      if (name === 'content-length') this.fail('a Content-Length among the trailers', lineStart);
-      return; // trailers are checked, not kept
-    }
     let from = colon + 1 - lineStart;
     while (isSpace(line.charCodeAt(from))) from++;
+    if (this.phase === 'trailers') {
+      if (name === 'content-length') this.fail('a Content-Length among the trailers', lineStart);
+      if (name === 'transfer-encoding' && from === line.length) this.fail('an empty Transfer-Encoding', lineStart);
+      return; // trailers are checked, not kept
+    }
     let to = line.length;
     while (to > from && isSpace(line.charCodeAt(to - 1))) to--;
     const raw = line.slice(from);
@@ -424,13 +428,15 @@ export class AnswerParser {
       if (!Number.isSafeInteger(head.contentLength))
         this.fail('a Content-Length too large to be true', lineStart + from);
     } else if (name === 'transfer-encoding' || name === 'connection' || name === 'proxy-connection') {
-      const items = listItems(raw);
       if (name !== 'transfer-encoding') {
-        head.close ||= items.includes('close');
-        head.keepAlive ||= items.includes('keep-alive');
+        // The connection is kept only when every llhttp would keep it.
+        head.close ||= listItems(raw, false).includes('close');
+        head.keepAlive ||= listItems(raw, true).includes('keep-alive');
       } else {
+        // llhttp 9.4 refuses an empty one; 9.3 passes over it.
+        if (value === '') this.fail('an empty Transfer-Encoding', lineStart);
         head.transferEncoding = true;
-        if (value !== '') head.chunked = items.at(-1) === 'chunked';
+        head.chunked = listItems(raw, true).at(-1) === 'chunked';
       }
     }
     const before = head.headers[name];
