@@ -117,8 +117,11 @@ const mark = (name: string, i: number) => {
 
 /** Compares two lower-case header names in the service's order for the canonicalized headers. */
 function compareHeaderNames(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
+  // What two names share at their start sorts the same in both: compare from where they differ.
+  let start = 0;
+  while (start < a.length && a.charCodeAt(start) === b.charCodeAt(start)) start++;
+  let i = start;
+  let j = start;
   for (;;) {
     while (i < a.length && rank(a, i) === 0) i++;
     while (j < b.length && rank(b, j) === 0) j++;
@@ -129,7 +132,7 @@ function compareHeaderNames(a: string, b: string): number {
     j++;
   }
   if (i < a.length || j < b.length) return i < a.length ? 1 : -1;
-  for (let k = 0; k < Math.max(a.length, b.length); k++) {
+  for (let k = start; k < Math.max(a.length, b.length); k++) {
     const order = mark(a, k) - mark(b, k);
     if (order !== 0) return order;
   }
