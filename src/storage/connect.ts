@@ -13,7 +13,7 @@ import { signInMethodName, type StorageAuth } from '../auth/storage-auth.js';
 import { validateContainerName } from '../engine/names/container-name.js';
 import { normalizeSas, parseConnectionString } from '../auth/urls.js';
 import { refuseEntraOverHttp } from '../auth/plain-http.js';
-import { createPutBlob, proxyConfigured, type PutSigner } from './put-blob.js';
+import { createPutBlob, type PutSigner, putsThroughSdk } from './put-blob.js';
 import { retrySettings } from './retry.js';
 import { retryPolicyFactory } from './retry-policy.js';
 import { senderOf } from './sdk-access.js';
@@ -46,7 +46,7 @@ export interface Destination {
   method: string;
   /** One request's time limit (see retrySettings). */
   tryTimeoutMs: number;
-  /** Put Blob without the SDK's per-request overhead (see put-blob.ts); absent behind a proxy. */
+  /** Put Blob without the SDK's per-request overhead (see put-blob.ts); absent behind a proxy or when asked to be. */
   putBlob?: PutBlob;
 }
 
@@ -56,7 +56,7 @@ export function connectContainer(auth: StorageAuth, containerName: string, optio
   const container = service.getContainerClient(name);
   const label = container.url.replace(/\?.*$/, '');
   const settings = retrySettings(options);
-  const putBlob = proxyConfigured(process.env)
+  const putBlob = putsThroughSdk(process.env)
     ? undefined
     : createPutBlob({
         containerUrl: container.url,

@@ -46,6 +46,15 @@ export function proxyConfigured(env: NodeJS.ProcessEnv): boolean {
   return ['HTTPS_PROXY', 'HTTP_PROXY', 'ALL_PROXY'].some((name) => env[name] || env[name.toLowerCase()]);
 }
 
+/** The support switch that sends every put through the SDK, to tell a fault of the lean path from the service's. */
+export const SDK_PUTS_VARIABLE = 'AZURE_BLOB_SYNC_SDK_PUTS';
+
+/** Whether puts go through the SDK: behind a proxy, or with the switch set (to anything but empty, 0, false, no, off). */
+export function putsThroughSdk(env: NodeJS.ProcessEnv): boolean {
+  const value = env[SDK_PUTS_VARIABLE]?.trim().toLowerCase();
+  return proxyConfigured(env) || (!!value && !['0', 'false', 'no', 'off'].includes(value));
+}
+
 export function createPutBlob(target: PutBlobTarget): PutBlob {
   const [base, sas] = target.containerUrl.split('?', 2) as [string, string | undefined];
   const origin = new URL(base);

@@ -10,12 +10,16 @@ import {
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
 import { connectContainer } from '../../src/storage/connect.js';
+import { Http1Pool } from '../../src/storage/http1/pool.js';
+import { SDK_PUTS_VARIABLE } from '../../src/storage/put-blob.js';
+import { signSharedKey } from '../../src/storage/shared-key.js';
+import { ContainerDestination } from '../../src/storage/container-destination.js';
 import type { PutBlob, StoredHeaders } from '../../src/engine/ports/destination.js';
 import { failureReason } from '../../src/engine/failures.js';
 import { useAzurite } from '../support/azurite.js';
 import { connectionStringVia, type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 
-// The lean Put Blob (src/auth/put-blob.ts) against Azurite, directly and through the fault proxy: what it stores,
+// The lean Put Blob (src/storage/put-blob.ts) against Azurite, directly and through the fault proxy: what it stores,
 // that the service checks its MD5, and that it retries, times out and fails the way the SDK path does.
 
 const azurite = useAzurite();
@@ -259,6 +263,81 @@ describe('lean Put Blob', () => {
     } finally {
       if (before === undefined) delete process.env.HTTPS_PROXY;
       else process.env.HTTPS_PROXY = before;
+    }
+  });
+
+  it(`sends every put through the SDK when ${SDK_PUTS_VARIABLE} is set, and only then`, async () => {
+    const agents: string[] = [];
+    const server = http.createServer((req, res) => {
+      if (req.method === 'PUT') agents.push(req.headers['user-agent'] ?? '');
+      req.resume();
+      req.on('end', () => res.writeHead(201).end());
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const before = process.env[SDK_PUTS_VARIABLE];
+    try {
+      const { port } = server.address() as AddressInfo;
+      const { accountName, accountKey } = azurite.azurite;
+      const connectionString = `AccountName=${accountName};AccountKey=${accountKey};BlobEndpoint=http://127.0.0.1:${port}/${accountName}`;
+      const body = Buffer.from('which path?');
+      /** The User-Agent of one put through the destination the sync uses, with the switch set to `value`. */
+      const agentWith = async (value: string | undefined) => {
+        if (value === undefined) delete process.env[SDK_PUTS_VARIABLE];
+        else process.env[SDK_PUTS_VARIABLE] = value;
+        const target = connectContainer({ kind: 'connection-string', connectionString }, 'switched');
+        await new ContainerDestination(target, '').put('a.txt', body, headersFor(body));
+        assert.equal(agents.length, 1, 'one request a put');
+        return agents.pop()!;
+      };
+      // The lean path says only its name; the SDK's pipeline adds its own (azsdk-js-azure-storage-blob/..., Node, OS).
+      assert.equal(await agentWith(undefined), 'azure-blob-sync');
+      assert.equal(await agentWith('0'), 'azure-blob-sync');
+      assert.match(await agentWith('1'), /^azure-blob-sync azsdk-js-azure-storage-blob\//);
+      assert.match(await agentWith('true'), /azsdk-js-azure-storage-blob/);
+    } finally {
+      if (before === undefined) delete process.env[SDK_PUTS_VARIABLE];
+      else process.env[SDK_PUTS_VARIABLE] = before;
+      server.close();
+    }
+  });
+
+  it('signs requests with a query as the service reads them: Put Block and Put Block List on the lean connections', async () => {
+    const container = await azurite.newContainer();
+    const { accountName, accountKey, serviceUrl } = azurite.azurite;
+    const service = new URL(serviceUrl);
+    const pool = new Http1Pool({ secure: false, hostname: service.hostname, port: Number(service.port) });
+    const version = (container as unknown as { storageClientContext: { version: string } }).storageClientContext
+      .version;
+    const path = `${service.pathname.replace(/\/$/, '')}/${container.containerName}/blocks/a%20b%3F.txt`;
+    const put = async (query: string, body: Buffer, key = accountKey, extra: Record<string, string> = {}) => {
+      const headers = { 'x-ms-version': version, 'content-length': String(body.length), ...extra };
+      signSharedKey({ accountName, accountKey: Buffer.from(key, 'base64') }, 'PUT', `${path}?${query}`, headers);
+      return pool.send({ method: 'PUT', path: `${path}?${query}`, headers, body, timeoutMs: 10_000 });
+    };
+    try {
+      // Base64 ids end in '=', which the query carries escaped and the signature decoded.
+      const ids = ['block-01', 'block-02'].map((id) => Buffer.from(id).toString('base64'));
+      assert.ok(ids.every((id) => id.endsWith('=')));
+      for (const [i, part] of ['hello, ', 'world'].entries()) {
+        const answer = await put(`comp=block&blockid=${encodeURIComponent(ids[i]!)}`, Buffer.from(part));
+        assert.equal(answer.status, 201, answer.body.toString());
+      }
+      const list = `<?xml version="1.0" encoding="utf-8"?><BlockList>${ids.map((id) => `<Latest>${id}</Latest>`).join('')}</BlockList>`;
+      const committed = await put('comp=blocklist', Buffer.from(list), accountKey, {
+        'Content-Type': 'application/xml',
+        'x-ms-blob-content-type': 'text/plain',
+        'If-None-Match': '*',
+      });
+      assert.equal(committed.status, 201, committed.body.toString());
+      const blob = container.getBlobClient('blocks/a b?.txt');
+      assert.equal((await blob.downloadToBuffer()).toString(), 'hello, world');
+      assert.equal((await blob.getProperties()).contentType, 'text/plain');
+
+      const forged = await put(`comp=block&blockid=${encodeURIComponent(ids[0]!)}`, Buffer.from('x'), 'AAAA');
+      assert.equal(forged.status, 403);
+    } finally {
+      pool.close();
     }
   });
 });

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Http1Pool, type Http1Request } from '../../src/storage/http1/pool.js';
 
-// The lean Put Blob's connections (src/auth/http1/pool.ts) against a loopback TCP server that reads each request
+// The lean Put Blob's connections (src/storage/http1/pool.ts) against a loopback TCP server that reads each request
 // and answers with whatever bytes a test scripts: reuse, Connection: close, Keep-Alive timeouts, cut connections,
 // time limits, aborts, and headers refused before anything is sent.
 
@@ -225,7 +225,37 @@ describe('HTTP/1.1 connection pool', () => {
     assert.equal(new Set(server.received.map((r) => r.connection)).size, 2);
   });
 
+  it('takes a complete answer that bytes follow, and does not reuse that connection', async () => {
+    const pool = fresh();
+    server.answer((_request, socket) => socket.write(`${OK}HTTP/1.1 200 OK\r\n\r\nstray`));
+    assert.equal((await pool.send(request())).status, 201);
+    server.answer((_request, socket) => {
+      socket.write(OK);
+      setTimeout(() => socket.write('\r\n'), 20); // late, while the connection sits idle
+    });
+    assert.equal((await pool.send(request())).status, 201);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    server.answer((_request, socket) => socket.write(OK));
+    assert.equal((await pool.send(request())).status, 201);
+    assert.equal(new Set(server.received.map((r) => r.connection)).size, 3, 'a new connection after each');
+  });
+
+  it('refuses an answer whose lines end in LF alone at once, not at the time limit, and quotes none of it', async () => {
+    const pool = fresh();
+    server.answer((_request, socket) => socket.write('HTTP/1.1 403 sig=SECRET\nContent-Length: 0\n\n'));
+    const started = Date.now();
+    await assert.rejects(pool.send(request({ timeoutMs: 5000 })), (error: unknown) => {
+      assert.equal((error as { code?: string }).code, 'ERR_INVALID_HTTP_RESPONSE');
+      assert.match((error as Error).message, /LF alone, without CR \(at byte 23\)/);
+      assert.ok(!(error as Error).message.includes('SECRET'));
+      return true;
+    });
+    assert.ok(Date.now() - started < 1000, `failed after ${Date.now() - started} ms`);
+    server.answer((_request, socket) => socket.write(OK));
+  });
+
   it('lets the process exit while connections sit idle', async () => {
+    server.answer((_request, socket) => socket.write(OK));
     const pool = fileURLToPath(new URL('../../src/storage/http1/pool.ts', import.meta.url));
     const script = [
       `const { Http1Pool } = await import(${JSON.stringify(pool)});`,
