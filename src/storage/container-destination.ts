@@ -20,7 +20,7 @@ export interface ContainerTarget {
   container: ContainerClient;
   /** How to name the destination to a person: a URL with no secret in it. */
   label: string;
-  /** One request's time limit, which also bounds a stall in the listing's streamed answer (default 120 s). */
+  /** One request's time limit, which also bounds a stall in the listing's streamed response (default 120 s). */
   tryTimeoutMs?: number;
   /** Which copy call serves which size (tests lower them to reach the larger-blob calls with small blobs). */
   copyLimits?: CopyLimits;

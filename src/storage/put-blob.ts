@@ -78,8 +78,8 @@ export function createPutBlob(target: PutBlobTarget): PutBlob {
       signal: options.abortSignal,
       // A fresh copy per try: each is signed with its own date.
       attempt: () => sign({ path, pathAndQuery, headers: { ...fixed }, body, abortSignal: options.abortSignal }),
-      judge: (answer) =>
-        RETRIABLE_STATUS.has(answer.status) ? { again: true, advice: headerSource(answer) } : { again: false },
+      judge: (response) =>
+        RETRIABLE_STATUS.has(response.status) ? { again: true, advice: headerSource(response) } : { again: false },
     });
     if (response.status < 200 || response.status >= 300) throw serviceError(response);
   };
@@ -99,7 +99,7 @@ interface Put {
   abortSignal?: AbortSignal;
 }
 
-interface Answer {
+interface Response {
   status: number;
   /** Names in lower case. */
   headers: Record<string, string>;
@@ -107,7 +107,7 @@ interface Answer {
 }
 
 /** Signs and sends one try. Tokens go through the SDK's bearer policy, which also answers a 401's challenge. */
-function signerOf(signer: PutSigner, endpoint: Endpoint, containerUrl: string): (put: Put) => Promise<Answer> {
+function signerOf(signer: PutSigner, endpoint: Endpoint, containerUrl: string): (put: Put) => Promise<Response> {
   switch (signer.kind) {
     case 'none':
       return (put) => sendOnce(endpoint, put);
@@ -133,8 +133,8 @@ function signerOf(signer: PutSigner, endpoint: Endpoint, containerUrl: string): 
           const headers: Record<string, string> = {};
           // The pipeline keeps the case a policy set; our connections expect names in lower case.
           for (const [name, value] of signed.headers) headers[name.toLowerCase()] = value;
-          const answer = await sendOnce(endpoint, { ...put, headers });
-          return { ...answer, headers: createHttpHeaders(answer.headers), request: signed };
+          const response = await sendOnce(endpoint, { ...put, headers });
+          return { ...response, headers: createHttpHeaders(response.headers), request: signed };
         });
         return {
           status: response.status,
@@ -173,9 +173,9 @@ function putHeaders(
   return out;
 }
 
-/** One try: the whole answer must arrive within the per-try limit, or the request is abandoned. */
-async function sendOnce(endpoint: Endpoint, put: Put): Promise<Answer> {
-  const answer = await endpoint.pool.send({
+/** One try: the whole response must arrive within the per-try limit, or the request is abandoned. */
+async function sendOnce(endpoint: Endpoint, put: Put): Promise<Response> {
+  const response = await endpoint.pool.send({
     method: 'PUT',
     path: put.pathAndQuery,
     headers: put.headers,
@@ -183,16 +183,16 @@ async function sendOnce(endpoint: Endpoint, put: Put): Promise<Answer> {
     timeoutMs: endpoint.tryTimeoutMs,
     signal: put.abortSignal,
   });
-  const bodyAsText = answer.body.length > 0 ? answer.body.toString('utf8') : undefined;
-  return { status: answer.status, headers: answer.headers, bodyAsText };
+  const bodyAsText = response.body.length > 0 ? response.body.toString('utf8') : undefined;
+  return { status: response.status, headers: response.headers, bodyAsText };
 }
 
-function headerSource(answer: Answer): HeaderSource {
-  return { headers: { get: (name: string) => answer.headers[name] } };
+function headerSource(response: Response): HeaderSource {
+  return { headers: { get: (name: string) => response.headers[name] } };
 }
 
 /** A refusal or failure, shaped like the SDK's errors so failures.ts and classify.ts read it the same way. */
-function serviceError(response: Answer): RestError {
+function serviceError(response: Response): RestError {
   const text = response.bodyAsText ?? '';
   const code = response.headers['x-ms-error-code'] ?? xmlText(text, 'Code');
   const message = xmlText(text, 'Message')?.split('\n')[0] ?? `The service answered ${response.status}`;

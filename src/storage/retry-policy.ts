@@ -3,7 +3,7 @@ import { RETRIABLE_STATUS, type RetrySettings, retrying } from './retry.js';
 
 /**
  * The retry policy the storage SDK's own lacks: it also retries 408, 429, 502 and 504, honours `Retry-After`, and
- * abandons an attempt that gets no answer within the per-try limit (the SDK only passes that limit to the server).
+ * abandons an attempt that gets no response within the per-try limit (the SDK only passes that limit to the server).
  * It replaces the SDK's retries, which the client configures down to a single try.
  */
 export function retryPolicyFactory(settings: RetrySettings): RequestPolicyFactory {
@@ -21,7 +21,7 @@ export function retryPolicyFactory(settings: RetrySettings): RequestPolicyFactor
   };
 }
 
-/** One try, abandoned (and marked `timedOut`) when it gets no answer within the per-try limit. */
+/** One try, abandoned (and marked `timedOut`) when it gets no response within the per-try limit. */
 async function attemptOnce(
   next: RequestPolicy,
   request: WebResource,

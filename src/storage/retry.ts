@@ -29,7 +29,7 @@ export interface HeaderSource {
   headers: { get(name: string): string | undefined };
 }
 
-/** What the loop makes of a try that came back: final, or worth another try (with the answer that advises the wait). */
+/** What the loop makes of a try that came back: final, or worth another try (with the response that advises the wait). */
 export type Verdict = { again: false } | { again: true; advice?: HeaderSource };
 
 export interface RetryLoop<T> {
@@ -47,7 +47,7 @@ export interface RetryLoop<T> {
 /**
  * The one retry loop of every request to the storage service: the SDK's pipeline (retry-policy.ts), the lean Put Blob
  * and the listing's pages. Exponential backoff with jitter, `Retry-After` honoured, at most `maxTries` tries; the last
- * answer is returned as it is (the caller reads its status), the last error thrown (a timeout said as such).
+ * response is returned as it is (the caller reads its status), the last error thrown (a timeout said as such).
  */
 export async function retrying<T>(loop: RetryLoop<T>): Promise<T> {
   const { settings, signal } = loop;
@@ -97,7 +97,7 @@ export function retryAfterMs(response: HeaderSource | undefined): number | undef
 }
 
 export function timeoutError(tryTimeoutMs: number): Error {
-  return Object.assign(new Error(`no answer within ${tryTimeoutMs / 1000} s, even after retries`), {
+  return Object.assign(new Error(`no response within ${tryTimeoutMs / 1000} s, even after retries`), {
     code: 'ETIMEDOUT',
   });
 }

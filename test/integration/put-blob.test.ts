@@ -147,7 +147,7 @@ describe('lean Put Blob', () => {
     }
   });
 
-  it('retries 503 and 500 until the service answers, and stops after the last try', async () => {
+  it('retries 503 and 500 until the service responses, and stops after the last try', async () => {
     const { container, put } = await putVia({ maxTries: 3 });
     const body = Buffer.from('retried');
     proxy.setRules([{ method: 'PUT', blob: /^retried\.txt$/, times: 2, fault: { kind: 'status', status: 503 } }]);
@@ -198,7 +198,7 @@ describe('lean Put Blob', () => {
     proxy.setRules([]);
   });
 
-  it('retries a dropped connection and an answer slower than the per-try limit', async () => {
+  it('retries a dropped connection and a response slower than the per-try limit', async () => {
     const { container, put } = await putVia({ maxTries: 3, tryTimeoutMs: 500 });
     const body = Buffer.from('flaky');
     proxy.setRules([
@@ -215,7 +215,7 @@ describe('lean Put Blob', () => {
     proxy.setRules([{ method: 'PUT', blob: /^stalled\.txt$/, fault: { kind: 'delay', ms: 1500 } }]);
     await assert.rejects(put('stalled.txt', body, headersFor(body)), (error: unknown) => {
       assert.equal((error as { code?: string }).code, 'ETIMEDOUT');
-      assert.match(failureReason(error), /no answer within 0.5 s, even after retries/);
+      assert.match(failureReason(error), /no response within 0.5 s, even after retries/);
       return true;
     });
     proxy.setRules([]);
@@ -320,8 +320,8 @@ describe('lean Put Blob', () => {
       const ids = ['block-01', 'block-02'].map((id) => Buffer.from(id).toString('base64'));
       assert.ok(ids.every((id) => id.endsWith('=')));
       for (const [i, part] of ['hello, ', 'world'].entries()) {
-        const answer = await put(`comp=block&blockid=${encodeURIComponent(ids[i]!)}`, Buffer.from(part));
-        assert.equal(answer.status, 201, answer.body.toString());
+        const response = await put(`comp=block&blockid=${encodeURIComponent(ids[i]!)}`, Buffer.from(part));
+        assert.equal(response.status, 201, response.body.toString());
       }
       const list = `<?xml version="1.0" encoding="utf-8"?><BlockList>${ids.map((id) => `<Latest>${id}</Latest>`).join('')}</BlockList>`;
       const committed = await put('comp=blocklist', Buffer.from(list), accountKey, {

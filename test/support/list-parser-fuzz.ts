@@ -179,7 +179,7 @@ function outcome(xml: string, cuts: readonly number[]): Outcome {
     return { blobs, marker: parser.close() };
   } catch (error) {
     assert.equal((error as Error).constructor, Error, `a crash of another kind: ${String(error)}`);
-    assert.match((error as Error).message, /^the (List Blobs )?answer /);
+    assert.match((error as Error).message, /^the (List Blobs )?response /);
     // saxes places some errors at the end of the text run it found them in, which depends on where chunks end.
     return { error: (error as Error).message.replace(/ \(line .*\)/, '') };
   }

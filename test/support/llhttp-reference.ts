@@ -2,8 +2,8 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 
 // Node's own HTTP/1.1 response parser (llhttp, through the binding node:http's client uses), run as that client runs
-// it: no lenient flags, Node's --max-http-header-size, the bodies of interim 1xx answers skipped. Tests hold the
-// lean client's parser (src/storage/http1/answer-parser.ts) against it. `_http_common` is Node's internal module that
+// it: no lenient flags, Node's --max-http-header-size, the bodies of interim 1xx responses skipped. Tests hold the
+// lean client's parser (src/storage/http1/response-parser.ts) against it. `_http_common` is Node's internal module that
 // exposes the binding; if a Node release drops it, this throws and the tests that use it fail, saying so.
 
 interface Binding {
@@ -30,7 +30,7 @@ if (typeof HTTPParser?.prototype?.execute !== 'function') {
 }
 
 export type Verdict =
-  | { kind: 'answer'; status: number; headers: Record<string, string>; body: Buffer; keepAlive: boolean }
+  | { kind: 'response'; status: number; headers: Record<string, string>; body: Buffer; keepAlive: boolean }
   /** `atClose`: found only when the connection closed (llhttp's finish), not while reading. */
   | { kind: 'refused'; code: string; reason: string; atClose: boolean }
   | { kind: 'incomplete' };
@@ -43,7 +43,7 @@ export function llhttpVerdict(bytes: Buffer, closed: boolean): Verdict {
   let status = 0;
   let keepAlive = false;
   let body: Buffer[] = [];
-  let answer: Verdict | undefined;
+  let response: Verdict | undefined;
   parser[HTTPParser.kOnMessageBegin] = () => {
     raw = [];
     body = [];
@@ -68,27 +68,27 @@ export function llhttpVerdict(bytes: Buffer, closed: boolean): Verdict {
     inHead = false;
     status = code;
     keepAlive = shouldKeepAlive;
-    // Node's client skips the body of an interim answer (_http_client.js, parserOnIncomingClient).
+    // Node's client skips the body of an interim response (_http_client.js, parserOnIncomingClient).
     return code >= 100 && code < 200 && code !== 101 ? 1 : 0;
   };
   parser[HTTPParser.kOnBody] = (chunk: Buffer) => body.push(Buffer.from(chunk));
   parser[HTTPParser.kOnMessageComplete] = () => {
-    if (answer || (status < 200 && status !== 101)) return;
+    if (response || (status < 200 && status !== 101)) return;
     const headers: Record<string, string> = {};
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!.toLowerCase();
       headers[name] = headers[name] === undefined ? raw[i + 1]! : `${headers[name]}, ${raw[i + 1]!}`;
     }
-    answer = { kind: 'answer', status, headers, body: Buffer.concat(body), keepAlive };
+    response = { kind: 'response', status, headers, body: Buffer.concat(body), keepAlive };
   };
   parser[HTTPParser.kOnExecute] = () => {};
   parser.initialize(HTTPParser.RESPONSE, {}, http.maxHeaderSize, HTTPParser.kLenientNone);
   const read = parser.execute(bytes);
-  if (answer) return answer; // what follows a complete answer belongs to no request
+  if (response) return response; // what follows a complete response belongs to no request
   if (read instanceof Error) return refusal(read, false);
   if (!closed) return { kind: 'incomplete' };
   const close = parser.finish();
-  if (answer) return answer;
+  if (response) return response;
   return close instanceof Error ? refusal(close, true) : { kind: 'incomplete' };
 }
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Http1Pool, type Http1Request } from '../../src/storage/http1/pool.js';
 
 // The lean Put Blob's connections (src/storage/http1/pool.ts) against a loopback TCP server that reads each request
-// and answers with whatever bytes a test scripts: reuse, Connection: close, Keep-Alive timeouts, cut connections,
+// and responses with whatever bytes a test scripts: reuse, Connection: close, Keep-Alive timeouts, cut connections,
 // time limits, aborts, and headers refused before anything is sent.
 
 interface Received {
@@ -56,7 +56,7 @@ async function startServer() {
     get connections() {
       return connections;
     },
-    answer(next: Script) {
+    response(next: Script) {
       script = next;
     },
     async stop() {
@@ -90,13 +90,13 @@ describe('HTTP/1.1 connection pool', () => {
     pool?.close();
     pool = new Http1Pool({ secure: false, hostname: '127.0.0.1', port: server.port });
     server.received.length = 0;
-    server.answer((_request, socket) => socket.write(OK));
+    server.response((_request, socket) => socket.write(OK));
     return pool;
   };
 
   it('sends the request line, Host, Content-Length, the headers in Latin-1 and the body', async () => {
-    const answer = await fresh().send(request());
-    assert.equal(answer.status, 201);
+    const response = await fresh().send(request());
+    assert.equal(response.status, 201);
     const [sent] = server.received;
     const lines = sent!.head.split('\r\n');
     assert.equal(lines[0], 'PUT /devstoreaccount1/site/a%20b.html?sv=1&sig=x HTTP/1.1');
@@ -111,9 +111,9 @@ describe('HTTP/1.1 connection pool', () => {
     const before = server.connections;
     for (let i = 0; i < 5; i++) assert.equal((await pool.send(request())).status, 201);
     assert.equal(server.connections - before, 1, 'one connection for five requests in turn');
-    const answers = await Promise.all(Array.from({ length: 4 }, () => pool.send(request())));
+    const responses = await Promise.all(Array.from({ length: 4 }, () => pool.send(request())));
     assert.deepEqual(
-      answers.map((a) => a.status),
+      responses.map((a) => a.status),
       [201, 201, 201, 201],
     );
     assert.equal(server.connections - before, 4, 'four in flight: the idle one and three more');
@@ -121,11 +121,11 @@ describe('HTTP/1.1 connection pool', () => {
 
   it('opens a new connection after Connection: close, and after the Keep-Alive timeout has nearly run out', async () => {
     const pool = fresh();
-    server.answer((_request, socket) =>
+    server.response((_request, socket) =>
       socket.end('HTTP/1.1 201 Created\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'),
     );
     await pool.send(request());
-    server.answer((_request, socket) =>
+    server.response((_request, socket) =>
       socket.write('HTTP/1.1 201 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 0\r\n\r\n'),
     );
     await pool.send(request());
@@ -134,63 +134,63 @@ describe('HTTP/1.1 connection pool', () => {
     assert.equal(used.size, 3, 'a server that keeps an idle connection for 1 s gets a new one each time');
   });
 
-  it('reads an error answer, then uses the connection again', async () => {
+  it('reads an error response, then uses the connection again', async () => {
     const pool = fresh();
     const body = '<?xml version="1.0"?><Error><Code>ServerBusy</Code></Error>';
-    server.answer((_request, socket) =>
+    server.response((_request, socket) =>
       socket.write(`HTTP/1.1 503 Busy\r\nx-ms-error-code: ServerBusy\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
     );
-    const answer = await pool.send(request());
-    assert.equal(answer.status, 503);
-    assert.equal(answer.headers['x-ms-error-code'], 'ServerBusy');
-    assert.equal(answer.body.toString(), body);
-    server.answer((_request, socket) => socket.write(OK));
+    const response = await pool.send(request());
+    assert.equal(response.status, 503);
+    assert.equal(response.headers['x-ms-error-code'], 'ServerBusy');
+    assert.equal(response.body.toString(), body);
+    server.response((_request, socket) => socket.write(OK));
     await pool.send(request());
     assert.equal(new Set(server.received.map((r) => r.connection)).size, 1);
   });
 
   it('fails a request whose connection is cut, with a code retries know, and recovers on a new one', async () => {
     const pool = fresh();
-    server.answer((_request, socket) => {
+    server.response((_request, socket) => {
       socket.write('HTTP/1.1 201 Created\r\nContent-Len');
       socket.destroy();
     });
     await assert.rejects(pool.send(request()), { code: 'ECONNRESET' });
-    server.answer((_request, socket) => socket.write(OK));
+    server.response((_request, socket) => socket.write(OK));
     assert.equal((await pool.send(request())).status, 201);
   });
 
   it('does not reuse a connection the server closed while it was idle', async () => {
     const pool = fresh();
-    server.answer((_request, socket) => {
+    server.response((_request, socket) => {
       socket.write(OK);
       setTimeout(() => socket.end(), 20);
     });
     await pool.send(request());
     await new Promise((resolve) => setTimeout(resolve, 200));
-    server.answer((_request, socket) => socket.write(OK));
+    server.response((_request, socket) => socket.write(OK));
     assert.equal((await pool.send(request())).status, 201);
     assert.equal(new Set(server.received.map((r) => r.connection)).size, 2);
   });
 
-  it('gives up on an answer slower than the time limit, and closes that connection', async () => {
+  it('gives up on a response slower than the time limit, and closes that connection', async () => {
     const pool = fresh();
-    server.answer(() => {}); // never answers
+    server.response(() => {}); // never responses
     const started = Date.now();
     await assert.rejects(pool.send(request({ timeoutMs: 300 })), (error: unknown) => {
       assert.equal((error as { timedOut?: boolean }).timedOut, true);
-      assert.match((error as Error).message, /no answer within 0.3 s/);
+      assert.match((error as Error).message, /no response within 0.3 s/);
       return true;
     });
     assert.ok(Date.now() - started >= 290);
-    server.answer((_request, socket) => socket.write(OK));
+    server.response((_request, socket) => socket.write(OK));
     await pool.send(request());
     assert.equal(new Set(server.received.map((r) => r.connection)).size, 2, 'the stalled connection is not reused');
   });
 
   it('stops at an abort, and sends nothing for a signal aborted already', async () => {
     const pool = fresh();
-    server.answer(() => {});
+    server.response(() => {});
     const controller = new AbortController();
     const pending = pool.send(request({ signal: controller.signal }));
     setTimeout(() => controller.abort(), 50);
@@ -216,33 +216,33 @@ describe('HTTP/1.1 connection pool', () => {
     assert.equal(server.received.length, 0);
   });
 
-  it('refuses an answer it cannot read, and does not reuse that connection', async () => {
+  it('refuses a response it cannot read, and does not reuse that connection', async () => {
     const pool = fresh();
-    server.answer((_request, socket) => socket.write('HTTP/1.1 201 OK\r\nContent-Length: x\r\n\r\n'));
+    server.response((_request, socket) => socket.write('HTTP/1.1 201 OK\r\nContent-Length: x\r\n\r\n'));
     await assert.rejects(pool.send(request()), { code: 'ERR_INVALID_HTTP_RESPONSE' });
-    server.answer((_request, socket) => socket.write(OK));
+    server.response((_request, socket) => socket.write(OK));
     await pool.send(request());
     assert.equal(new Set(server.received.map((r) => r.connection)).size, 2);
   });
 
-  it('takes a complete answer that bytes follow, and does not reuse that connection', async () => {
+  it('takes a complete response that bytes follow, and does not reuse that connection', async () => {
     const pool = fresh();
-    server.answer((_request, socket) => socket.write(`${OK}HTTP/1.1 200 OK\r\n\r\nstray`));
+    server.response((_request, socket) => socket.write(`${OK}HTTP/1.1 200 OK\r\n\r\nstray`));
     assert.equal((await pool.send(request())).status, 201);
-    server.answer((_request, socket) => {
+    server.response((_request, socket) => {
       socket.write(OK);
       setTimeout(() => socket.write('\r\n'), 20); // late, while the connection sits idle
     });
     assert.equal((await pool.send(request())).status, 201);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    server.answer((_request, socket) => socket.write(OK));
+    server.response((_request, socket) => socket.write(OK));
     assert.equal((await pool.send(request())).status, 201);
     assert.equal(new Set(server.received.map((r) => r.connection)).size, 3, 'a new connection after each');
   });
 
-  it('refuses an answer whose lines end in LF alone at once, not at the time limit, and quotes none of it', async () => {
+  it('refuses a response whose lines end in LF alone at once, not at the time limit, and quotes none of it', async () => {
     const pool = fresh();
-    server.answer((_request, socket) => socket.write('HTTP/1.1 403 sig=SECRET\nContent-Length: 0\n\n'));
+    server.response((_request, socket) => socket.write('HTTP/1.1 403 sig=SECRET\nContent-Length: 0\n\n'));
     const started = Date.now();
     await assert.rejects(pool.send(request({ timeoutMs: 5000 })), (error: unknown) => {
       assert.equal((error as { code?: string }).code, 'ERR_INVALID_HTTP_RESPONSE');
@@ -251,18 +251,18 @@ describe('HTTP/1.1 connection pool', () => {
       return true;
     });
     assert.ok(Date.now() - started < 1000, `failed after ${Date.now() - started} ms`);
-    server.answer((_request, socket) => socket.write(OK));
+    server.response((_request, socket) => socket.write(OK));
   });
 
   it('lets the process exit while connections sit idle', async () => {
-    server.answer((_request, socket) => socket.write(OK));
+    server.response((_request, socket) => socket.write(OK));
     const pool = fileURLToPath(new URL('../../src/storage/http1/pool.ts', import.meta.url));
     const script = [
       `const { Http1Pool } = await import(${JSON.stringify(pool)});`,
       `const pool = new Http1Pool({ secure: false, hostname: '127.0.0.1', port: ${server.port} });`,
       `const body = Buffer.from('x');`,
-      `const answer = await pool.send({ method: 'PUT', path: '/a', headers: {}, body, timeoutMs: 5000 });`,
-      `console.log(answer.status);`,
+      `const response = await pool.send({ method: 'PUT', path: '/a', headers: {}, body, timeoutMs: 5000 });`,
+      `console.log(response.status);`,
     ].join('\n');
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: path.dirname(pool),

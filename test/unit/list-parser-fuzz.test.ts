@@ -17,7 +17,7 @@ describe('fuzzing the List Blobs reader', () => {
       timeout: DEADLINE_MS,
     });
     const lastPage = result.stdout.trim().split('\n').at(-1);
-    assert.equal(result.signal, null, `no answer within ${DEADLINE_MS / 1000} s, at ${lastPage}: the reader hangs`);
+    assert.equal(result.signal, null, `no response within ${DEADLINE_MS / 1000} s, at ${lastPage}: the reader hangs`);
     assert.equal(result.status, 0, result.stderr.slice(-4000));
     assert.match(result.stdout, new RegExp(`seed ${SEED}: passed`));
   });

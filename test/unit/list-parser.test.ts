@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ListedBlob, ListPageParser, MAX_TOKEN_CHARS } from '../../src/storage/listing/list-parser.js';
 
-/** A List Blobs answer as the service writes it, with every element the sync ignores kept in. */
+/** A List Blobs response as the service writes it, with every element the sync ignores kept in. */
 const PAGE = `<?xml version="1.0" encoding="utf-8"?>
 <EnumerationResults ServiceEndpoint="https://acct.blob.core.windows.net/" ContainerName="web">
   <Prefix>site/</Prefix><Marker /><MaxResults>5000</MaxResults>
@@ -74,12 +74,12 @@ function parseInChunks(xml: string, chunkLength: number): { blobs: ListedBlob[];
   return { blobs, marker: parser.close() };
 }
 
-describe('reading a List Blobs answer', () => {
+describe('reading a List Blobs response', () => {
   it('takes names, sizes, MD5s and headers by their place, decoding entities and encoded names', () => {
     assert.deepEqual(parseInChunks(PAGE, PAGE.length), { blobs: EXPECTED, marker: MARKER });
   });
 
-  it('reads the same whatever the chunks the answer arrives in', () => {
+  it('reads the same whatever the chunks the response arrives in', () => {
     for (const length of [1, 7, 64, 1000]) {
       assert.deepEqual(parseInChunks(PAGE, length), { blobs: EXPECTED, marker: MARKER }, `chunks of ${length}`);
     }
@@ -91,15 +91,15 @@ describe('reading a List Blobs answer', () => {
     assert.deepEqual(parseInChunks(empty, 10), { blobs: [], marker: '' });
   });
 
-  it('throws on an answer cut short, so the page is asked for again', () => {
+  it('throws on a response cut short, so the page is asked for again', () => {
     assert.throws(() => parseInChunks(PAGE.slice(0, PAGE.length / 2), 100), /unclosed|end/i);
   });
 
-  it('throws on well-formed XML that is not a List Blobs answer, so an error body is never read as an empty page', () => {
+  it('throws on well-formed XML that is not a List Blobs response, so an error body is never read as an empty page', () => {
     const error = '<?xml version="1.0"?><Error><Code>ServerBusy</Code><Message>busy</Message></Error>';
     assert.throws(
       () => parseInChunks(error, 16),
-      /not a List Blobs answer: its root element is not <EnumerationResults>/,
+      /not a List Blobs response: its root element is not <EnumerationResults>/,
     );
   });
 
@@ -163,14 +163,14 @@ describe('reading a List Blobs answer', () => {
       for (const length of [Math.max(page.length, 1), 1]) {
         assert.throws(
           () => parseInChunks(page, length),
-          (error: Error) => message.test(error.message) && error.message.startsWith('the List Blobs answer'),
+          (error: Error) => message.test(error.message) && error.message.startsWith('the List Blobs response'),
           `chunks of ${length}`,
         );
       }
     });
   }
 
-  it('keeps the answer its own: names in what it refuses are not quoted back', () => {
+  it('keeps the response its own: names in what it refuses are not quoted back', () => {
     for (const page of [
       blobPage('<Name SECRET="1" SECRET="2">a</Name>'),
       blobPage('<Name>a</Name></SECRET>'),

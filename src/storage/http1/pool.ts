@@ -1,16 +1,16 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { abortError } from '../retry.js';
-import { AnswerParser, type Http1Answer } from './answer-parser.js';
+import { ResponseParser, type Http1Response } from './response-parser.js';
 
 /*
- * Keep-alive HTTP/1.1 connections for the lean Put Blob: a request with its whole body in a Buffer, the answer read
+ * Keep-alive HTTP/1.1 connections for the lean Put Blob: a request with its whole body in a Buffer, the response read
  * into memory. Measured on this machine (4,000 PUTs of 10 KB, 64 in flight, to a loopback server; the client's CPU,
  * 3 runs each): Node's http.request with a keep-alive Agent 564-683 ms, undici 6 and 7 Pool.request 525-682 ms, this
  * 176-210 ms. Node's client builds a ClientRequest and an IncomingMessage (two streams, a dozen listeners) per
  * request, which for a first sync of many small files was a third of our CPU. What it keeps of Node's client: TLS
  * with the platform's trust (NODE_EXTRA_CA_CERTS included) and session resumption, header names and values checked
- * as Node checks them, Content-Length and chunked bodies, interim 1xx answers skipped, `Connection: close` and the
+ * as Node checks them, Content-Length and chunked bodies, interim 1xx responses skipped, `Connection: close` and the
  * `Keep-Alive` timeout honoured, and idle connections that do not hold the process open.
  */
 
@@ -27,7 +27,7 @@ export interface Http1Request {
   /** Header names in lower case; Host is added, and Content-Length when it is missing. */
   headers: Record<string, string>;
   body: Buffer;
-  /** The whole answer must arrive within this, or the request fails with `timedOut` and its connection is closed. */
+  /** The whole response must arrive within this, or the request fails with `timedOut` and its connection is closed. */
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -51,13 +51,13 @@ export class Http1Pool {
   }
 
   /** Sends one request on an idle connection, or a new one; a bad header or path is refused before anything is sent. */
-  send(request: Http1Request): Promise<Http1Answer> {
+  send(request: Http1Request): Promise<Http1Response> {
     const head = requestHead(request, this.hostHeader);
     if (request.signal?.aborted) return Promise.reject(abortError());
     return this.take().exchange(head, request);
   }
 
-  /** Closes the idle connections (those in use close when their answer is in). */
+  /** Closes the idle connections (those in use close when their response is in). */
   close(): void {
     for (const connection of this.idle.splice(0)) connection.destroy();
   }
@@ -90,9 +90,9 @@ export class Http1Pool {
 
 /** One connection, carrying one request at a time. */
 class Connection {
-  private parser = new AnswerParser();
+  private parser = new ResponseParser();
   private current?: {
-    resolve(answer: Http1Answer): void;
+    resolve(response: Http1Response): void;
     reject(error: unknown): void;
     timer: NodeJS.Timeout;
     signal?: AbortSignal;
@@ -114,11 +114,11 @@ class Connection {
     return !this.closed && now < this.idleUntil;
   }
 
-  exchange(head: string, request: Http1Request): Promise<Http1Answer> {
+  exchange(head: string, request: Http1Request): Promise<Http1Response> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const seconds = request.timeoutMs / 1000;
-        this.fail(Object.assign(new Error(`no answer within ${seconds} s`), { timedOut: true }));
+        this.fail(Object.assign(new Error(`no response within ${seconds} s`), { timedOut: true }));
       }, request.timeoutMs);
       this.current = { resolve, reject, timer, signal: request.signal };
       request.signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -143,27 +143,27 @@ class Connection {
       this.destroy();
       return;
     }
-    let answer: Http1Answer | undefined;
+    let response: Http1Response | undefined;
     try {
-      answer = this.parser.push(chunk);
+      response = this.parser.push(chunk);
     } catch (error) {
       this.fail(error);
       return;
     }
-    if (answer) this.complete(answer);
+    if (response) this.complete(response);
   }
 
   private onEnd(): void {
-    const answer = this.current && this.parser.end();
-    if (answer) this.complete(answer);
+    const response = this.current && this.parser.end();
+    if (response) this.complete(response);
     else this.fail(closedEarly());
   }
 
-  private complete(answer: Http1Answer): void {
+  private complete(response: Http1Response): void {
     const current = this.finish()!;
-    this.parser = new AnswerParser();
-    if (answer.keepAlive && !this.closed) {
-      const timeoutS = answer.keepAliveTimeoutS;
+    this.parser = new ResponseParser();
+    if (response.keepAlive && !this.closed) {
+      const timeoutS = response.keepAliveTimeoutS;
       this.idleUntil = timeoutS === undefined ? Infinity : Date.now() + timeoutS * 1000 - IDLE_MARGIN_MS;
       // An idle connection must not keep the process alive once the run is done.
       this.socket.unref();
@@ -171,7 +171,7 @@ class Connection {
     } else {
       this.destroy();
     }
-    current.resolve(answer);
+    current.resolve(response);
   }
 
   /** The request in flight fails (if any) and the connection is closed: its state is unknown. */
@@ -194,7 +194,7 @@ class Connection {
 
 /** Node's http calls this a socket hang up; the code is what retries look for. */
 function closedEarly(): Error {
-  return Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' });
+  return Object.assign(new Error('the connection closed before the response was complete'), { code: 'ECONNRESET' });
 }
 
 /** The request line and headers, checked as Node's http checks them (ERR_INVALID_CHAR, ERR_UNESCAPED_CHARACTERS). */

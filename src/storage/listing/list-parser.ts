@@ -4,15 +4,15 @@ import { encodedSourceOf, SOURCE_METADATA } from '../../engine/plan/encoding.js'
 import type { RemoteBlob } from '../../engine/types.js';
 
 /**
- * What the sync needs of one `<Blob>` of a List Blobs answer: its full name in the container, its properties, the
+ * What the sync needs of one `<Blob>` of a List Blobs response: its full name in the container, its properties, the
  * `hdi_isfolder` metadata value, which marks an ADLS directory stub, and the sync's own record of an encoded file.
  */
 export type ListedBlob = Omit<RemoteBlob, 'blobName'> & { folderMarker?: string };
 
 /**
- * The most characters the answer may run without an element boundary, and the longest text of one element. A blob
+ * The most characters the response may run without an element boundary, and the longest text of one element. A blob
  * name is at most 1,024 characters and a blob's metadata 8 KB, each up to six times longer escaped: this leaves a wide
- * margin and still keeps an answer that never closes a tag from filling the memory.
+ * margin and still keeps a response that never closes a tag from filling the memory.
  */
 export const MAX_TOKEN_CHARS = 1024 * 1024;
 
@@ -31,11 +31,11 @@ const PROPERTY_FIELDS: Record<string, PropertyField> = {
 const KEPT_METADATA = new Set<string>(Object.values(SOURCE_METADATA));
 
 /**
- * Reads a List Blobs answer as it streams in, handing each blob over as soon as its element closes. The SDK instead
+ * Reads a List Blobs response as it streams in, handing each blob over as soon as its element closes. The SDK instead
  * builds a DOM of the whole page and maps it through its model (about 0.1 ms and 4 KB of garbage per blob); this keeps
  * only the fields above. Elements are matched by their place (`Blob/Name`, `Blob/Properties/*`,
  * `Blob/Metadata/hdi_isfolder`, `Blob/Metadata/azsync_*`), since metadata keys may be named like properties.
- * saxes checks the answer is well-formed XML 1.0, so a page cut short or garbled fails (and is asked for again)
+ * saxes checks the response is well-formed XML 1.0, so a page cut short or garbled fails (and is asked for again)
  * instead of being half read.
  */
 export class ListPageParser {
@@ -59,12 +59,12 @@ export class ListPageParser {
       throw this.notWellFormed(error);
     });
     this.parser.on('doctype', () => {
-      throw new Error('the List Blobs answer has a DOCTYPE, which the service never sends');
+      throw new Error('the List Blobs response has a DOCTYPE, which the service never sends');
     });
     this.parser.on('opentag', (tag: SaxesTagPlain) => {
       this.lastEventAt = this.parser.position;
       if (this.path.length === 0 && tag.name !== 'EnumerationResults')
-        throw new Error('the answer is not a List Blobs answer: its root element is not <EnumerationResults>');
+        throw new Error('the response is not a List Blobs response: its root element is not <EnumerationResults>');
       this.path.push(tag.name);
       this.text = '';
       if (tag.name === 'Blob' && this.path.at(-2) === 'Blobs') {
@@ -138,7 +138,7 @@ export class ListPageParser {
   }
 
   /**
-   * saxes says `line:column: reason`, and after some reasons a name from the document: the answer's own text stays
+   * saxes says `line:column: reason`, and after some reasons a name from the document: the response's own text stays
    * out of the message.
    */
   private notWellFormed(error: Error): Error {
@@ -147,7 +147,7 @@ export class ListPageParser {
       .split(':')[0]!
       .replace(/\.$/, '');
     const { line, column } = this.parser;
-    return new Error(`the List Blobs answer is not well-formed XML (line ${line}, column ${column}: ${reason})`);
+    return new Error(`the List Blobs response is not well-formed XML (line ${line}, column ${column}: ${reason})`);
   }
 }
 
@@ -155,12 +155,12 @@ function decodedName(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    throw new Error('the List Blobs answer has an encoded blob name that is not valid percent-encoding');
+    throw new Error('the List Blobs response has an encoded blob name that is not valid percent-encoding');
   }
 }
 
 function tooLong(): Error {
   return new Error(
-    `the List Blobs answer has a name, value or tag longer than ${MAX_TOKEN_CHARS} characters, which the service never sends`,
+    `the List Blobs response has a name, value or tag longer than ${MAX_TOKEN_CHARS} characters, which the service never sends`,
   );
 }

@@ -8,9 +8,9 @@ import { ListPageParser, type ListedBlob } from './list-parser.js';
 const PAGE_SIZE = 5000;
 
 export interface ListLimits {
-  /** How long the answer may go without a byte before the page is asked for again. */
+  /** How long the response may go without a byte before the page is asked for again. */
   tryTimeoutMs: number;
-  /** Attempts per page whose answer broke off after it began (the pipeline retries failures before that). */
+  /** Attempts per page whose response broke off after it began (the pipeline retries failures before that). */
   maxTries: number;
   /** Blobs per page; the service's largest unless a test wants many pages. */
   pageSize?: number;
@@ -21,8 +21,8 @@ export interface ListLimits {
 }
 
 /**
- * Asks for one page of blobs under the prefix and hands each over as the answer streams in (see ListPageParser).
- * The body is read here, outside the pipeline, so this retries an answer that breaks off or stalls midway. Each blob
+ * Asks for one page of blobs under the prefix and hands each over as the response streams in (see ListPageParser).
+ * The body is read here, outside the pipeline, so this retries a response that breaks off or stalls midway. Each blob
  * is handed over as soon as it is parsed: holding a page of 5,000 until it was complete had them outlive the young
  * generation and pile up as garbage (a re-sync of 1,000,000 unchanged files: 779 -> 518-683 MB peak RSS in 3 runs).
  * A retried page is asked for from the same marker, so it starts with the blobs already handed over: those up to the
@@ -51,7 +51,7 @@ export async function listPage(
       lastName = blob.name;
       onBlob(blob);
     };
-    // The pipeline has retried the request itself; what is retried here is an answer that broke off midway.
+    // The pipeline has retried the request itself; what is retried here is a response that broke off midway.
     const response = await sendListRequest(sender, url);
     try {
       return await readPage(response, limits, take);
@@ -71,7 +71,7 @@ export async function listPage(
   }
 }
 
-/** An answer that broke off or stalled after it began. */
+/** A response that broke off or stalled after it began. */
 class BrokeOff extends Error {
   constructor(readonly failure: unknown) {
     super('the listing broke off midway');

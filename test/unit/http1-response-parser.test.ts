@@ -1,28 +1,28 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, it } from 'node:test';
-import { AnswerParser, type Http1Answer, InvalidAnswerError } from '../../src/storage/http1/answer-parser.js';
+import { ResponseParser, type Http1Response, InvalidResponseError } from '../../src/storage/http1/response-parser.js';
 import { llhttpVerdict } from '../support/llhttp-reference.js';
 
-// The lean Put Blob's reading of HTTP/1.1 answers (src/storage/http1/answer-parser.ts). Each answer is fed whole and
+// The lean Put Blob's reading of HTTP/1.1 responses (src/storage/http1/response-parser.ts). Each response is fed whole and
 // in every split into two pieces, and byte by byte, as TCP may deliver it; refusals are held against llhttp, the
 // parser Node's own client uses (test/support/llhttp-reference.ts).
 
-function feed(text: string, pieces: readonly number[], ended = false): Http1Answer | undefined {
+function feed(text: string, pieces: readonly number[], ended = false): Http1Response | undefined {
   const bytes = Buffer.from(text, 'latin1');
-  const parser = new AnswerParser();
-  let answer: Http1Answer | undefined;
+  const parser = new ResponseParser();
+  let response: Http1Response | undefined;
   let from = 0;
   for (const to of [...pieces, bytes.length]) {
-    assert.equal(answer, undefined, 'no answer before its last byte');
-    answer = parser.push(bytes.subarray(from, to));
+    assert.equal(response, undefined, 'no response before its last byte');
+    response = parser.push(bytes.subarray(from, to));
     from = to;
   }
-  return ended ? (answer ?? parser.end()) : answer;
+  return ended ? (response ?? parser.end()) : response;
 }
 
 /** Parses `text` in every way it can arrive; all must agree. */
-function parse(text: string, ended = false): Http1Answer | undefined {
+function parse(text: string, ended = false): Http1Response | undefined {
   const whole = feed(text, [], ended);
   for (let cut = 1; cut < text.length; cut++) assert.deepEqual(feed(text, [cut], ended), whole, `split at ${cut}`);
   const bytes = Array.from({ length: text.length - 1 }, (_, i) => i + 1);
@@ -31,12 +31,12 @@ function parse(text: string, ended = false): Http1Answer | undefined {
 }
 
 /** The error the parser throws for `text` given whole, after checking that every split throws the same. */
-function refusal(text: string): InvalidAnswerError {
+function refusal(text: string): InvalidResponseError {
   const errors = [[], ...Array.from({ length: text.length - 1 }, (_, i) => [i + 1])].map((cuts) => {
     try {
       feed(text, cuts);
     } catch (error) {
-      assert.ok(error instanceof InvalidAnswerError, String(error));
+      assert.ok(error instanceof InvalidResponseError, String(error));
       return error;
     }
     assert.fail(`accepted, cut at ${cuts.join()}: ${JSON.stringify(text)}`);
@@ -45,44 +45,44 @@ function refusal(text: string): InvalidAnswerError {
   return errors[0]!;
 }
 
-describe('HTTP/1.1 answer parser', () => {
+describe('HTTP/1.1 response parser', () => {
   it('reads a Put Blob success: status, headers in lower case, an empty body, a connection to reuse', () => {
-    const answer = parse('HTTP/1.1 201 Created\r\nContent-Length: 0\r\nETag: "0x1"\r\nx-ms-request-id: r1\r\n\r\n');
-    assert.equal(answer?.status, 201);
-    assert.deepEqual({ ...answer?.headers }, { 'content-length': '0', etag: '"0x1"', 'x-ms-request-id': 'r1' });
-    assert.equal(answer?.body.length, 0);
-    assert.equal(answer?.keepAlive, true);
-    assert.equal(answer?.keepAliveTimeoutS, undefined);
+    const response = parse('HTTP/1.1 201 Created\r\nContent-Length: 0\r\nETag: "0x1"\r\nx-ms-request-id: r1\r\n\r\n');
+    assert.equal(response?.status, 201);
+    assert.deepEqual({ ...response?.headers }, { 'content-length': '0', etag: '"0x1"', 'x-ms-request-id': 'r1' });
+    assert.equal(response?.body.length, 0);
+    assert.equal(response?.keepAlive, true);
+    assert.equal(response?.keepAliveTimeoutS, undefined);
   });
 
   it('reads a body by its Content-Length', () => {
     const body = '<?xml version="1.0"?><Error><Code>Md5Mismatch</Code></Error>';
-    const answer = parse(`HTTP/1.1 400 Bad\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-    assert.equal(answer?.body.toString(), body);
+    const response = parse(`HTTP/1.1 400 Bad\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    assert.equal(response?.body.toString(), body);
   });
 
   it('reads a chunked body, with chunk extensions and trailers', () => {
-    const answer = parse(
+    const response = parse(
       'HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\nB;q="a \\" b";n\r\n, one world\r\n' +
         '0\r\nx-trailer: t\r\n\r\n',
     );
-    assert.equal(answer?.body.toString(), 'hello, one world');
-    assert.equal(answer?.keepAlive, true);
+    assert.equal(response?.body.toString(), 'hello, one world');
+    assert.equal(response?.keepAlive, true);
   });
 
-  it('skips interim 1xx answers and reads the final one', () => {
-    const answer = parse(
+  it('skips interim 1xx responses and reads the final one', () => {
+    const response = parse(
       'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Hints\r\nLink: x\r\n\r\nHTTP/1.1 201 OK\r\nContent-Length: 0\r\n\r\n',
     );
-    assert.equal(answer?.status, 201);
-    assert.deepEqual({ ...answer?.headers }, { 'content-length': '0' });
+    assert.equal(response?.status, 201);
+    assert.deepEqual({ ...response?.headers }, { 'content-length': '0' });
   });
 
   it('joins repeated headers, trims their values, and keeps any name as a name', () => {
-    const answer = parse('HTTP/1.1 503 Busy\r\nVia: a\r\nVia:\t b \r\n__proto__: x\r\nContent-Length: 2\r\n\r\nok');
-    assert.equal(answer?.headers.via, 'a, b');
-    assert.equal(answer?.headers.__proto__, 'x');
-    assert.equal(answer?.body.toString(), 'ok');
+    const response = parse('HTTP/1.1 503 Busy\r\nVia: a\r\nVia:\t b \r\n__proto__: x\r\nContent-Length: 2\r\n\r\nok');
+    assert.equal(response?.headers.via, 'a, b');
+    assert.equal(response?.headers.__proto__, 'x');
+    assert.equal(response?.body.toString(), 'ok');
   });
 
   it('says when the connection cannot carry another request, and reads the Keep-Alive timeout', () => {
@@ -96,16 +96,16 @@ describe('HTTP/1.1 answer parser', () => {
     assert.equal(tab?.keepAlive, false);
     assert.equal(parse('HTTP/1.0 201 OK\r\nContent-Length: 0\r\n\r\n')?.keepAlive, false);
     const kept = parse('HTTP/1.0 201 OK\r\nConnection: Keep-Alive\r\nKeep-Alive: timeout=5, max=100\r\n\r\n');
-    assert.equal(kept, undefined, 'an HTTP/1.0 answer without a length ends with the connection');
+    assert.equal(kept, undefined, 'an HTTP/1.0 response without a length ends with the connection');
     const timed = parse('HTTP/1.1 201 OK\r\nKeep-Alive: timeout=5, max=100\r\nContent-Length: 0\r\n\r\n');
     assert.equal(timed?.keepAlive, true);
     assert.equal(timed?.keepAliveTimeoutS, 5);
   });
 
   it('reads an unframed body to the close of the connection, which then is not reused', () => {
-    const answer = parse('HTTP/1.1 500 Oops\r\n\r\nthe rest', true);
-    assert.equal(answer?.body.toString(), 'the rest');
-    assert.equal(answer?.keepAlive, false);
+    const response = parse('HTTP/1.1 500 Oops\r\n\r\nthe rest', true);
+    assert.equal(response?.body.toString(), 'the rest');
+    assert.equal(response?.keepAlive, false);
     const coded = parse('HTTP/1.1 500 Oops\r\nTransfer-Encoding: gzip\r\n\r\nzz', true);
     assert.equal(coded?.body.toString(), 'zz');
     // llhttp matches "chunked" only with spaces after it, so a tab makes the body run to the close there and here.
@@ -113,31 +113,31 @@ describe('HTTP/1.1 answer parser', () => {
     assert.equal(tabbed?.body.toString(), '0\r\n\r\n');
   });
 
-  it('has no answer when the connection closes before a framed one is complete', () => {
-    const parser = new AnswerParser();
+  it('has no response when the connection closes before a framed one is complete', () => {
+    const parser = new ResponseParser();
     assert.equal(parser.started, false);
     assert.equal(parser.push(Buffer.from('HTTP/1.1 201 OK\r\nContent-Length: 5\r\n\r\nab')), undefined);
     assert.equal(parser.started, true);
     assert.equal(parser.end(), undefined);
-    assert.equal(new AnswerParser().end(), undefined);
+    assert.equal(new ResponseParser().end(), undefined);
   });
 
-  it('answers 204 and 304 without a body even when a length is given', () => {
+  it('responses 204 and 304 without a body even when a length is given', () => {
     assert.equal(parse('HTTP/1.1 204 No Content\r\n\r\n')?.keepAlive, true);
     assert.equal(parse('HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n')?.body.length, 0);
   });
 
-  it('takes a complete answer that bytes follow, and says its connection cannot be reused', () => {
+  it('takes a complete response that bytes follow, and says its connection cannot be reused', () => {
     for (const after of ['HTTP/1.1 201 OK\r\n\r\n', '\r\n', 'x']) {
-      const answer = new AnswerParser().push(Buffer.from(`HTTP/1.1 201 OK\r\nContent-Length: 2\r\n\r\nok${after}`));
-      assert.equal(answer?.status, 201);
-      assert.equal(answer?.body.toString(), 'ok');
-      assert.equal(answer?.keepAlive, false, JSON.stringify(after));
+      const response = new ResponseParser().push(Buffer.from(`HTTP/1.1 201 OK\r\nContent-Length: 2\r\n\r\nok${after}`));
+      assert.equal(response?.status, 201);
+      assert.equal(response?.body.toString(), 'ok');
+      assert.equal(response?.keepAlive, false, JSON.stringify(after));
     }
   });
 
   it('fails at the first bad byte, without waiting for the rest of the line or the per-try limit', () => {
-    const parser = () => new AnswerParser();
+    const parser = () => new ResponseParser();
     // A server ending its lines with LF alone: refused at the first LF, with no CRLF CRLF ever to come.
     assert.throws(() => parser().push(Buffer.from('HTTP/1.1 201 Created\n')), /LF alone, without CR \(at byte 20\)/);
     assert.throws(() => parser().push(Buffer.from('HTTP/1.1 201 Created\r\nETag: x\n')), /LF alone/);
@@ -167,7 +167,7 @@ describe('HTTP/1.1 answer parser', () => {
       for (const m of [n - 8, n - 4, n, n + 4]) {
         let ours = 'taken';
         try {
-          new AnswerParser().push(Buffer.from(shape(m)));
+          new ResponseParser().push(Buffer.from(shape(m)));
         } catch {
           ours = 'refused';
         }
@@ -176,16 +176,16 @@ describe('HTTP/1.1 answer parser', () => {
     }
     // A head too large is refused even when its end came in the same read, and before its end when it did not.
     assert.throws(
-      () => new AnswerParser().push(Buffer.from(shapes[0]!(limit))),
+      () => new ResponseParser().push(Buffer.from(shapes[0]!(limit))),
       new RegExp(`a head of ${limit} bytes`),
     );
-    const parser = new AnswerParser();
+    const parser = new ResponseParser();
     parser.push(Buffer.from(`HTTP/1.1 201 OK\r\nX: ${'a'.repeat(limit - 10)}`));
     assert.throws(() => parser.push(Buffer.alloc(20, 'a')), /--max-http-header-size/);
   });
 
   const MARKER = 'sig=SECRETmarker';
-  // [what, answer, the refusal, which llhttp refuses it too: 'all', '9.3' (Node 20's), '9.4' (Node 24's), or 'none'
+  // [what, response, the refusal, which llhttp refuses it too: 'all', '9.3' (Node 20's), '9.4' (Node 24's), or 'none'
   // (stricter here, as the parser's header says)]
   const refusals: [string, string, RegExp, 'all' | '9.3' | '9.4' | 'none'][] = [
     ['Transfer-Encoding and Content-Length', 'Transfer-Encoding: chunked\r\nContent-Length: 2', /both Transfer/, 'all'],
@@ -205,7 +205,7 @@ describe('HTTP/1.1 answer parser', () => {
     ['no name', `: ${MARKER}`, /without a name/, 'all'],
     ['no colon', 'SECRETmarker', /without a colon/, 'all'],
     ['a name past ASCII', 'X-\xe9: 1', /a header name with a character/, 'all'],
-    ['HTTP/1.0 and chunked', '', /Transfer-Encoding in an HTTP\/1\.0 answer/, 'none'],
+    ['HTTP/1.0 and chunked', '', /Transfer-Encoding in an HTTP\/1\.0 response/, 'none'],
     ['an empty Transfer-Encoding', 'Transfer-Encoding:\r\nContent-Length: 0', /an empty Transfer-Encoding/, '9.4'],
   ];
   const [major = 0, minor = 0] = (process.versions.llhttp ?? '').split('.').map(Number);
@@ -217,7 +217,7 @@ describe('HTTP/1.1 answer parser', () => {
       const text = `${version}\r\n${lines ? `${lines}\r\n` : ''}\r\n0\r\n\r\n`;
       const error = refusal(text);
       assert.match(error.message, pattern);
-      assert.match(error.message, /^the server's answer is not valid HTTP\/1\.1: .* \(at byte \d+\)$/);
+      assert.match(error.message, /^the server's response is not valid HTTP\/1\.1: .* \(at byte \d+\)$/);
       assert.ok(!error.message.includes('SECRET'), error.message);
       assert.equal(error.code, 'ERR_INVALID_HTTP_RESPONSE');
       const refusedHere = llhttpVerdict(Buffer.from(text, 'latin1'), true).kind === 'refused';
@@ -225,7 +225,7 @@ describe('HTTP/1.1 answer parser', () => {
     });
   }
 
-  it('refuses what it cannot read the way every other reader would, and never quotes the answer', () => {
+  it('refuses what it cannot read the way every other reader would, and never quotes the response', () => {
     const refused = (text: string, pattern: RegExp) => {
       const error = refusal(text);
       assert.match(error.message, pattern);
@@ -237,7 +237,7 @@ describe('HTTP/1.1 answer parser', () => {
     refused('HTTP/1.1 20\r\n\r\n', /status line that ends early/);
     refused('\r\nHTTP/1.1 201 OK\r\n\r\n', /an empty line where the status line belongs/);
     refused('HTTP/1.1 101 Switching\r\n\r\n', /switch of protocols/);
-    refused('HTTP/1.1 100 Continue\r\nConnection: close\r\n\r\n', /interim answer that closes/);
+    refused('HTTP/1.1 100 Continue\r\nConnection: close\r\n\r\n', /interim response that closes/);
     refused(`HTTP/1.1 500 X\r\nTransfer-Encoding: chunked\r\n\r\n${MARKER}\r\n`, /chunk size that is not hex/);
     refused(`HTTP/1.1 500 X\r\nTransfer-Encoding: chunked\r\n\r\n2; a=${MARKER}\r\n`, /malformed chunk extension/);
     refused('HTTP/1.1 500 X\r\nTransfer-Encoding: chunked\r\n\r\n2;a=""\r\n', /malformed chunk extension/);
@@ -248,8 +248,8 @@ describe('HTTP/1.1 answer parser', () => {
     refused(`HTTP/1.1 500 X\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n`, /chunk larger than a Put Blob/);
     const big = 'a'.repeat(1_100_000);
     assert.throws(
-      () => new AnswerParser().push(Buffer.from(`HTTP/1.1 500 X\r\nContent-Length: 2000000\r\n\r\n${big}`)),
-      /a body larger than a Put Blob answer/,
+      () => new ResponseParser().push(Buffer.from(`HTTP/1.1 500 X\r\nContent-Length: 2000000\r\n\r\n${big}`)),
+      /a body larger than a Put Blob response/,
     );
   });
 });

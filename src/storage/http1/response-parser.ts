@@ -1,23 +1,23 @@
 import http from 'node:http';
 
 /*
- * The lean Put Blob's reading of HTTP/1.1 answers, in place of Node's own (llhttp behind http.request and
+ * The lean Put Blob's reading of HTTP/1.1 responses, in place of Node's own (llhttp behind http.request and
  * IncomingMessage, whose per-request objects pool.ts exists to avoid). It refuses every response llhttp refuses as
  * Node runs it (no lenient flags), in Node 20 (llhttp 9.3) and Node 24 (9.4) alike, and a little more that RFC 9112
  * lets a client refuse: versions other than 1.0 and 1.1, a status below 100, controls in the reason phrase,
- * Transfer-Encoding in an HTTP/1.0 answer (§6.1), a 101 nobody asked for, a body over 1 MiB, an empty line before a
+ * Transfer-Encoding in an HTTP/1.0 response (§6.1), a 101 nobody asked for, a body over 1 MiB, an empty line before a
  * status line. Where the two llhttp differ on keeping a connection, it keeps it only if both would.
  * Lines, names, values and chunk lines are checked byte by byte as they arrive, so a bad byte fails at once instead
  * of waiting for a line end that may never come, and the verdict does not depend on how TCP split the bytes. A head
  * counts against Node's --max-http-header-size as Node counts it (reason phrase, names and values), on every read.
  * Errors name what was wrong and at which byte, never the bytes themselves: a server may echo the request, SAS
  * included.
- * It can go when Node's client costs about what pool.ts costs per request. test/unit/http1-answer-fuzz.test.ts holds
+ * It can go when Node's client costs about what pool.ts costs per request. test/unit/http1-response-fuzz.test.ts holds
  * it against llhttp itself.
  */
 
-/** One answer to one request: the status, its headers (names in lower case) and its whole body. */
-export interface Http1Answer {
+/** One response to one request: the status, its headers (names in lower case) and its whole body. */
+export interface Http1Response {
   status: number;
   /** Repeated headers joined with ", "; an object without a prototype, so any name is just a name. */
   headers: Record<string, string>;
@@ -28,17 +28,17 @@ export interface Http1Answer {
   keepAliveTimeoutS?: number;
 }
 
-/** An answer that is not HTTP/1.x as RFC 9112 frames it; the connection cannot be trusted with another request. */
-export class InvalidAnswerError extends Error {
+/** A response that is not HTTP/1.x as RFC 9112 frames it; the connection cannot be trusted with another request. */
+export class InvalidResponseError extends Error {
   readonly code = 'ERR_INVALID_HTTP_RESPONSE';
   constructor(what: string) {
-    super(`the server's answer is not valid HTTP/1.1: ${what}`);
+    super(`the server's response is not valid HTTP/1.1: ${what}`);
   }
 }
 
 /** Node's --max-http-header-size (16 KiB unless raised), so a head Node's client takes is taken here too. */
 const MAX_HEAD_BYTES = http.maxHeaderSize;
-/** The lean client sends Put Blob: its answers are empty or a short error document. */
+/** The lean client sends Put Blob: its responses are empty or a short error document. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
 const HTAB = 0x09;
@@ -119,12 +119,12 @@ const listItems = (raw: string, tabbed: boolean) =>
 const keepsConnection = (head: Head) => (head.http10 ? head.keepAlive : !head.close);
 
 /**
- * Reads the answer of one request from its connection's bytes as they arrive: interim 1xx answers (skipped), the
+ * Reads the response of one request from its connection's bytes as they arrive: interim 1xx responses (skipped), the
  * head, then a body framed by Content-Length, by chunked coding (trailers checked and dropped) or by the close.
  */
-export class AnswerParser {
+export class ResponseParser {
   private buffer: Buffer = Buffer.alloc(0);
-  /** Where `buffer` starts in the answer, for the positions errors give. */
+  /** Where `buffer` starts in the response, for the positions errors give. */
   private offset = 0;
   /** The next byte of `buffer` to read. */
   private at = 0;
@@ -145,22 +145,22 @@ export class AnswerParser {
   private bodyBytes = 0;
 
   /**
-   * Feeds bytes; returns the answer once it is complete. Bytes after its end are not read: the answer stands, and
+   * Feeds bytes; returns the response once it is complete. Bytes after its end are not read: the response stands, and
    * says the connection cannot be reused (keepAlive false), as no reader can tell where such bytes belong.
    */
-  push(chunk: Buffer): Http1Answer | undefined {
-    if (this.done) this.fail('bytes after the end of the answer', this.buffer.length);
+  push(chunk: Buffer): Http1Response | undefined {
+    if (this.done) this.fail('bytes after the end of the response', this.buffer.length);
     this.append(chunk);
     while (this.step()) continue;
-    return this.done ? this.answer(this.at < this.buffer.length) : undefined;
+    return this.done ? this.response(this.at < this.buffer.length) : undefined;
   }
 
   /** The connection ended: a body read to the close is complete; anything else was cut short. */
-  end(): Http1Answer | undefined {
-    return this.phase === 'to-close' ? this.answer(false) : undefined;
+  end(): Http1Response | undefined {
+    return this.phase === 'to-close' ? this.response(false) : undefined;
   }
 
-  /** Whether any byte of an answer has arrived (a reused connection that closes before one may simply be stale). */
+  /** Whether any byte of a response has arrived (a reused connection that closes before one may simply be stale). */
   get started(): boolean {
     return this.offset + this.buffer.length > 0;
   }
@@ -336,7 +336,7 @@ export class AnswerParser {
       case SIZE:
         if (HEX_VALUE[byte]! >= 0) {
           this.left = this.left * 16 + HEX_VALUE[byte]!;
-          if (this.left > MAX_BODY_BYTES) this.fail('a chunk larger than a Put Blob answer', i);
+          if (this.left > MAX_BODY_BYTES) this.fail('a chunk larger than a Put Blob response', i);
           next = SIZE;
         } else if (byte === SEMICOLON && i > this.lineStart) {
           next = EXT_NAME_START;
@@ -448,12 +448,12 @@ export class AnswerParser {
     if (head.transferEncoding && head.contentLength !== undefined) {
       this.fail('both Transfer-Encoding and Content-Length, which readers may frame differently', end);
     }
-    if (head.transferEncoding && head.http10) this.fail('Transfer-Encoding in an HTTP/1.0 answer', end);
+    if (head.transferEncoding && head.http10) this.fail('Transfer-Encoding in an HTTP/1.0 response', end);
     if (head.status === 101) this.fail('a switch of protocols nobody asked for', end);
     this.headBytes = 0;
     if (head.status < 200) {
-      // Interim: the final answer follows, with a head of its own, on a connection this head must not close.
-      if (!keepsConnection(head)) this.fail('an interim answer that closes the connection', end);
+      // Interim: the final response follows, with a head of its own, on a connection this head must not close.
+      if (!keepsConnection(head)) this.fail('an interim response that closes the connection', end);
       this.head = newHead();
       return this.startLine('head');
     }
@@ -488,12 +488,12 @@ export class AnswerParser {
   private take(count: number): void {
     if (count === 0) return;
     this.bodyBytes += count;
-    if (this.bodyBytes > MAX_BODY_BYTES) this.fail('a body larger than a Put Blob answer', this.at);
+    if (this.bodyBytes > MAX_BODY_BYTES) this.fail('a body larger than a Put Blob response', this.at);
     this.parts.push(this.buffer.subarray(this.at, this.at + count));
     this.at += count;
   }
 
-  private answer(more: boolean): Http1Answer {
+  private response(more: boolean): Http1Response {
     const { status, headers } = this.head;
     const keepAlive = this.framed && !more && keepsConnection(this.head);
     const timeout = /\btimeout=(\d+)/i.exec(headers['keep-alive'] ?? '');
@@ -502,6 +502,6 @@ export class AnswerParser {
   }
 
   private fail(what: string, index: number): never {
-    throw new InvalidAnswerError(`${what} (at byte ${this.offset + index})`);
+    throw new InvalidResponseError(`${what} (at byte ${this.offset + index})`);
   }
 }

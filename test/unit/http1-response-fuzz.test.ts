@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, it } from 'node:test';
-import { AnswerParser, type Http1Answer, InvalidAnswerError } from '../../src/storage/http1/answer-parser.js';
+import { ResponseParser, type Http1Response, InvalidResponseError } from '../../src/storage/http1/response-parser.js';
 import { llhttpVerdict, type Verdict } from '../support/llhttp-reference.js';
 
-// Seeded, bounded mutation fuzzing of the lean client's HTTP/1.1 answer parser (src/storage/http1/answer-parser.ts),
-// the hand-written replacement of Node's own reading of answers (llhttp behind http.request). Valid answers are
+// Seeded, bounded mutation fuzzing of the lean client's HTTP/1.1 response parser (src/storage/http1/response-parser.ts),
+// the hand-written replacement of Node's own reading of responses (llhttp behind http.request). Valid responses are
 // mutated (bytes flipped, CR/LF/NUL and other bytes inserted, line ends broken, lines duplicated or swapped, framing
 // headers added, truncated), fed whole and split at random points, and held against llhttp itself
 // (test/support/llhttp-reference.ts). The parser, and this test with it, can go when Node's client costs about what
@@ -14,14 +14,14 @@ import { llhttpVerdict, type Verdict } from '../support/llhttp-reference.js';
 
 const SEEDS = [1, 2, 3, 0xc0ffee];
 const CASES_PER_SEED = 5000;
-/** Stands for a secret an echoing server might put anywhere in its answer (a SAS signature, say). */
+/** Stands for a secret an echoing server might put anywhere in its response (a SAS signature, say). */
 const MARKER = 'SIGsecret7Qz9';
 
 const sized = (head: string, body: string) => `${head}Content-Length: ${body.length}\r\n\r\n${body}`;
 const chunk = (data: string, extension = '') => `${data.length.toString(16)}${extension}\r\n${data}\r\n`;
 
 const CORPUS = [
-  // What Azure answers a Put Blob.
+  // What Azure responses a Put Blob.
   'HTTP/1.1 201 Created\r\nContent-Length: 0\r\nContent-MD5: rL0Y20zC+Fzt72VPzMSk2A==\r\n' +
     'Last-Modified: Tue, 01 Jul 2025 10:00:00 GMT\r\nETag: "0x8DDB8F2C1A2B3C4"\r\n' +
     'Server: Windows-Azure-Blob/1.0 Microsoft-HTTPAPI/2.0\r\nx-ms-request-id: 0b4e1a2c-801e-0030-2b6f-123456000000\r\n' +
@@ -36,7 +36,7 @@ const CORPUS = [
   `HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\nx-ms-${MARKER}: 1\r\n\r\n` +
     `${chunk('hello', ';x=1')}${chunk(`, one ${MARKER} world`, `;q="a \\" ${MARKER}";${MARKER}`)}0\r\n` +
     `x-trailer: ${MARKER}\r\n\r\n`,
-  // Interim answers first.
+  // Interim responses first.
   'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\n' +
     'HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n',
   // Throttled, and closing.
@@ -160,7 +160,7 @@ function mutate(input: Buffer, random: Random): Buffer {
 
 type Outcome =
   | {
-      kind: 'answer';
+      kind: 'response';
       status: number;
       headers: Record<string, string>;
       body: string;
@@ -172,30 +172,30 @@ type Outcome =
 
 /** What the parser makes of `bytes` cut at `cuts`, the connection closing after the last byte. */
 function parse(bytes: Buffer, cuts: readonly number[]): Outcome {
-  const parser = new AnswerParser();
-  const seen = (answer: Http1Answer, more: boolean): Outcome => ({
-    kind: 'answer',
-    status: answer.status,
-    headers: { ...answer.headers },
-    body: answer.body.toString('latin1'),
+  const parser = new ResponseParser();
+  const seen = (response: Http1Response, more: boolean): Outcome => ({
+    kind: 'response',
+    status: response.status,
+    headers: { ...response.headers },
+    body: response.body.toString('latin1'),
     // Bytes in a later read are unasked-for data to the pool, which then drops the connection too.
-    keepAlive: answer.keepAlive && !more,
-    timeoutS: answer.keepAliveTimeoutS,
+    keepAlive: response.keepAlive && !more,
+    timeoutS: response.keepAliveTimeoutS,
   });
   let from = 0;
   for (const to of [...cuts, bytes.length]) {
-    let answer: Http1Answer | undefined;
+    let response: Http1Response | undefined;
     try {
-      answer = parser.push(bytes.subarray(from, to));
+      response = parser.push(bytes.subarray(from, to));
     } catch (error) {
-      if (!(error instanceof InvalidAnswerError)) throw error;
+      if (!(error instanceof InvalidResponseError)) throw error;
       return { kind: 'refused', message: error.message };
     }
-    if (answer) return seen(answer, to < bytes.length);
+    if (response) return seen(response, to < bytes.length);
     from = to;
   }
-  const answer = parser.end();
-  return answer ? seen(answer, false) : { kind: 'incomplete' };
+  const response = parser.end();
+  return response ? seen(response, false) : { kind: 'incomplete' };
 }
 
 function randomCuts(length: number, random: Random): number[] {
@@ -205,7 +205,7 @@ function randomCuts(length: number, random: Random): number[] {
   return [...cuts].sort((a, b) => a - b);
 }
 
-const ERROR_FORM = /^the server's answer is not valid HTTP\/1\.1: [^\r\n]+ \(at byte \d+\)$/;
+const ERROR_FORM = /^the server's response is not valid HTTP\/1\.1: [^\r\n]+ \(at byte \d+\)$/;
 
 /** Checks one input; returns how the parser and llhttp judged it. */
 function check(bytes: Buffer, random: Random): { ours: Outcome['kind']; llhttp: Verdict['kind'] } {
@@ -222,17 +222,17 @@ function check(bytes: Buffer, random: Random): { ours: Outcome['kind']; llhttp: 
   }
   if (whole.kind === 'refused') {
     assert.match(whole.message, ERROR_FORM, shown());
-    assert.ok(!whole.message.includes(MARKER), `the message quotes the answer: ${whole.message}`);
+    assert.ok(!whole.message.includes(MARKER), `the message quotes the response: ${whole.message}`);
   }
   const llhttp = llhttpVerdict(bytes, true);
-  if (whole.kind === 'answer') {
-    // Never an answer llhttp would refuse, or frame otherwise.
+  if (whole.kind === 'response') {
+    // Never a response llhttp would refuse, or frame otherwise.
     assert.equal(
       llhttp.kind,
-      'answer',
+      'response',
       `llhttp: ${JSON.stringify(llhttp)}; ours: ${JSON.stringify(whole)}: ${shown()}`,
     );
-    if (llhttp.kind === 'answer') {
+    if (llhttp.kind === 'response') {
       assert.equal(whole.status, llhttp.status, shown());
       assert.deepEqual(whole.headers, llhttp.headers, shown());
       assert.equal(whole.body, llhttp.body.toString('latin1'), shown());
@@ -259,12 +259,12 @@ function run(seed: number, cases: number) {
   return tally;
 }
 
-describe('HTTP/1.1 answer parser, fuzzed against llhttp', () => {
-  it('reads every unmutated answer as llhttp does', () => {
+describe('HTTP/1.1 response parser, fuzzed against llhttp', () => {
+  it('reads every unmutated response as llhttp does', () => {
     for (const bytes of CORPUS) {
       const { ours, llhttp } = check(bytes, randomFrom(0));
-      assert.equal(ours, 'answer', bytes.toString('latin1'));
-      assert.equal(llhttp, 'answer');
+      assert.equal(ours, 'response', bytes.toString('latin1'));
+      assert.equal(llhttp, 'response');
     }
   });
 
@@ -272,11 +272,11 @@ describe('HTTP/1.1 answer parser, fuzzed against llhttp', () => {
   const seeds = Number.isInteger(extra) && process.env.ABS_FUZZ_SEED ? [...SEEDS, extra] : SEEDS;
   for (const seed of seeds) {
     const cases = seed === extra ? Number(process.env.ABS_FUZZ_CASES ?? 3000) : CASES_PER_SEED;
-    it(`holds on ${cases} mutated answers (seed ${seed})`, { timeout: 60_000 }, (t) => {
+    it(`holds on ${cases} mutated responses (seed ${seed})`, { timeout: 60_000 }, (t) => {
       const tally = run(seed, cases);
       t.diagnostic(`ours/llhttp: ${JSON.stringify(Object.fromEntries(tally))}`);
       // The mutations must reach both sides of the line, or the invariants above test little.
-      assert.ok((tally.get('answer/answer') ?? 0) > cases / 20, 'enough mutated answers still valid');
+      assert.ok((tally.get('response/response') ?? 0) > cases / 20, 'enough mutated responses still valid');
       assert.ok((tally.get('refused/refused') ?? 0) > cases / 5, 'enough refused by both');
     });
   }
