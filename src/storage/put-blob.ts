@@ -1,9 +1,4 @@
-import {
-  bearerTokenAuthenticationPolicy,
-  createHttpHeaders,
-  createPipelineRequest,
-  RestError,
-} from '@azure/core-rest-pipeline';
+import { bearerTokenAuthenticationPolicy, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { StorageOAuthScopes } from '@azure/storage-blob';
 import type { PutBlob, StoredHeaders, WriteOptions } from '../engine/ports/destination.js';
@@ -11,6 +6,7 @@ import { type HeaderSource, RETRIABLE_STATUS, type RetrySettings, retrying } fro
 import { Http1Pool } from './http1/pool.js';
 import { signSharedKey } from './shared-key.js';
 import { addressablePath } from './blob-url.js';
+import { serviceError } from './service-error.js';
 
 /*
  * Put Blob for whole small files, sent on keep-alive connections of our own (http1/pool.ts) instead of through the
@@ -81,7 +77,13 @@ export function createPutBlob(target: PutBlobTarget): PutBlob {
       judge: (response) =>
         RETRIABLE_STATUS.has(response.status) ? { again: true, advice: headerSource(response) } : { again: false },
     });
-    if (response.status < 200 || response.status >= 300) throw serviceError(response);
+    if (response.status < 200 || response.status >= 300) {
+      throw serviceError({
+        status: response.status,
+        header: (name) => response.headers[name],
+        text: response.bodyAsText,
+      });
+    }
   };
 }
 
@@ -189,24 +191,4 @@ async function sendOnce(endpoint: Endpoint, put: Put): Promise<Response> {
 
 function headerSource(response: Response): HeaderSource {
   return { headers: { get: (name: string) => response.headers[name] } };
-}
-
-/** A refusal or failure, shaped like the SDK's errors so failures.ts and classify.ts read it the same way. */
-function serviceError(response: Response): RestError {
-  const text = response.bodyAsText ?? '';
-  const code = response.headers['x-ms-error-code'] ?? xmlText(text, 'Code');
-  const message = xmlText(text, 'Message')?.split('\n')[0] ?? `The service answered ${response.status}`;
-  const error = new RestError(message, { code, statusCode: response.status });
-  error.details = { errorCode: code };
-  return error;
-}
-
-function xmlText(xml: string, tag: string): string | undefined {
-  const match = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
-  return match?.[1]
-    ?.replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
 }

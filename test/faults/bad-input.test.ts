@@ -205,7 +205,10 @@ describe('per-file problems are reported and the rest completes', () => {
     assert.deepEqual(
       summary.failures.map((f) => [f.name, f.reason]),
       [
-        [`${long}/deep.txt`, 'the blob name is 1113 characters long; the service allows 1024'],
+        [
+          `${long}/deep.txt`,
+          'the blob name is 1113 characters long; the service allows 1024; rename the file, or leave it out with an exclude pattern; it was not sent',
+        ],
         ['secret/locked.txt', 'cannot read: EACCES'],
       ],
     );

@@ -1,7 +1,8 @@
-import { createPipelineRequest, type PipelineResponse, RestError } from '@azure/core-rest-pipeline';
+import { createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import type { ContainerClient } from '@azure/storage-blob';
 import { type RequestSender, senderOf } from '../sdk-access.js';
 import { retrying } from '../retry.js';
+import { serviceError } from '../service-error.js';
 import { ListPageParser, type ListedBlob } from './list-parser.js';
 
 /** The service's largest listing page. */
@@ -103,15 +104,12 @@ async function sendListRequest(sender: RequestSender, url: string): Promise<Pipe
   request.headers.set('x-ms-version', sender.version);
   const response = await sender.sendRequest(request);
   if (response.status === 200 && response.readableStreamBody) return response;
-  throw serviceError(response);
-}
-
-/** A refusal or a missing container, shaped like the SDK's errors so classify.ts reads it the same way. */
-function serviceError(response: PipelineResponse): RestError {
-  const body = (response as { parsedBody?: { Code?: unknown; Message?: unknown } }).parsedBody;
-  const code = response.headers.get('x-ms-error-code') ?? (typeof body?.Code === 'string' ? body.Code : undefined);
-  const message = typeof body?.Message === 'string' ? body.Message : `The service answered ${response.status}`;
-  return new RestError(message, { code, statusCode: response.status, request: response.request, response });
+  throw serviceError({
+    status: response.status,
+    header: (name) => response.headers.get(name),
+    parsed: (response as { parsedBody?: { Code?: unknown; Message?: unknown } }).parsedBody,
+    text: response.bodyAsText ?? undefined,
+  });
 }
 
 async function readPage(
