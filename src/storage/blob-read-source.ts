@@ -1,10 +1,15 @@
-import type { ContainerClient } from '@azure/storage-blob';
 import { TransferError } from '../engine/errors.js';
 import type { PathFilter } from '../engine/plan/path-filter.js';
 import type { EntryReader, SourceListing, SyncSource } from '../engine/ports/source.js';
 import type { RemoteBlob } from '../engine/types.js';
 import { blobClient } from './blob-url.js';
+import type { ReadRange } from './lean-client.js';
 import { type ContainerFolder, listSourceFolder } from './container-source.js';
+
+/** A container folder to read: its listing client, and the lean ranged read when there is one (see lean-client.ts). */
+export type ReadFolder = Pick<ContainerFolder, 'container' | 'path' | 'label' | 'tryTimeoutMs'> & {
+  readRange?: ReadRange;
+};
 
 /**
  * A container folder read by the runner, for a download: listed with each blob's Last-Modified and the folder stubs
@@ -14,7 +19,7 @@ import { type ContainerFolder, listSourceFolder } from './container-source.js';
 export class BlobReadSource implements SyncSource<RemoteBlob> {
   readonly label: string;
 
-  constructor(private readonly folder: Pick<ContainerFolder, 'container' | 'path' | 'label' | 'tryTimeoutMs'>) {
+  constructor(private readonly folder: ReadFolder) {
     this.label = folder.label;
   }
 
@@ -29,7 +34,7 @@ export class BlobReadSource implements SyncSource<RemoteBlob> {
   }
 
   async open(entry: RemoteBlob): Promise<EntryReader> {
-    return new BlobReader(this.folder.container, entry);
+    return new BlobReader(this.folder, entry);
   }
 
   async close(): Promise<void> {}
@@ -39,14 +44,15 @@ class BlobReader implements EntryReader {
   readonly size: number;
 
   constructor(
-    private readonly container: ContainerClient,
+    private readonly folder: ReadFolder,
     private readonly blob: RemoteBlob,
   ) {
     this.size = blob.size;
   }
 
   async read(length: number, position: number): Promise<Buffer> {
-    const response = await blobClient(this.container, this.blob.blobName).download(position, length, {
+    if (this.folder.readRange) return this.folder.readRange(this.blob.blobName, position, length, this.blob.etag);
+    const response = await blobClient(this.folder.container, this.blob.blobName).download(position, length, {
       conditions: this.blob.etag ? { ifMatch: this.blob.etag } : undefined,
     });
     const bytes = await readAll(response.readableStreamBody, length);

@@ -9,6 +9,7 @@ import type { ContainerFolder } from './container-source.js';
 import type { StorageAuth } from '../auth/storage-auth.js';
 import { type ClientOptions, connectContainer, serviceClient } from './connect.js';
 import { blobUrl } from './blob-url.js';
+import type { ReadFolder } from './blob-read-source.js';
 import { checkSourceSas } from './sas-check.js';
 import type { SourceUrl } from './source-url.js';
 import { accountNameOf, type ContainerUrl, normalizeSas, parseConnectionString } from '../auth/urls.js';
@@ -115,16 +116,14 @@ export function connectReadFolder(
   source: SourceUrl,
   auth: StorageAuth | undefined,
   options: ClientOptions = {},
-): { folder: Pick<ContainerFolder, 'container' | 'path' | 'label' | 'tryTimeoutMs'>; method: string } {
+): { folder: ReadFolder; method: string } {
   const { url } = source;
   const label = `${url.serviceUrl}/${url.container}${url.path ? `/${url.path}` : ''}`;
   const account = accountNameOf(url.serviceUrl);
-  const folder = (connected: StorageAuth) => ({
-    container: connectContainer(connected, url.container, options).container,
-    path: url.path,
-    label,
-    tryTimeoutMs: options.tryTimeoutMs,
-  });
+  const folder = (connected: StorageAuth): ReadFolder => {
+    const { container, readRange } = connectContainer(connected, url.container, options);
+    return { container, path: url.path, label, tryTimeoutMs: options.tryTimeoutMs, readRange };
+  };
   const containerUrl = `${url.serviceUrl}/${url.container}`;
   const sas = source.sas ?? (auth && reusableSas(auth, url, { containerUrl, path: url.path }));
   if (sas) {

@@ -7,13 +7,12 @@ import {
   type Pipeline,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import type { PutBlob } from '../engine/ports/destination.js';
 import { UsageError } from '../engine/errors.js';
 import { signInMethodName, type StorageAuth } from '../auth/storage-auth.js';
 import { validateContainerName } from '../engine/names/container-name.js';
 import { normalizeSas, parseConnectionString } from '../auth/urls.js';
 import { refuseEntraOverHttp } from '../auth/plain-http.js';
-import { createPutBlob, type PutSigner, putsThroughSdk } from './put-blob.js';
+import { createLeanClient, type PutBlob, type PutSigner, putsThroughSdk, type ReadRange } from './lean-client.js';
 import { retrySettings } from './retry.js';
 import { retryPolicyFactory } from './retry-policy.js';
 import { senderOf } from './sdk-access.js';
@@ -46,8 +45,10 @@ export interface Destination {
   method: string;
   /** One request's time limit (see retrySettings). */
   tryTimeoutMs: number;
-  /** Put Blob without the SDK's per-request overhead (see put-blob.ts); absent behind a proxy or when asked to be. */
+  /** Put Blob without the SDK's per-request overhead (see lean-client.ts); absent behind a proxy or when asked to be. */
   putBlob?: PutBlob;
+  /** Ranged Get Blob, likewise. */
+  readRange?: ReadRange;
 }
 
 export function connectContainer(auth: StorageAuth, containerName: string, options?: ClientOptions): Destination {
@@ -56,19 +57,26 @@ export function connectContainer(auth: StorageAuth, containerName: string, optio
   const container = service.getContainerClient(name);
   const label = container.url.replace(/\?.*$/, '');
   const settings = retrySettings(options);
-  const putBlob = putsThroughSdk(process.env)
+  const lean = putsThroughSdk(process.env)
     ? undefined
-    : createPutBlob({
+    : createLeanClient({
         containerUrl: container.url,
         signer: signerFor(auth),
         version: senderOf(container).version,
         settings,
         userAgent: 'azure-blob-sync',
       });
-  return { container, label, method: signInMethodName(auth), tryTimeoutMs: settings.tryTimeoutMs, putBlob };
+  return {
+    container,
+    label,
+    method: signInMethodName(auth),
+    tryTimeoutMs: settings.tryTimeoutMs,
+    putBlob: lean?.put,
+    readRange: lean?.read,
+  };
 }
 
-/** The credential the service client was given, for the lean Put Blob to sign the same way. */
+/** The credential the service client was given, for the lean requests to sign the same way. */
 function signerFor(auth: StorageAuth): PutSigner {
   const sharedKey = (accountName: string, accountKey: string): PutSigner => ({
     kind: 'shared-key',

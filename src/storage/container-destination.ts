@@ -2,12 +2,12 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { RemoteBlob } from '../engine/types.js';
 import { statusOf } from '../engine/failures.js';
 import { blobClient } from './blob-url.js';
+import type { PutBlob } from './lean-client.js';
 import { classifyFatal } from './classify.js';
 import type {
   CopyCall,
   CopyRequest,
   DeleteOutcome,
-  PutBlob,
   StoredHeaders,
   SyncDestination,
   WriteOptions,

@@ -11,10 +11,10 @@ import {
 } from '@azure/storage-blob';
 import { connectContainer } from '../../src/storage/connect.js';
 import { Http1Pool } from '../../src/storage/http1/pool.js';
-import { SDK_PUTS_VARIABLE } from '../../src/storage/put-blob.js';
+import { type PutBlob, SDK_PUTS_VARIABLE } from '../../src/storage/lean-client.js';
 import { signSharedKey } from '../../src/storage/shared-key.js';
 import { ContainerDestination } from '../../src/storage/container-destination.js';
-import type { PutBlob, StoredHeaders } from '../../src/engine/ports/destination.js';
+import type { StoredHeaders } from '../../src/engine/ports/destination.js';
 import { failureReason } from '../../src/engine/failures.js';
 import { useAzurite } from '../support/azurite.js';
 import { connectionStringVia, type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';

@@ -30,8 +30,6 @@ export interface CopyRequest {
 
 /** The service call that copied a blob (see README, "A container folder as the source"). */
 export type CopyCall = 'copy-blob-from-url' | 'put-blob-from-url' | 'copy-blob';
-/** Writes a whole blob in one request (see auth/put-blob.ts); fails with errors shaped like the SDK's. */
-export type PutBlob = (blobName: string, body: Buffer, headers: StoredHeaders, options?: WriteOptions) => Promise<void>;
 
 /** What became of a delete that may only remove the blob that was listed. */
 export type DeleteOutcome = 'deleted' | 'absent' | 'changed';

@@ -27,6 +27,8 @@ export interface Http1Request {
   /** Header names in lower case; Host is added, and Content-Length when it is missing. */
   headers: Record<string, string>;
   body: Buffer;
+  /** The largest response body taken (a Put Blob's short answer by default; a ranged read's range). */
+  maxBodyBytes?: number;
   /** The whole response must arrive within this, or the request fails with `timedOut` and its connection is closed. */
   timeoutMs: number;
   signal?: AbortSignal;
@@ -121,6 +123,7 @@ class Connection {
         this.fail(Object.assign(new Error(`no response within ${seconds} s`), { timedOut: true }));
       }, request.timeoutMs);
       this.current = { resolve, reject, timer, signal: request.signal };
+      if (request.maxBodyBytes !== undefined) this.parser = new ResponseParser(request.maxBodyBytes);
       request.signal?.addEventListener('abort', this.onAbort, { once: true });
       this.socket.ref();
       this.socket.cork();

@@ -123,6 +123,9 @@ const keepsConnection = (head: Head) => (head.http10 ? head.keepAlive : !head.cl
  * head, then a body framed by Content-Length, by chunked coding (trailers checked and dropped) or by the close.
  */
 export class ResponseParser {
+  /** The largest body taken: a Put Blob's response by default; a ranged read says how large its range is. */
+  constructor(private readonly maxBodyBytes = MAX_BODY_BYTES) {}
+
   private buffer: Buffer = Buffer.alloc(0);
   /** Where `buffer` starts in the response, for the positions errors give. */
   private offset = 0;
@@ -336,7 +339,7 @@ export class ResponseParser {
       case SIZE:
         if (HEX_VALUE[byte]! >= 0) {
           this.left = this.left * 16 + HEX_VALUE[byte]!;
-          if (this.left > MAX_BODY_BYTES) this.fail('a chunk larger than a Put Blob response', i);
+          if (this.left > this.maxBodyBytes) this.fail('a chunk larger than this request takes', i);
           next = SIZE;
         } else if (byte === SEMICOLON && i > this.lineStart) {
           next = EXT_NAME_START;
@@ -488,7 +491,7 @@ export class ResponseParser {
   private take(count: number): void {
     if (count === 0) return;
     this.bodyBytes += count;
-    if (this.bodyBytes > MAX_BODY_BYTES) this.fail('a body larger than a Put Blob response', this.at);
+    if (this.bodyBytes > this.maxBodyBytes) this.fail('a body larger than this request takes', this.at);
     this.parts.push(this.buffer.subarray(this.at, this.at + count));
     this.at += count;
   }

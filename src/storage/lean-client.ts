@@ -1,25 +1,24 @@
 import { bearerTokenAuthenticationPolicy, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { StorageOAuthScopes } from '@azure/storage-blob';
-import type { PutBlob, StoredHeaders, WriteOptions } from '../engine/ports/destination.js';
+import type { StoredHeaders, WriteOptions } from '../engine/ports/destination.js';
 import { type HeaderSource, RETRIABLE_STATUS, type RetrySettings, retrying } from './retry.js';
 import { Http1Pool } from './http1/pool.js';
 import { signSharedKey } from './shared-key.js';
 import { addressablePath } from './blob-url.js';
 import { serviceError } from './service-error.js';
+import { TransferError } from '../engine/errors.js';
 
 /*
- * Put Blob for whole small files, sent on keep-alive connections of our own (http1/pool.ts) instead of through the
- * SDK's operation pipeline. Measured on this machine, 5,000 Put Blobs of 1-20 KB with 64 in flight against Azurite cost
- * the client 3.98 s CPU through `BlockBlobClient.upload` (a client object per blob, operation-spec serialization,
- * about 15 policies, XML deserialization), 2.96 s through the container's pipeline with a hand-made request, and
- * 1.71 s on Node's http with a keep-alive agent. Signing without the SDK's request objects (3,000 puts on a busy
- * machine: 2.2 s before, 1.5-1.8 s after) and our own connections (a whole first sync of 5,000 such files: 2.72 s
- * median before, 2.23 s after, 5 runs each) took it further down. It keeps what the SDK path gives: the same signing
- * (the SDK's string to sign for Shared Key, see shared-key.ts; its bearer-token policy; a SAS rides in the URL),
- * Content-MD5 that the service verifies, the same retries as retry-policy.ts (408/429/5xx and connection failures,
- * Retry-After honoured, a per-try time limit) and errors shaped like the SDK's (statusCode, code, details.errorCode),
- * which never quote the URL.
+ * Put Blob for whole small files and ranged Get Blob, on keep-alive connections of our own (http1/pool.ts) instead of
+ * through the SDK's operation pipeline. It replaces, for these two requests only, `BlockBlobClient.upload` and
+ * `BlobClient.download`, which build a client object, serialize an operation spec and pass about 15 policies per
+ * request: for a sync of many small files that was most of the client's CPU (docs/performance.md, "Why the code is
+ * shaped as it is"). It keeps what the SDK path gives: the same signing (the SDK's string to sign for Shared Key, see
+ * shared-key.ts; its bearer-token policy; a SAS rides in the URL), Content-MD5 that the service verifies, the one
+ * retry loop (retry.ts) and errors shaped like the SDK's (service-error.ts), which never quote the URL. Behind a proxy,
+ * or with AZURE_BLOB_SYNC_SDK_PUTS set, the SDK sends instead. What would let it go: an SDK request path whose
+ * per-request cost is close to a plain HTTP/1.1 request's (a leaner pipeline, or undici underneath at this cost).
  */
 
 export type PutSigner =
@@ -51,7 +50,20 @@ export function putsThroughSdk(env: NodeJS.ProcessEnv): boolean {
   return proxyConfigured(env) || (!!value && !['0', 'false', 'no', 'off'].includes(value));
 }
 
-export function createPutBlob(target: PutBlobTarget): PutBlob {
+/** Writes a whole blob in one request; fails with errors shaped like the SDK's. */
+export type PutBlob = (blobName: string, body: Buffer, headers: StoredHeaders, options?: WriteOptions) => Promise<void>;
+
+/** Reads `length` bytes of a blob from `position`, only while it is the version listed (`etag`). */
+export type ReadRange = (
+  blobName: string,
+  position: number,
+  length: number,
+  etag: string | undefined,
+  abortSignal?: AbortSignal,
+) => Promise<Buffer>;
+
+/** The two lean requests on one set of connections: a whole put, and a ranged read. */
+export function createLeanClient(target: PutBlobTarget): { put: PutBlob; read: ReadRange } {
   const [base, sas] = target.containerUrl.split('?', 2) as [string, string | undefined];
   const origin = new URL(base);
   const secure = origin.protocol === 'https:';
@@ -65,26 +77,46 @@ export function createPutBlob(target: PutBlobTarget): PutBlob {
   };
   const basePath = origin.pathname.replace(/\/$/, '');
   const sign = signerOf(target.signer, endpoint, target.containerUrl);
-  return async (blobName, body, headers, options = {}) => {
+  /** Sends one request for a blob, retried as every request is; a status outside 2xx is the service's error. */
+  const send = async (
+    method: 'PUT' | 'GET',
+    blobName: string,
+    headers: Record<string, string>,
+    body: Buffer | undefined,
+    abortSignal: AbortSignal | undefined,
+    maxBodyBytes?: number,
+  ): Promise<Response> => {
     const path = `${basePath}/${addressablePath(blobName)}`;
     const pathAndQuery = sas ? `${path}?${sas}` : path;
-    const fixed = putHeaders(body, headers, options, target);
     const response = await retrying({
       settings: target.settings,
-      signal: options.abortSignal,
+      signal: abortSignal,
       // A fresh copy per try: each is signed with its own date.
-      attempt: () => sign({ path, pathAndQuery, headers: { ...fixed }, body, abortSignal: options.abortSignal }),
+      attempt: () => sign({ method, path, pathAndQuery, headers: { ...headers }, body, abortSignal, maxBodyBytes }),
       judge: (response) =>
         RETRIABLE_STATUS.has(response.status) ? { again: true, advice: headerSource(response) } : { again: false },
     });
     if (response.status < 200 || response.status >= 300) {
-      throw serviceError({
-        status: response.status,
-        header: (name) => response.headers[name],
-        text: response.bodyAsText,
-      });
+      const text = response.body.length > 0 ? response.body.toString('utf8') : undefined;
+      throw serviceError({ status: response.status, header: (name) => response.headers[name], text });
     }
+    return response;
   };
+  const put: PutBlob = async (blobName, body, headers, options = {}) => {
+    await send('PUT', blobName, putHeaders(body, headers, options, target), body, options.abortSignal);
+  };
+  const read: ReadRange = async (blobName, position, length, etag, abortSignal) => {
+    const headers: Record<string, string> = {
+      'user-agent': target.userAgent,
+      'x-ms-version': target.version,
+      'x-ms-range': `bytes=${position}-${position + length - 1}`,
+    };
+    if (etag) headers['if-match'] = etag;
+    const { body } = await send('GET', blobName, headers, undefined, abortSignal, length);
+    if (body.length !== length) throw new TransferError(`the blob ended after ${position + body.length} bytes`);
+    return body;
+  };
+  return { put, read };
 }
 
 interface Endpoint {
@@ -92,12 +124,15 @@ interface Endpoint {
   tryTimeoutMs: number;
 }
 
-interface Put {
+interface Request {
+  method: 'PUT' | 'GET';
   /** The URL's path, encoded, without the query. */
   path: string;
   pathAndQuery: string;
   headers: Record<string, string>;
-  body: Buffer;
+  body?: Buffer;
+  /** The largest body the response may carry (a ranged read's length). */
+  maxBodyBytes?: number;
   abortSignal?: AbortSignal;
 }
 
@@ -105,44 +140,46 @@ interface Response {
   status: number;
   /** Names in lower case. */
   headers: Record<string, string>;
-  bodyAsText?: string;
+  body: Buffer;
 }
 
 /** Signs and sends one try. Tokens go through the SDK's bearer policy, which also answers a 401's challenge. */
-function signerOf(signer: PutSigner, endpoint: Endpoint, containerUrl: string): (put: Put) => Promise<Response> {
+function signerOf(
+  signer: PutSigner,
+  endpoint: Endpoint,
+  containerUrl: string,
+): (request: Request) => Promise<Response> {
   switch (signer.kind) {
     case 'none':
-      return (put) => sendOnce(endpoint, put);
+      return (request) => sendOnce(endpoint, request);
     case 'shared-key':
-      return (put) => {
-        signSharedKey(signer, 'PUT', put.path, put.headers);
-        return sendOnce(endpoint, put);
+      return (request) => {
+        signSharedKey(signer, request.method, request.path, request.headers);
+        return sendOnce(endpoint, request);
       };
     case 'token': {
       const policy = bearerTokenAuthenticationPolicy({ credential: signer.credential, scopes: StorageOAuthScopes });
       const origin = new URL(containerUrl).origin;
-      return async (put) => {
-        const request = createPipelineRequest({
-          url: `${origin}${put.pathAndQuery}`,
-          method: 'PUT',
-          body: put.body,
-          headers: createHttpHeaders(put.headers),
-          abortSignal: put.abortSignal,
+      return async (request) => {
+        const pipelineRequest = createPipelineRequest({
+          url: `${origin}${request.pathAndQuery}`,
+          method: request.method,
+          body: request.body,
+          headers: createHttpHeaders(request.headers),
+          abortSignal: request.abortSignal,
           // The emulator's plain http; the bearer policy still refuses to send a token over it.
           allowInsecureConnection: true,
         });
-        const response = await policy.sendRequest(request, async (signed) => {
+        let body: Buffer = EMPTY;
+        const response = await policy.sendRequest(pipelineRequest, async (signed) => {
           const headers: Record<string, string> = {};
           // The pipeline keeps the case a policy set; our connections expect names in lower case.
           for (const [name, value] of signed.headers) headers[name.toLowerCase()] = value;
-          const response = await sendOnce(endpoint, { ...put, headers });
-          return { ...response, headers: createHttpHeaders(response.headers), request: signed };
+          const response = await sendOnce(endpoint, { ...request, headers });
+          body = response.body;
+          return { status: response.status, headers: createHttpHeaders(response.headers), request: signed };
         });
-        return {
-          status: response.status,
-          headers: response.headers.toJSON(),
-          bodyAsText: response.bodyAsText ?? undefined,
-        };
+        return { status: response.status, headers: response.headers.toJSON(), body };
       };
     }
   }
@@ -176,18 +213,20 @@ function putHeaders(
 }
 
 /** One try: the whole response must arrive within the per-try limit, or the request is abandoned. */
-async function sendOnce(endpoint: Endpoint, put: Put): Promise<Response> {
+async function sendOnce(endpoint: Endpoint, request: Request): Promise<Response> {
   const response = await endpoint.pool.send({
-    method: 'PUT',
-    path: put.pathAndQuery,
-    headers: put.headers,
-    body: put.body,
+    method: request.method,
+    path: request.pathAndQuery,
+    headers: request.headers,
+    body: request.body ?? EMPTY,
+    maxBodyBytes: request.maxBodyBytes,
     timeoutMs: endpoint.tryTimeoutMs,
-    signal: put.abortSignal,
+    signal: request.abortSignal,
   });
-  const bodyAsText = response.body.length > 0 ? response.body.toString('utf8') : undefined;
-  return { status: response.status, headers: response.headers, bodyAsText };
+  return { status: response.status, headers: response.headers, body: response.body };
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function headerSource(response: Response): HeaderSource {
   return { headers: { get: (name: string) => response.headers[name] } };
