@@ -40,6 +40,9 @@ export class BlobReadSource implements SyncSource<RemoteBlob> {
   async close(): Promise<void> {}
 }
 
+/** Times a streamed read that broke off is asked for again from where it stopped. */
+const STREAM_RETRIES = 5;
+
 class BlobReader implements EntryReader {
   readonly size: number;
 
@@ -60,6 +63,25 @@ class BlobReader implements EntryReader {
       throw new TransferError(`the blob ended after ${position + bytes.length} of ${this.size} bytes`);
     }
     return bytes;
+  }
+
+  /**
+   * The rest of the blob from `position` in one Get Blob, as the SDK streams it: a response that breaks off midway is
+   * asked for again from where it stopped, still conditional on the listed ETag.
+   */
+  async *stream(position: number): AsyncIterable<Buffer> {
+    const response = await blobClient(this.folder.container, this.blob.blobName).download(position, undefined, {
+      conditions: this.blob.etag ? { ifMatch: this.blob.etag } : undefined,
+      maxRetryRequests: STREAM_RETRIES,
+    });
+    let received = 0;
+    for await (const chunk of response.readableStreamBody ?? []) {
+      received += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+    if (position + received !== this.size) {
+      throw new TransferError(`the blob ended after ${position + received} of ${this.size} bytes`);
+    }
   }
 
   /** Every read was conditional on the listed ETag: nothing to check afterwards. */

@@ -245,11 +245,30 @@ describe('HTTP/1.1 response parser', () => {
     refused(`HTTP/1.1 500 X\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n${MARKER}\r\n`, /chunk longer than its size/);
     refused(`HTTP/1.1 500 X\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nContent-Length: 1\r\n\r\n`, /among the trailers/);
     refused(`HTTP/1.1 500 X\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: ${MARKER}\0\r\n\r\n`, /a NUL/);
-    refused(`HTTP/1.1 500 X\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n`, /chunk larger than a Put Blob/);
+    refused(`HTTP/1.1 500 X\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n`, /chunk larger than this request takes/);
     const big = 'a'.repeat(1_100_000);
     assert.throws(
       () => new ResponseParser().push(Buffer.from(`HTTP/1.1 500 X\r\nContent-Length: 2000000\r\n\r\n${big}`)),
-      /a body larger than a Put Blob response/,
+      /a Content-Length larger than this request takes/,
+    );
+  });
+
+  it('fills a ranged read of known length into one buffer, whatever the pieces, within the cap it is given', () => {
+    const body = Buffer.alloc(3 * 1024 * 1024 + 7);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 31) & 0xff;
+    const head = Buffer.from(`HTTP/1.1 206 Partial Content\r\nContent-Length: ${body.length}\r\n\r\n`);
+    const whole = Buffer.concat([head, body]);
+    for (const piece of [whole.length, 65_536, 1000, 7]) {
+      const parser = new ResponseParser(body.length);
+      let response: Http1Response | undefined;
+      for (let at = 0; at < whole.length; at += piece)
+        response = parser.push(whole.subarray(at, at + piece)) ?? response;
+      assert.equal(response?.status, 206, `pieces of ${piece}`);
+      assert.ok(response!.body.equals(body), `pieces of ${piece}`);
+    }
+    assert.throws(
+      () => new ResponseParser(body.length - 1).push(head),
+      /a Content-Length larger than this request takes/,
     );
   });
 });

@@ -271,8 +271,8 @@ class SmallFileWriter implements FileWriter {
     throw new TransferError('a small file has no partial file to read back');
   }
 
-  async append(bytes: Buffer): Promise<void> {
-    this.chunks.push(bytes);
+  async append(...pieces: Buffer[]): Promise<void> {
+    this.chunks.push(...pieces);
   }
 
   async restart(): Promise<void> {
@@ -324,13 +324,22 @@ class PartialFileWriter implements FileWriter {
     return buffer;
   }
 
-  async append(bytes: Buffer): Promise<void> {
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, this.written + done);
-      done += bytesWritten;
+  async append(...pieces: Buffer[]): Promise<void> {
+    const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
+    let { bytesWritten } = await this.handle.writev(pieces, this.written);
+    // A short write (rare: a full disk, a signal) is finished piece by piece.
+    for (let at = 0; bytesWritten < length;) {
+      const piece = pieces[at]!;
+      if (bytesWritten >= piece.length) {
+        bytesWritten -= piece.length;
+        at++;
+        continue;
+      }
+      const rest = piece.subarray(bytesWritten);
+      const { bytesWritten: more } = await this.handle.write(rest, 0, rest.length, this.written + bytesWritten);
+      bytesWritten += more;
     }
-    this.written += bytes.length;
+    this.written += length;
   }
 
   async restart(): Promise<void> {

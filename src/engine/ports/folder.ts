@@ -28,8 +28,8 @@ export interface FileWriter {
   readonly resumeFrom: number;
   /** Bytes an interrupted run wrote, read back (to hash the whole file). */
   readPartial(length: number, position: number): Promise<Buffer>;
-  /** Appends bytes after those already written. */
-  append(bytes: Buffer): Promise<void>;
+  /** Appends bytes after those already written (several pieces in one write). */
+  append(...pieces: Buffer[]): Promise<void>;
   /** Throws away what the partial file holds, to write the file from its first byte. */
   restart(): Promise<void>;
   /** Replaces (or creates) the target with the partial file, with this modification time. */

@@ -18,6 +18,11 @@ export interface EntryReader {
   readonly size: number;
   /** Exactly `length` bytes from `position`; fails with a TransferError when the entry shrank. */
   read(length: number, position: number): Promise<Buffer>;
+  /**
+   * Every byte from `position` to the end, in order, as one stream (a large file's download reads it so, without a
+   * request per range); where a source has none, the transfer reads ranges.
+   */
+  stream?(position: number): AsyncIterable<Buffer>;
   /** Fails with a TransferError (ending in `outcome`) when the entry changed since it was opened. */
   verifyUnchanged(outcome?: string): Promise<void>;
   close(): Promise<void>;

@@ -14,6 +14,8 @@ const MiB = 1024 * 1024;
 export const RANGE_SIZE = 8 * MiB;
 /** Ranged reads of one file in flight at once. */
 const RANGES_IN_FLIGHT = 8;
+/** A stream's bytes are written in groups of this size: a few large writes, not one per network chunk. */
+const WRITE_SIZE = 4 * MiB;
 
 export interface DownloadContext {
   source: SyncSource<RemoteBlob>;
@@ -91,17 +93,25 @@ function expectedFile(blob: RemoteBlob): Expected {
 }
 
 /** A hash that also counts what went into it. */
-type CountingHash = Hash & { written: number };
+interface CountingHash {
+  update(bytes: Buffer): void;
+  digest(encoding: 'base64'): string;
+  readonly written: number;
+}
 
 function countingHash(): CountingHash {
-  const hash = createHash('md5') as CountingHash;
-  hash.written = 0;
-  const update = hash.update.bind(hash);
-  hash.update = ((data: Buffer) => {
-    hash.written += data.length;
-    return update(data);
-  }) as Hash['update'];
-  return hash;
+  const hash: Hash = createHash('md5');
+  let written = 0;
+  return {
+    update(bytes) {
+      written += bytes.length;
+      hash.update(bytes);
+    },
+    digest: (encoding) => hash.digest(encoding),
+    get written() {
+      return written;
+    },
+  };
 }
 
 /** The stored bytes as they are, from where an interrupted run stopped; what it wrote is read back and hashed. */
@@ -115,11 +125,20 @@ async function fetchResumed(
     hash.update(await writer.readPartial(Math.min(RANGE_SIZE, writer.resumeFrom - at), at));
   }
   let fetched = 0;
-  for await (const bytes of rangesInOrder(reader, writer.resumeFrom, reader.size, context.budget)) {
-    hash.update(bytes);
-    await writer.append(bytes);
-    fetched += bytes.length;
-    context.onBytes?.(bytes.length);
+  const take = async (pieces: Buffer[]) => {
+    await writer.append(...pieces);
+    for (const piece of pieces) {
+      hash.update(piece);
+      fetched += piece.length;
+      context.onBytes?.(piece.length);
+    }
+  };
+  if (reader.stream && reader.size - writer.resumeFrom > RANGE_SIZE) {
+    // A large file streams in one request (no request, and no whole buffer, per range), written in a few large writes.
+    for await (const pieces of gathered(WRITE_SIZE, reader.stream(writer.resumeFrom))) await take(pieces);
+  } else {
+    for await (const bytes of rangesInOrder(reader, writer.resumeFrom, reader.size, context.budget))
+      await take([bytes]);
   }
   return { fetched, hash };
 }
@@ -204,6 +223,22 @@ async function* rangesInOrder(
         () => undefined,
       );
   }
+}
+
+/** The stream's bytes gathered into groups of at least `size` bytes (the last may be smaller), written at once. */
+async function* gathered(size: number, stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer[]> {
+  let group: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    group.push(chunk);
+    length += chunk.length;
+    if (length >= size) {
+      yield group;
+      group = [];
+      length = 0;
+    }
+  }
+  if (group.length > 0) yield group;
 }
 
 function failed(name: string, reason: string): FileResult {

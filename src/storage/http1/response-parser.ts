@@ -40,6 +40,8 @@ export class InvalidResponseError extends Error {
 const MAX_HEAD_BYTES = http.maxHeaderSize;
 /** The lean client sends Put Blob: its responses are empty or a short error document. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Bodies of known length above this are filled into one buffer as they arrive. */
+const WHOLE_BODY_FROM = 64 * 1024;
 
 const HTAB = 0x09;
 const LF = 0x0a;
@@ -145,6 +147,8 @@ export class ResponseParser {
   private left = 0;
   private framed = true;
   private readonly parts: Buffer[] = [];
+  /** The body of a large Content-Length, filled in place (see startBody). */
+  private whole?: Buffer;
   private bodyBytes = 0;
 
   /**
@@ -486,13 +490,20 @@ export class ResponseParser {
     this.phase = phase;
     this.left = length;
     if (phase === 'to-close') this.framed = false;
+    // A large body of known length (a ranged read) is copied into one buffer as it arrives, not kept in pieces and
+    // joined at the end: its memory is taken once, not twice.
+    if (phase === 'length' && length > WHOLE_BODY_FROM) {
+      if (length > this.maxBodyBytes) this.fail('a Content-Length larger than this request takes', this.at);
+      this.whole = Buffer.allocUnsafe(length);
+    }
   }
 
   private take(count: number): void {
     if (count === 0) return;
     this.bodyBytes += count;
     if (this.bodyBytes > this.maxBodyBytes) this.fail('a body larger than this request takes', this.at);
-    this.parts.push(this.buffer.subarray(this.at, this.at + count));
+    if (this.whole) this.buffer.copy(this.whole, this.bodyBytes - count, this.at, this.at + count);
+    else this.parts.push(this.buffer.subarray(this.at, this.at + count));
     this.at += count;
   }
 
@@ -500,7 +511,7 @@ export class ResponseParser {
     const { status, headers } = this.head;
     const keepAlive = this.framed && !more && keepsConnection(this.head);
     const timeout = /\btimeout=(\d+)/i.exec(headers['keep-alive'] ?? '');
-    const body = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+    const body = this.whole ?? (this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts));
     return { status, headers, body, keepAlive, keepAliveTimeoutS: timeout ? Number(timeout[1]) : undefined };
   }
 
