@@ -194,20 +194,18 @@ describe('download: an interrupted large file goes on from its partial file', ()
     });
     const local = tempDir();
     const viaProxy = `${proxy.serviceUrl}/${container.containerName}/release`;
-    // The network path breaks once 24 MiB have arrived: every read from there on is refused, so the run fails.
+    // The network path breaks once 28 MiB have arrived, and stays broken for the rest of the run: the stream's own
+    // attempts to go on from there are refused too.
     proxy.setRules([
-      {
-        method: 'GET',
-        blob: /big\.bin$/,
-        range: /^bytes=(25165824|33554432)-/,
-        fault: { kind: 'status', status: 400, code: 'ConnectionBroken' },
-      },
+      { method: 'GET', blob: /big\.bin$/, range: /^(bytes=0-.*)?$/, fault: { kind: 'cut-body', share: 0.7 } },
+      { method: 'GET', blob: /big\.bin$/, fault: { kind: 'status', status: 400, code: 'ConnectionBroken' } },
     ]);
     const broken = await cli([viaProxy, local, '--concurrency', '1']);
     assert.equal(broken.code, 1, broken.stderr);
     const partial = readdirSync(local).filter((name) => name.startsWith('.azure-blob-sync-partial.'));
     assert.equal(partial.length, 1, 'the partial file stays for the next run');
-    assert.equal(statSync(path.join(local, partial[0]!)).size, 24 * MiB);
+    const kept = statSync(path.join(local, partial[0]!)).size;
+    assert.ok(kept > 20 * MiB && kept <= 28 * MiB, `${kept} bytes kept, of the 28 MiB that arrived`);
     assert.ok(!existsSync(path.join(local, 'big.bin')), 'no half-written file under the real name');
 
     proxy.setRules([]);
@@ -217,10 +215,48 @@ describe('download: an interrupted large file goes on from its partial file', ()
     });
     assert.equal(resumed.code, 0, resumed.stderr);
     const summary = jsonSummary(resumed);
-    assert.equal(summary.bytesDownloaded, 16 * MiB);
+    assert.equal(summary.bytesDownloaded, 40 * MiB - kept, 'only what the partial file lacked');
     assert.ok(bytesDownloaded(lines, container) < 20 * MiB, `${bytesDownloaded(lines, container)} bytes read`);
     assert.equal(md5Base64(readFileSync(path.join(local, 'big.bin'))), md5Base64(body));
     assert.deepEqual(readdirSync(local), ['big.bin'], 'the partial file became the file');
+  });
+
+  it('goes on after the runner was killed (SIGKILL) in the middle of a large file', async () => {
+    const container = await azurite.newContainer();
+    const body = pseudoRandomBytes(40 * MiB, 13);
+    await container.getBlockBlobClient('release/big.bin').uploadData(body, {
+      blobHTTPHeaders: { blobContentMD5: Buffer.from(md5Base64(body), 'base64') },
+    });
+    const local = tempDir();
+    const viaProxy = `${proxy.serviceUrl}/${container.containerName}/release`;
+    // Half the file arrives, then the network stalls long enough for the runner to be killed.
+    proxy.setRules([{ method: 'GET', blob: /big\.bin$/, fault: { kind: 'stall-body', ms: 20_000 } }]);
+    const partialSize = () => {
+      const name = readdirSync(local).find((file) => file.startsWith('.azure-blob-sync-partial.'));
+      return name ? statSync(path.join(local, name)).size : 0;
+    };
+    const killed = await runCli([viaProxy, local, '--concurrency', '1'], {
+      env: { AZURE_STORAGE_CONNECTION_STRING: azurite.azurite.connectionString },
+      onStart: (child) => {
+        const watch = setInterval(() => {
+          if (partialSize() >= 16 * MiB) {
+            clearInterval(watch);
+            child.kill('SIGKILL');
+          }
+        }, 20);
+        child.on('exit', () => clearInterval(watch));
+      },
+    });
+    assert.equal(killed.signal, 'SIGKILL', killed.stdout + killed.stderr);
+    const kept = partialSize();
+    assert.ok(kept >= 16 * MiB, `${kept} bytes kept`);
+    assert.ok(!existsSync(path.join(local, 'big.bin')));
+
+    proxy.setRules([]);
+    const resumed = await cli([viaProxy, local]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(jsonSummary(resumed).bytesDownloaded, 40 * MiB - kept);
+    assert.deepEqual([...fileTree(local)], [['big.bin', md5Base64(body)]]);
   });
 
   it('starts over when the blob changed since the partial file was written', async () => {
@@ -229,9 +265,11 @@ describe('download: an interrupted large file goes on from its partial file', ()
     const local = tempDir();
     const viaProxy = `${proxy.serviceUrl}/${container.containerName}/release`;
     proxy.setRules([
-      { method: 'GET', blob: /big\.bin$/, range: /^bytes=8388608-/, fault: { kind: 'status', status: 400 } },
+      { method: 'GET', blob: /big\.bin$/, range: /^(bytes=0-.*)?$/, fault: { kind: 'cut-body', share: 0.7 } },
+      { method: 'GET', blob: /big\.bin$/, fault: { kind: 'status', status: 400 } },
     ]);
     assert.equal((await cli([viaProxy, local, '--concurrency', '1'])).code, 1);
+    assert.equal(readdirSync(local).length, 1, 'a partial file of the old version');
     proxy.setRules([]);
     const fresh = pseudoRandomBytes(12 * MiB, 2);
     await container.getBlockBlobClient('release/big.bin').uploadData(fresh, {

@@ -13,8 +13,8 @@ export type Fault =
   | { kind: 'reset-response' }
   /** Wait, then forward; with `afterUpstream`, forward first (the service applies it) and delay only the answer. */
   | { kind: 'delay'; ms: number; afterUpstream?: boolean }
-  /** Forward, send the status, headers and half the body, then drop the connection. */
-  | { kind: 'cut-body' }
+  /** Forward, send the status, headers and half the body (or this share of it), then drop the connection. */
+  | { kind: 'cut-body'; share?: number }
   /** Forward, send the status, headers and half the body, wait, then send the rest. */
   | { kind: 'stall-body'; ms: number };
 
@@ -178,7 +178,7 @@ export async function startFaultProxy(upstreamServiceUrl: string, seed = 42): Pr
           if (res.socket?.destroyed) return settle('reset');
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           if (fault?.kind === 'cut-body' || fault?.kind === 'stall-body') {
-            const half = Math.floor(body.length / 2);
+            const half = Math.floor(body.length * (fault.kind === 'cut-body' ? (fault.share ?? 0.5) : 0.5));
             await new Promise((resolve) => res.write(body.subarray(0, half), resolve));
             if (fault.kind === 'cut-body') {
               res.socket?.destroy();
