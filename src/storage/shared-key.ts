@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 
 /*
- * Shared Key signing of a request whose headers are a plain object, as the lean connections send them (Put Blob now;
- * Put Block, Put Block List, Get Block List or Blob Batch later). It replaces the SDK's
+ * Shared Key signing of a request whose headers are a plain object, as the lean connections send them (Put Blob and
+ * ranged Get Blob; any other request's headers and query are signed the same way). It replaces the SDK's
  * storageSharedKeyCredentialPolicy, which wants the pipeline's request and header objects that the lean path exists
  * to avoid building per request, and signs what that policy signs
  * (https://learn.microsoft.com/rest/api/storageservices/authenticate-with-shared-key): test/unit/shared-key.test.ts

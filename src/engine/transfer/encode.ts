@@ -5,9 +5,8 @@ import type { Encoding } from '../types.js';
 export type ContentEncoding = Exclude<Encoding, 'none'>;
 
 /**
- * Brotli quality, chosen by measurement (`npm run bench:compress-levels`, table in README "Precompression"): on the
- * mixed site's 57 MB of text, quality 6 encodes at 21 MB/s a core, as fast as gzip -9 and 2 % smaller; each step
- * above it returns 10-200x fewer bytes per CPU second (quality 11: another 10 % smaller, at 36x the CPU).
+ * Brotli quality, chosen by measurement (`npm run bench:compress-levels`, docs/precompression.md): quality 6 encodes
+ * text about as fast as gzip -9 and a little smaller, and each step above it returns far fewer bytes per CPU second.
  */
 export const BROTLI_QUALITY = 6;
 /** gzip -9: the smallest deflate output; deflate is cheap enough at every level. */

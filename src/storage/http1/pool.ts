@@ -4,14 +4,14 @@ import { abortError } from '../retry.js';
 import { ResponseParser, type Http1Response } from './response-parser.js';
 
 /*
- * Keep-alive HTTP/1.1 connections for the lean Put Blob: a request with its whole body in a Buffer, the response read
- * into memory. Measured on this machine (4,000 PUTs of 10 KB, 64 in flight, to a loopback server; the client's CPU,
- * 3 runs each): Node's http.request with a keep-alive Agent 564-683 ms, undici 6 and 7 Pool.request 525-682 ms, this
- * 176-210 ms. Node's client builds a ClientRequest and an IncomingMessage (two streams, a dozen listeners) per
- * request, which for a first sync of many small files was a third of our CPU. What it keeps of Node's client: TLS
- * with the platform's trust (NODE_EXTRA_CA_CERTS included) and session resumption, header names and values checked
- * as Node checks them, Content-Length and chunked bodies, interim 1xx responses skipped, `Connection: close` and the
- * `Keep-Alive` timeout honoured, and idle connections that do not hold the process open.
+ * Keep-alive HTTP/1.1 connections for the lean requests (lean-client.ts): a request with its whole body in a Buffer,
+ * the response read into memory. It replaces Node's http client (and undici) for them: those build a ClientRequest
+ * and an IncomingMessage (two streams, a dozen listeners) per request, which for a sync of many small files was a
+ * large share of our CPU (docs/performance.md). What it keeps of Node's client: TLS with the platform's trust
+ * (NODE_EXTRA_CA_CERTS included) and session resumption, header names and values checked as Node checks them,
+ * responses framed and refused as llhttp frames and refuses them (response-parser.ts), interim 1xx responses skipped,
+ * `Connection: close` and the `Keep-Alive` timeout honoured, and idle connections that do not hold the process open.
+ * What would let it go: a Node or undici request whose per-request cost comes near this one's.
  */
 
 export interface Http1Endpoint {

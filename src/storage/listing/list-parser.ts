@@ -32,7 +32,7 @@ const KEPT_METADATA = new Set<string>(Object.values(SOURCE_METADATA));
 
 /**
  * Reads a List Blobs response as it streams in, handing each blob over as soon as its element closes. The SDK instead
- * builds a DOM of the whole page and maps it through its model (about 0.1 ms and 4 KB of garbage per blob); this keeps
+ * builds a DOM of the whole page and maps it through its model, a cost per blob a large re-sync feels; this keeps
  * only the fields above. Elements are matched by their place (`Blob/Name`, `Blob/Properties/*`,
  * `Blob/Metadata/hdi_isfolder`, `Blob/Metadata/azsync_*`), since metadata keys may be named like properties.
  * saxes checks the response is well-formed XML 1.0, so a page cut short or garbled fails (and is asked for again)
