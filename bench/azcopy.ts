@@ -43,6 +43,21 @@ function azcopyMissing(): string | undefined {
 const scratch: string[] = [];
 process.once('exit', () => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
+/** A fresh folder per run for AzCopy's logs, job plans (and hashes), removed when the bench exits; its environment. */
+function runFolder(transfers: number): { dir: string; env: NodeJS.ProcessEnv } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'abs-bench-azcopy-run-'));
+  scratch.push(dir);
+  return {
+    dir,
+    env: {
+      AZCOPY_CONCURRENCY_VALUE: String(transfers),
+      AZCOPY_LOG_LOCATION: path.join(dir, 'logs'),
+      AZCOPY_JOB_PLAN_LOCATION: path.join(dir, 'plans'),
+      AZCOPY_DISABLE_SYSLOG: 'true',
+    },
+  };
+}
+
 /**
  * `azcopy sync` with --put-md5, so the blobs carry Content-MD5 like ours. Without `compareHash` AzCopy decides by
  * last-modified time (its default); with it, by comparing the local MD5 with the blob's Content-MD5.
@@ -53,9 +68,7 @@ export function azcopy(id: string, options: { compareHash: boolean; transfers: n
     scenarios: ['first', 'nochange', 'mtime', 'change1', 'delete10'],
     missing: azcopyMissing,
     command: (context: RunContext, _scenario: ScenarioId): Command => {
-      // Logs and job plans go to a fresh folder per run, removed when the bench exits.
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'abs-bench-azcopy-run-'));
-      scratch.push(dir);
+      const { env } = runFolder(options.transfers);
       return {
         argv: [
           EXECUTABLE,
@@ -70,12 +83,7 @@ export function azcopy(id: string, options: { compareHash: boolean; transfers: n
           '--log-level=ERROR',
           ...(options.compareHash ? ['--compare-hash=MD5'] : []),
         ],
-        env: {
-          AZCOPY_CONCURRENCY_VALUE: String(options.transfers),
-          AZCOPY_LOG_LOCATION: path.join(dir, 'logs'),
-          AZCOPY_JOB_PLAN_LOCATION: path.join(dir, 'plans'),
-          AZCOPY_DISABLE_SYSLOG: 'true',
-        },
+        env,
       };
     },
     verify: (stdout) => {
@@ -106,8 +114,7 @@ export function azcopyDownload(
     command: (context) => {
       const missing = azcopyMissing();
       if (missing) throw new Error(missing);
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'abs-bench-azcopy-run-'));
-      scratch.push(dir);
+      const { dir, env } = runFolder(options.transfers);
       return {
         argv: [
           EXECUTABLE,
@@ -126,12 +133,7 @@ export function azcopyDownload(
               ]
             : []),
         ],
-        env: {
-          AZCOPY_CONCURRENCY_VALUE: String(options.transfers),
-          AZCOPY_LOG_LOCATION: path.join(dir, 'logs'),
-          AZCOPY_JOB_PLAN_LOCATION: path.join(dir, 'plans'),
-          AZCOPY_DISABLE_SYSLOG: 'true',
-        },
+        env,
       };
     },
   };

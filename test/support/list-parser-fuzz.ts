@@ -4,25 +4,13 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { type ListedBlob, ListPageParser } from '../../src/storage/listing/list-parser.js';
+import { type SeededRandom, seededRandom } from './seeded-random.js';
 
 export const DEFAULT_SEED = 0x5eed2026;
 const PAGES = 40;
 const MUTATIONS_PER_PAGE = 30;
 
-/** mulberry32: small, seedable, good enough to spread cases. */
-function randomSource(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (below: number) => Math.floor(next() * below);
-  return { next, int, pick: <T>(items: readonly T[]): T => items[int(items.length)]! };
-}
-type Random = ReturnType<typeof randomSource>;
+type Random = SeededRandom;
 
 /** Pieces of names: what XML escapes, what looks like markup, line ends, other planes, and what XML cannot carry. */
 const NAME_PIECES = [
@@ -59,7 +47,7 @@ const FORBIDDEN = ['\0', '\u0001', '\u0008', '\u000B', '\u000C', '\u001F', '\uFF
 
 function randomName(random: Random): string {
   const long = random.next() < 0.08;
-  const wanted = long ? 1024 : 1 + random.int(40);
+  const wanted = long ? 1024 : 1 + random.below(40);
   let name = '';
   while ([...name].length < wanted) {
     name += random.next() < 0.03 ? random.pick(NOT_XML) : random.pick(NAME_PIECES);
@@ -93,7 +81,7 @@ function escapeText(random: Random, text: string): string {
 /** A name's element: plain, partly in CDATA, or percent-encoded when XML cannot carry it. */
 function nameElement(random: Random, name: string): string {
   if ([...name].some(notXml)) return `<Name Encoded="true">${encodeURIComponent(name)}</Name>`;
-  const cut = random.int(name.length + 1);
+  const cut = random.below(name.length + 1);
   const tail = name.slice(cut);
   const cdataFits = !/]]>|\r|[\uD800-\uDFFF]/.test(tail) && !/[\uD800-\uDBFF]$/.test(name.slice(0, cut));
   if (random.next() < 0.15 && cdataFits)
@@ -113,11 +101,11 @@ interface Page {
 function randomPage(random: Random): Page {
   const blobs: ListedBlob[] = [];
   let body = '';
-  const count = random.int(30);
+  const count = random.below(30);
   for (let i = 0; i < count; i++) {
     const name = randomName(random);
-    const blob: ListedBlob = { name, size: random.int(2 ** 40) };
-    const md5 = Buffer.from(Array.from({ length: 16 }, () => random.int(256))).toString('base64');
+    const blob: ListedBlob = { name, size: random.below(2 ** 40) };
+    const md5 = Buffer.from(Array.from({ length: 16 }, () => random.below(256))).toString('base64');
     const optional = (element: string, field: keyof ListedBlob, value: string) => {
       if (random.next() < 0.5) return random.next() < 0.5 ? `<${element} />` : `<${element}></${element}>`;
       (blob as Record<string, unknown>)[field] = value;
@@ -125,7 +113,7 @@ function randomPage(random: Random): Page {
     };
     let properties =
       `<Creation-Time>Mon, 23 Nov 2026 09:53:13 GMT</Creation-Time>` +
-      optional('Etag', 'etag', `0x8DC${random.int(2 ** 48).toString(16)}`) +
+      optional('Etag', 'etag', `0x8DC${random.below(2 ** 48).toString(16)}`) +
       `<Content-Length>${blob.size}</Content-Length>` +
       optional('Content-Type', 'contentType', random.pick(TYPES)) +
       optional('Content-Encoding', 'contentEncoding', random.pick(['gzip', 'br'])) +
@@ -140,7 +128,7 @@ function randomPage(random: Random): Page {
       // Keys named like properties must not be read as them.
       metadata = '<Metadata><Name>not the name</Name><Content-MD5>not the md5</Content-MD5>';
       if (random.next() < 0.5) {
-        const source = { md5, size: random.int(1e9), encoding: random.pick(['gzip', 'br'] as const) };
+        const source = { md5, size: random.below(1e9), encoding: random.pick(['gzip', 'br'] as const) };
         blob.source = source;
         metadata += `<AzSync_Source_MD5>${source.md5}</AzSync_Source_MD5><azsync_source_size>${source.size}</azsync_source_size><azsync_encoding>${source.encoding}</azsync_encoding>`;
       }
@@ -187,7 +175,7 @@ function outcome(xml: string, cuts: readonly number[]): Outcome {
 
 function randomCuts(random: Random, length: number): number[] {
   const widest = random.pick([2, 8, 64, 4096, 65536]);
-  const cuts = Array.from({ length: 1 + random.int(16) }, () => 1 + random.int(widest));
+  const cuts = Array.from({ length: 1 + random.below(16) }, () => 1 + random.below(widest));
   // A 1-character split of a small page reaches every boundary.
   return length < 20_000 && random.next() < 0.2 ? [1] : cuts;
 }
@@ -206,7 +194,7 @@ const insert = (xml: string, at: number, text: string) => xml.slice(0, at) + tex
 
 /** Runs the fuzz; reports each page before it is read, so a hang can be placed. Throws on the first failure. */
 export function fuzzListParser(seed: number, onPage: (index: number) => void = () => {}): void {
-  const random = randomSource(seed);
+  const random = seededRandom(seed);
   let refusedMutations = 0;
   for (let pageIndex = 0; pageIndex < PAGES; pageIndex++) {
     onPage(pageIndex);
@@ -220,7 +208,7 @@ export function fuzzListParser(seed: number, onPage: (index: number) => void = (
     }
 
     for (let m = 0; m < MUTATIONS_PER_PAGE; m++) {
-      const at = random.int(page.xml.length + 1);
+      const at = random.below(page.xml.length + 1);
       const kind = random.pick(['forbidden', 'truncate', 'neutral', 'bareAmp', 'random'] as const);
       let mutated: string;
       let must: 'refuse' | 'same' | 'agree' = 'agree';
@@ -240,7 +228,7 @@ export function fuzzListParser(seed: number, onPage: (index: number) => void = (
         // Inside CDATA an ampersand is only text; '&' and '&lt' may run into a reference ('&' + 'amp;').
         if (!page.hasCdata && amp !== '&' && amp !== '&lt') must = 'refuse';
       } else {
-        const span = page.xml.slice(at, at + 1 + random.int(12));
+        const span = page.xml.slice(at, at + 1 + random.below(12));
         mutated = random.pick([
           () => page.xml.slice(0, at) + page.xml.slice(at + 1),
           () => insert(page.xml, at, random.pick([...'<>&"\'=/!?;[]-', ']]>', '<!--', '\uD83D', 'x'])),

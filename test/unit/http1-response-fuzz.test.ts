@@ -3,6 +3,7 @@ import http from 'node:http';
 import { describe, it } from 'node:test';
 import { ResponseParser, type Http1Response, InvalidResponseError } from '../../src/storage/http1/response-parser.js';
 import { llhttpVerdict, type Verdict } from '../support/llhttp-reference.js';
+import { type SeededRandom, seededRandom } from '../support/seeded-random.js';
 
 // Seeded, bounded mutation fuzzing of the lean client's HTTP/1.1 response parser (src/storage/http1/response-parser.ts),
 // the hand-written replacement of Node's own reading of responses (llhttp behind http.request). Valid responses are
@@ -64,20 +65,7 @@ const AT_THE_BYTE = new Set([
   'HPE_HEADER_OVERFLOW',
 ]);
 
-/** mulberry32: small, seeded, repeatable. */
-function randomFrom(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-  const below = (n: number) => Math.floor(next() * n);
-  return { below, pick: <T>(items: readonly T[]): T => items[below(items.length)]! };
-}
-type Random = ReturnType<typeof randomFrom>;
+type Random = SeededRandom;
 
 const INSERTS = ['\r', '\n', '\0', '\r\n', ' ', '\t', ':', ';', '"', '\\', '\x7f', '\x01', '\x80', '\xff', '0', 'f'];
 const HEADER_LINES = [
@@ -247,7 +235,7 @@ function check(bytes: Buffer, random: Random): { ours: Outcome['kind']; llhttp: 
 }
 
 function run(seed: number, cases: number) {
-  const random = randomFrom(seed);
+  const random = seededRandom(seed);
   const tally = new Map<string, number>();
   for (let n = 0; n < cases; n++) {
     let bytes: Buffer = random.pick(CORPUS);
@@ -262,7 +250,7 @@ function run(seed: number, cases: number) {
 describe('HTTP/1.1 response parser, fuzzed against llhttp', () => {
   it('reads every unmutated response as llhttp does', () => {
     for (const bytes of CORPUS) {
-      const { ours, llhttp } = check(bytes, randomFrom(0));
+      const { ours, llhttp } = check(bytes, seededRandom(0));
       assert.equal(ours, 'response', bytes.toString('latin1'));
       assert.equal(llhttp, 'response');
     }
