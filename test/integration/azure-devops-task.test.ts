@@ -86,6 +86,8 @@ describe('Azure DevOps task (bundled) against Azurite', () => {
       bytesUploaded: String(['<h1>new</h1>', '<p>about</p>', 'console.log(1)'].join('').length),
       destinationUrl: destination,
       copied: '0',
+      downloaded: '0',
+      bytesDownloaded: '0',
     });
 
     const state = await blobState(container);

@@ -41,7 +41,16 @@ describe('the delete guard weighs the source against what is deployed (Azurite)'
 
     assert.deepEqual([summary.uploaded, summary.deleted, summary.failed], [66, 1, 0]);
     assert.deepEqual(decisions, [
-      { deployed: 1, deleting: 1, sourceFiles: 66, remaining: 66, shrink: 0, threshold: 0.5, verdict: 'allowed' },
+      {
+        deployed: 1,
+        deleting: 1,
+        sourceFiles: 66,
+        remaining: 66,
+        shrink: 0,
+        threshold: 0.5,
+        verdict: 'allowed',
+        items: 'blobs',
+      },
     ]);
     assert.deepEqual(summary.deleteGuard, decisions[0]);
     const names = [...(await blobState(container)).keys()];

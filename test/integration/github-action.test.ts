@@ -67,6 +67,8 @@ describe('GitHub Action (bundled) against Azurite', () => {
       'bytes-uploaded': String(Buffer.byteLength('<h1>new</h1><p>about</p>console.log(1)')),
       'destination-url': destination,
       copied: '0',
+      downloaded: '0',
+      'bytes-downloaded': '0',
     });
 
     const state = await blobState(container);
