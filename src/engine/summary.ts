@@ -6,6 +6,9 @@ export class SummaryBuilder {
   private readonly counts = { uploaded: 0, updated: 0, skipped: 0, deleted: 0, failed: 0, copied: 0 };
   private bytesUploaded = 0;
   private bytesCopied = 0;
+  private bytesSent = 0;
+  private bytesResumed = 0;
+  private conflicts = 0;
   private readonly failures: Failure[] = [];
   private readonly changedBlobs: string[] = [];
   private readonly byExtension = new Map<string, ExtensionStats>();
@@ -21,6 +24,7 @@ export class SummaryBuilder {
     if (changed && result.blobName !== undefined) this.changedBlobs.push(result.blobName);
     if (result.action === 'copied') this.bytesCopied += result.bytes;
     if (result.action === 'failed') this.failures.push({ name: result.name, reason: result.reason ?? 'unknown' });
+    if (result.conflict) this.conflicts++;
     if (result.action === 'uploaded') {
       this.bytesUploaded += result.bytes;
       const extension = path.posix.extname(result.name).toLowerCase() || '(none)';
@@ -29,6 +33,16 @@ export class SummaryBuilder {
       stats.bytes += result.bytes;
       this.byExtension.set(extension, stats);
     }
+  }
+
+  /** Bytes an upload sent, counted as the service takes them (also for an upload that fails later). */
+  sent(bytes: number): void {
+    this.bytesSent += bytes;
+  }
+
+  /** Bytes an earlier run had staged, found and not sent again. */
+  resumed(bytes: number): void {
+    this.bytesResumed += bytes;
   }
 
   get failedCount(): number {
@@ -51,6 +65,9 @@ export class SummaryBuilder {
       ...this.counts,
       bytesUploaded: this.bytesUploaded,
       bytesCopied: this.bytesCopied,
+      bytesSent: this.bytesSent,
+      bytesResumed: this.bytesResumed,
+      conflicts: this.conflicts,
       durationMs,
       throughput: durationMs > 0 ? Math.round((this.bytesUploaded * 1000) / durationMs) : 0,
       failures: [...this.failures].sort((a, b) => byCodePoint(a.name, b.name)),
