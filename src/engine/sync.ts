@@ -48,6 +48,8 @@ export async function sync<E extends SourceEntry>(
     await run.saveState(deleted);
     return run.finish(plan, guard);
   } finally {
+    // What was hashed stays true whatever became of the run (a dry run, a refusal, a failure).
+    for (const warning of (await ends.source.remember?.()) ?? []) events.warning?.(warning);
     await ends.source.close();
   }
 }
@@ -105,6 +107,7 @@ class SyncRun<E extends SourceEntry> {
     const own = distinctNames(ownShard(scanned, options.shard), this.summary, events);
     const entries = writableNames(own, options.destinationPath, this.summary, events);
     entries.warnings.forEach((warning) => events.warning?.(warning));
+    entries.details?.forEach((detail) => events.detail?.(detail));
     const emptyWarning = guardEmptySource(entries.whole, options);
     if (emptyWarning) events.warning?.(emptyWarning);
     return { entries, feed, listing };

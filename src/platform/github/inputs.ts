@@ -85,6 +85,9 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       compress: core.getMultilineInput('compress'),
       deleteGrace: core.getInput('delete-grace') || undefined,
       followSymlinks: booleanInput('follow-symlinks'),
+      immutable: booleanInput('immutable'),
+      // Relative to the checkout, as the source is.
+      hashCache: resolvedPath(core.getInput('hash-cache'), workspace),
     },
     preview: {
       enabled: booleanInput('preview'),
@@ -95,6 +98,10 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
     githubToken: core.getInput('github-token'),
     pullRequestInput: core.getInput('pull-request'),
   };
+}
+
+function resolvedPath(value: string, workspace: string): string | undefined {
+  return value ? path.resolve(workspace, value) : undefined;
 }
 
 function required(name: string): string {
