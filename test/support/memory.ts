@@ -171,7 +171,9 @@ export class MemoryDestination implements SyncDestination {
 
   async stage(blobName: string, blockId: string, body: Buffer): Promise<void> {
     return this.call('stage', blobName, () => {
-      const other = this.stagedOf(blobName).find((block) => block.id.length !== blockId.length);
+      // The service compares the IDs' lengths before base64.
+      const bytes = (id: string) => Buffer.from(id, 'base64').length;
+      const other = this.stagedOf(blobName).find((block) => bytes(block.id) !== bytes(blockId));
       if (other) throw serviceError(400, 'InvalidBlobOrBlock', 'InvalidBlobOrBlock');
       this.staged.set(`${blobName}\n${blockId}`, Buffer.from(body));
     });

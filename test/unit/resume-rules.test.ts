@@ -62,7 +62,7 @@ describe('resuming large uploads and conditional commits (in memory)', () => {
     const destination = new MemoryDestination();
     await interrupted(destination, { 'big.bin': big }, 4);
     const edited = Buffer.from(big);
-    edited[BLOCK + 10] ^= 0xff; // block 1 changed, blocks 0, 2, 3 as staged
+    edited[BLOCK + 10] = edited[BLOCK + 10]! ^ 0xff; // block 1 changed, blocks 0, 2, 3 as staged
     const before = destination.calls('stage').length;
 
     const { summary } = await run(new MemorySource({ 'big.bin': edited }), destination);

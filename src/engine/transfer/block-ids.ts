@@ -6,14 +6,14 @@ import { TransferError } from '../errors.js';
  * interrupted upload already staged: the service's list of uncommitted blocks is the only resume state.
  *
  * An ID is `abs1`, the block's index and length (32-bit big-endian each) and the start of the block's SHA-256, as
- * base64. The service wants every ID staged for a blob to have the same length (400 InvalidBlobOrBlock otherwise),
- * so IDs are made as long as the ones another tool left staged: the hash part shrinks or grows with them. Below 8
+ * base64. The service wants every ID staged for a blob to have the same length before base64 (400 InvalidBlobOrBlock
+ * otherwise), so IDs are made as long as the ones another tool left staged: the hash part shrinks or grows with them. Below 8
  * bytes of hash an ID could match a foreign block by chance, so such IDs only number the blocks, and every block is
  * sent (a Put Block with an ID already staged replaces that block).
  */
 
-/** The base64 length of the IDs chosen when nothing is staged: 45 bytes, no padding. */
-export const NATIVE_ID_LENGTH = 60;
+/** The length of the IDs chosen when nothing is staged, in bytes before base64 (60 characters, no padding). */
+export const NATIVE_ID_BYTES = 45;
 /** The longest block ID the service takes, in bytes before base64. */
 const MAX_ID_BYTES = 64;
 const MAGIC = Buffer.from('abs1');
@@ -28,27 +28,20 @@ export function blockDigest(block: Buffer): Buffer {
 
 /** The IDs of one length for one upload. */
 export class BlockIdScheme {
-  /** Bytes before base64. */
-  private readonly bytes: number;
-
-  /** `encodedLength`: the base64 length the IDs must have (that of the blocks already staged, or the native one). */
+  /** `bytes`: the IDs' length before base64 (that of the blocks already staged, or the native one). */
   constructor(
-    readonly encodedLength: number,
+    readonly bytes: number,
     blockCount: number,
   ) {
-    this.bytes = Math.floor((encodedLength * 3) / 4);
-    // A length no base64 text has (4n+1), or longer than the service takes: another tool's oddity, said plainly.
-    if (encodedLength % 4 === 1 || this.bytes < 1 || this.bytes > MAX_ID_BYTES) {
-      throw new TransferError(foreignLengthProblem(encodedLength));
-    }
-    if (!this.resumable && this.bytes < 4 && blockCount > 256 ** this.bytes) {
-      throw new TransferError(foreignLengthProblem(encodedLength));
-    }
+    // Longer than the service takes, or too short to number every block: another tool's oddity, said plainly.
+    const tooFew = !this.resumable && bytes < 4 && blockCount > 256 ** bytes;
+    if (bytes < 1 || bytes > MAX_ID_BYTES || tooFew) throw new TransferError(foreignLengthProblem(bytes));
   }
 
   /** The IDs of the blocks already staged decide the length; the native one when none are. */
   static for(staged: readonly { id: string }[] | undefined, blockCount: number): BlockIdScheme {
-    return new BlockIdScheme(staged?.[0]?.id.length ?? NATIVE_ID_LENGTH, blockCount);
+    const first = staged?.[0];
+    return new BlockIdScheme(first ? Buffer.from(first.id, 'base64').length : NATIVE_ID_BYTES, blockCount);
   }
 
   /** Whether an ID of this length carries enough of the content's hash that a staged block with it can be kept. */
@@ -70,13 +63,13 @@ export class BlockIdScheme {
         id[at] = rest % 256;
       }
     }
-    return id.toString('base64').slice(0, this.encodedLength);
+    return id.toString('base64');
   }
 }
 
-function foreignLengthProblem(encodedLength: number): string {
+function foreignLengthProblem(bytes: number): string {
   return (
-    `the blob holds uncommitted blocks another tool left, with IDs of ${encodedLength} characters that no upload can ` +
+    `the blob holds uncommitted blocks another tool left, with IDs of ${bytes} bytes that no upload can ` +
     'stage beside; nothing was committed. Delete the blob (or wait: the service discards uncommitted blocks after a week)'
   );
 }
