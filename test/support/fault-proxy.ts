@@ -56,7 +56,8 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-/** Put Block, Put Block List, and Put Blob (a PUT on a blob with no `comp`), told apart by their query. */
+/** Put Block, Put Block List, and Put Blob (a PUT on a blob with no `comp`), told apart by their query (a GET with
+ * `comp=blocklist` is Get Block List). */
 export const STAGE_BLOCK = /(^|&)comp=block(&|$)/;
 export const COMMIT_BLOCKS = /(^|&)comp=blocklist(&|$)/;
 

@@ -64,7 +64,8 @@ async function settleConflict<E extends SourceEntry>(
     return { action: 'failed', name, bytes: 0, reason: failureReason(error) };
   }
   if (now && now.size === item.local.size && source.headers.md5 !== undefined && now.md5 === source.headers.md5) {
-    return { action: 'skipped', name, bytes: item.local.size, reason: 'another run copied the same content meanwhile' };
+    // A retried copy that had gone through, or another publisher's with the same content.
+    return { action: 'copied', name, bytes: item.local.size, reason: item.reason };
   }
   return {
     action: 'failed',

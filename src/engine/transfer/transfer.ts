@@ -156,7 +156,8 @@ async function uploadOne<E extends SourceEntry>(
         ? await uploadEncoded({ ...request, encoding: item.encoding })
         : await upload(request);
       item.local.md5 = outcome.md5;
-      if (outcome.alreadyThere) return { action: 'skipped', name, bytes: item.local.size, reason: ALREADY_THERE };
+      // A retried write that had gone through, or another run's with the same content: the blob is as it should be.
+      if (outcome.alreadyThere) context.events.detail?.(`${name}: ${ALREADY_THERE}`);
       return { action: 'uploaded', name, bytes: outcome.bytes, reason: item.reason, blobName: item.blobName };
     } finally {
       await reader.close();
@@ -169,7 +170,8 @@ async function uploadOne<E extends SourceEntry>(
 }
 
 const NO_BLOB_YET: WriteCondition = { ifNoneMatch: '*' };
-export const ALREADY_THERE = 'another run wrote the same content meanwhile';
+const ALREADY_THERE =
+  'a conditional write found this very content there (a retry of a write that had gone through, or another run)';
 
 /**
  * A blob written in blocks is committed only where the listing left it: none for a new file (an interrupted run's
