@@ -92,7 +92,8 @@ export class HashCache {
     const current = await this.readFile();
     // A file that is not a cache appeared there during the run: left as it is too.
     if (current.foreign) return [current.warning!];
-    if (current.rows) kept = [...outOfScope(current.rows, filter)];
+    // A run that takes every file leaves no row out of its scope to keep.
+    if (current.rows && !filter.takesAll) kept = [...outOfScope(current.rows, filter)];
     const temporary = `${this.file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     try {
       await fs.mkdir(path.dirname(this.file), { recursive: true });
