@@ -58,6 +58,13 @@ describe('the hash cache and immutable releases on every entry point', () => {
       inside.stderr,
       /The hash cache "site\.cache" is inside the source folder .*Keep it outside the source/,
     );
+
+    const fromContainer = await runCli(
+      [`${container.url}/site`, '--container', container.containerName, '--hash-cache', cache],
+      { env },
+    );
+    assert.equal(fromContainer.code, 2, fromContainer.stderr);
+    assert.match(fromContainer.stderr, /--hash-cache was given, but the source is a container folder/);
   });
 
   it('Action: immutable fails a changed release file with exit 7, hash-cache is kept beside the checkout', async () => {
@@ -88,6 +95,9 @@ describe('the hash cache and immutable releases on every entry point', () => {
     const refused = await runAction({ ...inputs, 'delete-destination': 'true' }, { workspace });
     assert.equal(refused.code, 2);
     assert.match(refused.errors.join('\n'), /`immutable: true` and `delete-destination: true` contradict each other/);
+    const previews = await runAction({ ...inputs, preview: 'true' }, { workspace });
+    assert.equal(previews.code, 2);
+    assert.match(previews.errors.join('\n'), /`immutable: true` and `preview: true` contradict each other/);
   });
 
   it('task: immutable fails a changed release file with exit 7, hashCache is kept beside the checkout', async () => {
