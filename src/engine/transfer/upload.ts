@@ -47,7 +47,10 @@ export interface UploadRequest {
 export interface UploadOutcome {
   bytes: number;
   md5: string;
-  /** A refused conditional write found this very content there (another run wrote it meanwhile): nothing written. */
+  /**
+   * A conditional write was refused over this very content: a retried request whose first try had gone through, or
+   * another run's write. The blob is as it should be.
+   */
   alreadyThere?: boolean;
 }
 
@@ -89,7 +92,7 @@ async function uploadSingleShot(request: UploadRequest): Promise<UploadOutcome> 
 
 /**
  * One Put Blob of a whole body, on the request's put condition. True when the service refused it and the same content
- * was found there (written meanwhile by another run): nothing to do. Another blob there is a WriteConflict.
+ * was found there (see UploadOutcome.alreadyThere); another blob there is a WriteConflict.
  */
 export async function putWhole(request: UploadRequest, body: Buffer, headers: StoredHeaders): Promise<boolean> {
   const condition = request.putCondition;
@@ -172,8 +175,9 @@ async function uploadBlocks(request: UploadRequest): Promise<UploadOutcome> {
 }
 
 /**
- * Returns when a conditional write (409, 412) was refused because this very content is there already (another run of
- * this sync got there first); throws a WriteConflict when another blob is in the way, and any other error as it is.
+ * Returns when a conditional write (409, 412) was refused because this very content is there already (a retry of a
+ * write that had gone through, or another run of this sync); throws a WriteConflict when another blob is in the way,
+ * and any other error as it is.
  */
 async function sameContentThere(
   request: UploadRequest,
