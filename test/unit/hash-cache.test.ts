@@ -88,7 +88,7 @@ const expectedMd5s = Object.fromEntries(Object.entries(FILES).map(([name, conten
 
 describe('the hash cache of a local folder', () => {
   /** Folders whose files were written more than the cache's settling time ago (see hash-cache.ts), one a test. */
-  const settled = Array.from({ length: 12 }, () => makeTree(FILES));
+  const settled = Array.from({ length: 14 }, () => makeTree(FILES));
   const settledTree = () => settled.pop()!;
   before(() => sleep(3100));
 
@@ -216,6 +216,21 @@ describe('the hash cache of a local folder', () => {
     assert.match(first.warnings.join('\n'), /is not a file this tool wrote, so it is not used and is left as it is/);
     assert.equal(first.hashed.length, names.length);
     assert.equal(readFileSync(cache, 'utf8'), '{"name":"precious"}\n');
+  });
+
+  it('leaves alone a file that is not a cache put there during the run', async () => {
+    const root = settledTree();
+    const cache = path.join(tempDir(), 'site.cache');
+    for (const filter of [new PathFilter([], []), new PathFilter(['*.txt'], [])]) {
+      const source = await LocalFolderSource.open(root, { hashCache: cache });
+      const listing = await source.list(filter);
+      await source.hash(listing.entries);
+      writeFileSync(cache, 'precious notes');
+      assert.match((await source.remember()).join('\n'), /is not a file this tool wrote/);
+      await source.close();
+      assert.equal(readFileSync(cache, 'utf8'), 'precious notes');
+      unlinkSync(cache);
+    }
   });
 
   it('is rebuilt, with a warning, when it was written for another folder', async () => {

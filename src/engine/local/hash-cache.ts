@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { PathFilter } from '../plan/path-filter.js';
 import type { LocalFile } from '../types.js';
-import { type CacheRow, CacheWriter, DamagedCache, readCache } from './hash-cache-file.js';
+import { type CacheRow, CacheWriter, DamagedCache, MAGIC, readCache } from './hash-cache-file.js';
 import { STAT_KEY_FIELDS, type StatKeys } from './scan.js';
 
 /**
@@ -89,11 +89,13 @@ export class HashCache {
   async save(files: readonly LocalFile[], keys: StatKeys, filter: PathFilter): Promise<string[]> {
     if (this.foreign) return [];
     let kept: Iterable<CacheRow> = [];
-    const current = await this.readFile();
+    // A run that takes every file leaves no row out of its scope to keep: only what the file is matters then.
+    const current: { rows?: () => Generator<CacheRow>; foreign?: boolean; warning?: string } = filter.takesAll
+      ? await this.foreignFile()
+      : await this.readFile();
     // A file that is not a cache appeared there during the run: left as it is too.
     if (current.foreign) return [current.warning!];
-    // A run that takes every file leaves no row out of its scope to keep.
-    if (current.rows && !filter.takesAll) kept = [...outOfScope(current.rows, filter)];
+    if (current.rows) kept = [...outOfScope(current.rows, filter)];
     const temporary = `${this.file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     try {
       await fs.mkdir(path.dirname(this.file), { recursive: true });
@@ -172,6 +174,24 @@ export class HashCache {
         }
         return { rows: read.rows };
     }
+  }
+
+  /** Whether the file there now is not a cache (its first bytes say so), without reading the rest. */
+  private async foreignFile(): Promise<{ foreign?: boolean; warning?: string }> {
+    const start = Buffer.alloc(MAGIC.length);
+    try {
+      const handle = await fs.open(this.file, 'r');
+      try {
+        const { bytesRead } = await handle.read(start, 0, start.length, 0);
+        if (bytesRead === 0 || start.toString('utf8', 0, bytesRead) === MAGIC) return {};
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      return {}; // nothing there (or unreadable): the new file takes its place
+    }
+    const { foreign, warning } = await this.readFile();
+    return { foreign, warning };
   }
 
   private ignored(why: string): string {
