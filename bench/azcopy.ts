@@ -40,6 +40,13 @@ function azcopyMissing(): string | undefined {
   return checked;
 }
 
+/** The executable AzCopy binary (a private copy, see EXECUTABLE); throws why it cannot run here. */
+export function azcopyExecutable(): string {
+  const missing = azcopyMissing();
+  if (missing) throw new Error(missing);
+  return EXECUTABLE;
+}
+
 const scratch: string[] = [];
 process.once('exit', () => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
@@ -62,7 +69,15 @@ function runFolder(transfers: number): { dir: string; env: NodeJS.ProcessEnv } {
  * `azcopy sync` with --put-md5, so the blobs carry Content-MD5 like ours. Without `compareHash` AzCopy decides by
  * last-modified time (its default); with it, by comparing the local MD5 with the blob's Content-MD5.
  */
-export function azcopy(id: string, options: { compareHash: boolean; transfers: number }): Tool {
+export function azcopy(
+  id: string,
+  options: {
+    compareHash: boolean;
+    transfers: number;
+    /** Keep the hashes it computes in files in this folder, outside the source (its default: xattrs on each file). */
+    hashStore?: string;
+  },
+): Tool {
   return {
     id,
     scenarios: ['first', 'nochange', 'mtime', 'change1', 'delete10'],
@@ -82,6 +97,9 @@ export function azcopy(id: string, options: { compareHash: boolean; transfers: n
           // Errors only: INFO (the default) logs every request to disk, a cost no other tool here pays.
           '--log-level=ERROR',
           ...(options.compareHash ? ['--compare-hash=MD5'] : []),
+          ...(options.hashStore
+            ? ['--local-hash-storage-mode=HiddenFiles', `--hash-meta-dir=${options.hashStore}`]
+            : []),
         ],
         env,
       };

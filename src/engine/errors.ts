@@ -16,6 +16,8 @@ export const ExitCode = {
   guard: 5,
   /** The sync completed, but the CDN / Front Door purge after it was refused, failed or did not finish in time. */
   purge: 6,
+  /** With --immutable: a file differs from the blob already there, which was left as it was (other files synced). */
+  immutable: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -49,7 +51,9 @@ export type OptionKey =
   | 'previewRetention'
   | 'sourceSasToken'
   | 'followSymlinks'
-  | 'downloadTo';
+  | 'downloadTo'
+  | 'immutable'
+  | 'hashCache';
 
 /**
  * How an entry point writes an option in its own terms: the CLI `--delete-threshold`, the Action
@@ -122,6 +126,12 @@ export class PurgeError extends SyncError {
 export class TransferError extends SyncError {
   readonly exitCode = ExitCode.partialFailure;
 }
+
+/**
+ * A conditional write the service refused (409/412): another writer put a different blob there since the listing.
+ * Nothing was written over it.
+ */
+export class WriteConflict extends TransferError {}
 
 /** Any error as an entry point shows it: message and hint in its terms; other errors by their message alone. */
 export function describeError(error: unknown, terms: OptionTerms = KEY_TERMS): { message: string; hint?: string } {

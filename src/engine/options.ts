@@ -35,6 +35,10 @@ export interface RawSyncOptions {
   followSymlinks?: boolean;
   /** Download the source (a container folder URL) into this local folder instead of uploading to a container. */
   downloadTo?: string;
+  /** Never replace, update or delete an existing blob (a release folder). */
+  immutable?: boolean;
+  /** A file, outside the source, that keeps the local files' MD5s between runs. */
+  hashCache?: string;
 }
 
 export const DEFAULTS = {
@@ -49,7 +53,7 @@ const ACCESS_TIERS: readonly AccessTier[] = ['Hot', 'Cool', 'Cold', 'Archive'];
 export function resolveSyncOptions(raw: RawSyncOptions): SyncOptions {
   const downloadTo = raw.downloadTo?.trim() || undefined;
   if (downloadTo) refuseUploadOnly(raw);
-  return {
+  const options: SyncOptions = {
     downloadTo,
     source: raw.source,
     destinationPath: normalizeDestinationPath(raw.destinationPath),
@@ -69,7 +73,31 @@ export function resolveSyncOptions(raw: RawSyncOptions): SyncOptions {
     compressRules: parseCompressRules(raw.compress ?? []),
     deleteGraceMs: parseDuration(raw.deleteGrace),
     followSymlinks: raw.followSymlinks ?? false,
+    immutable: raw.immutable ?? false,
+    hashCache: raw.hashCache?.trim() || undefined,
   };
+  if (options.immutable) refuseWithImmutable(options);
+  return options;
+}
+
+/** What --immutable cannot be combined with: it never deletes a blob, and never replaces one without comparing. */
+function refuseWithImmutable(options: SyncOptions): void {
+  if (options.deleteDestination) {
+    throw new UsageError(
+      (t) =>
+        `${t.set('immutable')} and ${t.set('deleteDestination')} contradict each other: an immutable destination's blobs are never deleted.`,
+      (t) =>
+        `Leave out ${t.name('deleteDestination')} to publish a release folder, or ${t.name('immutable')} to mirror a folder.`,
+    );
+  }
+  if (options.compare === 'none') {
+    throw new UsageError(
+      (t) =>
+        `${t.set('immutable')} with ${t.set('compare', 'none')} would replace every blob there, which immutable never does.`,
+      (t) =>
+        `Use ${t.set('compare', 'md5')} (the default): a file whose blob has the same content passes, one that differs fails.`,
+    );
+  }
 }
 
 /**
@@ -191,6 +219,8 @@ const UPLOAD_ONLY = [
   'compress',
   'deleteGrace',
   'followSymlinks',
+  'immutable',
+  'hashCache',
 ] as const satisfies readonly (keyof RawSyncOptions & OptionKey)[];
 
 function refuseUploadOnly(raw: RawSyncOptions): void {

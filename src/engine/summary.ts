@@ -7,6 +7,9 @@ export class SummaryBuilder {
   private bytesUploaded = 0;
   private bytesCopied = 0;
   private bytesDownloaded = 0;
+  private bytesSent = 0;
+  private bytesResumed = 0;
+  private conflicts = 0;
   private readonly failures: Failure[] = [];
   private readonly changedBlobs: string[] = [];
   private readonly byExtension = new Map<string, ExtensionStats>();
@@ -23,6 +26,7 @@ export class SummaryBuilder {
     if (result.action === 'copied') this.bytesCopied += result.bytes;
     if (result.action === 'downloaded') this.bytesDownloaded += result.bytes;
     if (result.action === 'failed') this.failures.push({ name: result.name, reason: result.reason ?? 'unknown' });
+    if (result.conflict) this.conflicts++;
     if (result.action === 'uploaded') {
       this.bytesUploaded += result.bytes;
       const extension = path.posix.extname(result.name).toLowerCase() || '(none)';
@@ -31,6 +35,16 @@ export class SummaryBuilder {
       stats.bytes += result.bytes;
       this.byExtension.set(extension, stats);
     }
+  }
+
+  /** Bytes an upload sent, counted as the service takes them (also for an upload that fails later). */
+  sent(bytes: number): void {
+    this.bytesSent += bytes;
+  }
+
+  /** Bytes an earlier run had staged, found and not sent again. */
+  resumed(bytes: number): void {
+    this.bytesResumed += bytes;
   }
 
   get failedCount(): number {
@@ -54,6 +68,9 @@ export class SummaryBuilder {
       bytesUploaded: this.bytesUploaded,
       bytesCopied: this.bytesCopied,
       bytesDownloaded: this.bytesDownloaded,
+      bytesSent: this.bytesSent,
+      bytesResumed: this.bytesResumed,
+      conflicts: this.conflicts,
       durationMs,
       throughput: durationMs > 0 ? Math.round(((this.bytesUploaded + this.bytesDownloaded) * 1000) / durationMs) : 0,
       failures: [...this.failures].sort((a, b) => byCodePoint(a.name, b.name)),

@@ -3,6 +3,7 @@ import type { SyncDestination } from './ports/destination.js';
 import { containerMissing, failureReason } from './failures.js';
 import { DeleteGrace } from './guards/delete-grace.js';
 import { enforceDeleteDecision, guardEmptySource, weighDeletes } from './guards/deletes.js';
+import { refuseReplacements } from './guards/immutable.js';
 import { GRACE_STATE_NAME } from './guards/grace.js';
 import { ListingFeed, type UnsafeBlob } from './plan/listing-feed.js';
 import { PlanMatcher } from './plan/matcher.js';
@@ -17,6 +18,7 @@ import { sniffContentTypes } from './local/sniff.js';
 import type { SourceListing, SyncSource } from './ports/source.js';
 import { SummaryBuilder } from './summary.js';
 import { deleteExtras, transferChanges } from './transfer/transfer.js';
+import { SINGLE_SHOT_MAX } from './transfer/upload.js';
 import type { DeleteDecision, Plan, SourceEntry, SyncEvents, SyncOptions, SyncSummary } from './types.js';
 
 export interface SyncEnds<E extends SourceEntry> {
@@ -46,6 +48,8 @@ export async function sync<E extends SourceEntry>(
     await run.saveState(deleted);
     return run.finish(plan, guard);
   } finally {
+    // What was hashed stays true whatever became of the run (a dry run, a refusal, a failure).
+    for (const warning of (await ends.source.remember?.()) ?? []) events.warning?.(warning);
     await ends.source.close();
   }
 }
@@ -103,6 +107,7 @@ class SyncRun<E extends SourceEntry> {
     const own = distinctNames(ownShard(scanned, options.shard), this.summary, events);
     const entries = writableNames(own, options.destinationPath, this.summary, events);
     entries.warnings.forEach((warning) => events.warning?.(warning));
+    entries.details?.forEach((detail) => events.detail?.(detail));
     const emptyWarning = guardEmptySource(entries.whole, options);
     if (emptyWarning) events.warning?.(emptyWarning);
     return { entries, feed, listing };
@@ -138,7 +143,24 @@ class SyncRun<E extends SourceEntry> {
     let plan = matcher.finish(unreadable);
     if (source.copySource) plan.copies = true;
     if (this.grace) plan = await this.grace.apply(plan, feed.listedWatched, events);
+    if (options.immutable) plan = this.refuse(refuseReplacements(plan));
     events.plan?.(plan);
+    return plan;
+  }
+
+  /** What --immutable keeps from being replaced fails at once, named, in a dry run as in a real one. */
+  private refuse(plan: Plan<E>): Plan<E> {
+    for (const item of plan.refused ?? []) {
+      const result = {
+        action: 'failed',
+        name: item.local.name,
+        bytes: 0,
+        reason: item.reason,
+        conflict: true,
+      } as const;
+      this.summary.record(result);
+      this.events.file?.(result);
+    }
     return plan;
   }
 
@@ -234,6 +256,8 @@ class SyncRun<E extends SourceEntry> {
       inScope: (name) => filter.matches(name) && inShard(name, options.shard),
       encodingFor: encodings && ((name) => encodings.resolve(name)),
       isProtected: (name) => protectedFolders.covers(name),
+      // Written in blocks and committed If-Match the listed etag (see transfer.ts).
+      keepsEtag: (entry) => entry.size > SINGLE_SHOT_MAX,
     });
   }
 }

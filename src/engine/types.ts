@@ -53,6 +53,13 @@ export interface SyncOptions {
   /** Which files are stored precompressed (see plan/encoding.ts); none when empty. */
   compressRules: CompressRule[];
   /**
+   * Never replace, update or delete a blob that exists: a file whose blob differs fails (nothing written for it), new
+   * blobs are written only while no blob of that name exists (see guards/immutable.ts).
+   */
+  immutable: boolean;
+  /** A file outside the source where a local folder's MD5s are kept between runs (see local/hash-cache.ts). */
+  hashCache?: string;
+  /**
    * Folder patterns (relative to the destination path) whose blobs are never deleted nor counted by the delete guard,
    * e.g. `pr-+([0-9])` for the previews beside a production site. Set by the run, not an input.
    */
@@ -121,6 +128,18 @@ export interface UploadItem<E extends SourceEntry = SourceEntry> {
   reason: UploadReason;
   /** Store it encoded (when that makes it smaller); absent: as it is. */
   encoding?: Exclude<Encoding, 'none'>;
+  /**
+   * The listed blob's etag, for a blob replaced in blocks: the commit replaces only that version. Kept for large
+   * files only (see MatchOptions.keepsEtag): a million small files need not carry one.
+   */
+  etag?: string;
+}
+
+/** A file --immutable kept from replacing or updating the blob already there: it fails, with why. */
+export interface RefusedItem<E extends SourceEntry = SourceEntry> {
+  local: E;
+  blobName: string;
+  reason: string;
 }
 
 export interface UpdateHeadersItem<E extends SourceEntry = SourceEntry> {
@@ -147,6 +166,8 @@ export interface Plan<E extends SourceEntry = SourceEntry> {
    * `blobName` is the local name), `delete` the local files to delete, `remoteInScope` the local files in scope.
    */
   downloads?: boolean;
+  /** With --immutable: files whose blob differs, left as they are (they fail the run). */
+  refused?: RefusedItem<E>[];
 }
 
 /** A blob the delete grace keeps for now. Times are milliseconds since the epoch. */
@@ -203,6 +224,8 @@ export interface FileResult {
   reason?: string;
   /** The full blob name (destination path included) of a changed blob. */
   blobName?: string;
+  /** A failure because the blob there differs and --immutable kept it as it was. */
+  conflict?: boolean;
 }
 
 export interface Progress {
@@ -258,6 +281,15 @@ export interface SyncSummary {
   deleted: number;
   failed: number;
   bytesUploaded: number;
+  /** Bytes sent to the service for the uploads (less than bytesUploaded when blocks were resumed). */
+  bytesSent: number;
+  /** Bytes of large files an interrupted earlier run had staged, which were not sent again. */
+  bytesResumed: number;
+  /**
+   * With --immutable: files whose blob differs (found by the diff, or written by another publisher meanwhile), left as
+   * they were; also counted in `failed`. The run's exit code is then ExitCode.immutable.
+   */
+  conflicts: number;
   durationMs: number;
   /** Bytes per second over the whole run. */
   throughput: number;

@@ -103,10 +103,15 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
       ? parseSourceUrl(options.source, request.sourceSasToken)
       : undefined;
     if (!sourceUrl && request.sourceSasToken) throw sasForLocalSource();
+    if (sourceUrl && options.hashCache) throw hashCacheForContainerSource();
+    if (preview.kind !== 'off' && options.immutable) throw immutablePreviews();
     const local =
       preview.kind === 'remove' || sourceUrl
         ? undefined
-        : await LocalFolderSource.open(options.source, { followSymlinks: options.followSymlinks });
+        : await LocalFolderSource.open(options.source, {
+            followSymlinks: options.followSymlinks,
+            hashCache: options.hashCache,
+          });
     const tryTimeoutMs = parseTryTimeout(request.timeout);
     const auth = await request.signIn();
     const target = connectContainer(auth, request.container, { tryTimeoutMs });
@@ -174,6 +179,8 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
     const report =
       preview.kind === 'deploy' ? await finishPreviewDeploy(previewStep(preview), synced, tracked.pages) : undefined;
     await entry.publish(summary, report);
+    // A release that differs from what is published is its own outcome: re-running cannot fix it.
+    if (summary.conflicts > 0) return ExitCode.immutable;
     if (summary.failed > 0) return ExitCode.partialFailure;
     // The sync completed and its summary is out; the purge's failure is the run's result.
     if (failure) throw failure;
@@ -187,6 +194,21 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
   } finally {
     await entry.close?.();
   }
+}
+
+function hashCacheForContainerSource(): UsageError {
+  return new UsageError(
+    (t) => `${t.name('hashCache')} was given, but the source is a container folder, whose blobs carry their MD5s.`,
+    (t) => `Leave ${t.name('hashCache')} out: it keeps a local folder's MD5s between runs.`,
+  );
+}
+
+function immutablePreviews(): UsageError {
+  return new UsageError(
+    (t) =>
+      `${t.set('immutable')} and ${t.set('preview')} contradict each other: a preview folder is replaced on every push and removed when its pull request closes.`,
+    (t) => `Publish releases in a step of their own with ${t.set('immutable')}, and previews without it.`,
+  );
 }
 
 function sasForLocalSource(): UsageError {

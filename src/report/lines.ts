@@ -7,7 +7,8 @@ import { formatBytes, formatDuration, formatRate } from './format.js';
 /** `Plan: 3 to upload, …`, the first line of every run's changes. */
 export function planLine(plan: Plan): string {
   const kept = plan.kept ? `, ${plan.kept.length} kept for the delete grace` : '';
-  return `Plan: ${plan.upload.length} to ${transferVerb(plan)}, ${plan.updateHeaders.length} to update, ${plan.skip.length} unchanged, ${plan.delete.length} to delete${kept}.`;
+  const refused = plan.refused?.length ? `, ${plan.refused.length} refused (the destination is immutable)` : '';
+  return `Plan: ${plan.upload.length} to ${transferVerb(plan)}, ${plan.updateHeaders.length} to update, ${plan.skip.length} unchanged, ${plan.delete.length} to delete${kept}${refused}.`;
 }
 
 /** What a dry run would change, one line each. */
@@ -103,6 +104,21 @@ export function progressShare(p: Progress): number {
 export function progressLine(p: Progress, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? (p.bytesDone * 1000) / elapsedMs : 0;
   return `${Math.floor(progressShare(p) * 100)}% ${p.phase}: ${p.done}/${p.total} files, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} (${formatRate(rate)})`;
+}
+
+/**
+ * What the uploads sent, when that is not simply the files' bytes: `612 MB sent, 412 MB resumed from an earlier run`;
+ * undefined when nothing was resumed.
+ */
+export function resumedText(s: Pick<RunSummary, 'bytesSent' | 'bytesResumed'>): string | undefined {
+  if (s.bytesResumed === 0) return undefined;
+  return `${formatBytes(s.bytesSent)} sent, ${formatBytes(s.bytesResumed)} resumed from blocks an interrupted run had staged`;
+}
+
+/** With --immutable, why the run failed: files that differ from what is there. */
+export function conflictsLine(s: Pick<RunSummary, 'conflicts'>): string | undefined {
+  if (s.conflicts === 0) return undefined;
+  return `${s.conflicts} file(s) differ from the blobs already there; the destination is immutable, so those blobs were left as they are`;
 }
 
 /** `uploaded 3, updated 0, …` (a dry run says what would be). */

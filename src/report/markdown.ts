@@ -1,6 +1,6 @@
 import type { RunSummary } from '../deploy/types.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
-import { deleteDecisionLine, graceLine, purgeLine } from './lines.js';
+import { conflictsLine, deleteDecisionLine, graceLine, purgeLine, resumedText } from './lines.js';
 
 /** Failures listed before "and N more". */
 export const MAX_LISTED_FAILURES = 50;
@@ -38,6 +38,10 @@ export function summaryMarkdown(summary: RunSummary, title = 'Azure Blob sync'):
         : `${formatBytes(summary.bytesUploaded)} ${summary.dryRun ? 'to upload' : 'uploaded'} in ${formatDuration(summary.durationMs)} (${formatRate(summary.throughput)}).`,
     '',
   );
+  const resumed = resumedText(summary);
+  if (resumed) lines.push(`${capitalize(resumed)}.`, '');
+  const conflicts = conflictsLine(summary);
+  if (conflicts) lines.push(`> ⛔ ${capitalize(conflicts)}.`, '');
   if (summary.deleteGrace) lines.push(`${capitalize(graceLine(summary.deleteGrace, summary.dryRun))}.`, '');
   if (summary.deleteGuard) lines.push(deleteDecisionLine(summary.deleteGuard), '');
   if (summary.purge) lines.push(`${capitalize(escapeCell(purgeLine(summary.purge)))}.`, '');

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../deploy/types.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
-import { deleteDecisionLine, graceLine, purgeLine } from './lines.js';
+import { conflictsLine, deleteDecisionLine, graceLine, purgeLine, resumedText } from './lines.js';
 
 /** The summary as terminal lines. */
 export function summaryText(summary: RunSummary): string[] {
@@ -20,7 +20,11 @@ export function summaryText(summary: RunSummary): string[] {
             summary.downloaded,
             `  (${formatBytes(summary.bytesDownloaded)})`,
           )
-        : row(summary.dryRun ? 'to upload' : 'uploaded', summary.uploaded, `  (${formatBytes(summary.bytesUploaded)})`),
+        : row(
+            summary.dryRun ? 'to upload' : 'uploaded',
+            summary.uploaded,
+            `  (${[formatBytes(summary.bytesUploaded), resumedText(summary)].filter(Boolean).join('; ')})`,
+          ),
     ...(summary.transfer === 'download' ? [] : [row(summary.dryRun ? 'to update' : 'updated', summary.updated)]),
     row('skipped', summary.skipped),
     row(summary.dryRun ? 'to delete' : 'deleted', summary.deleted),
@@ -31,6 +35,8 @@ export function summaryText(summary: RunSummary): string[] {
   if (summary.deleteGuard) lines.push(`  ${deleteDecisionLine(summary.deleteGuard)}`);
   if (summary.purge) lines.push(`  ${purgeLine(summary.purge)}`);
   if (summary.deletesSkipped) lines.push(`  warning: ${summary.deletesSkipped}`);
+  const conflicts = conflictsLine(summary);
+  if (conflicts) lines.push(`  ${conflicts}`);
   for (const failure of summary.failures.slice(0, 100)) lines.push(`  failed: ${failure.name}: ${failure.reason}`);
   if (summary.failures.length > 100) lines.push(`  …and ${summary.failures.length - 100} more failures`);
   return lines;

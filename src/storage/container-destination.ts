@@ -1,6 +1,7 @@
-import type { ContainerClient } from '@azure/storage-blob';
+import type { BlobRequestConditions, ContainerClient } from '@azure/storage-blob';
 import type { RemoteBlob } from '../engine/types.js';
-import { statusOf } from '../engine/failures.js';
+import { isRefused, statusOf } from '../engine/failures.js';
+import { blockDigest, BlockIdScheme } from '../engine/transfer/block-ids.js';
 import { blobClient } from './blob-url.js';
 import type { PutBlob } from './lean-client.js';
 import { classifyFatal } from './classify.js';
@@ -8,12 +9,14 @@ import type {
   CopyCall,
   CopyRequest,
   DeleteOutcome,
+  StagedBlock,
   StoredHeaders,
   SyncDestination,
+  WriteCondition,
   WriteOptions,
 } from '../engine/ports/destination.js';
-import { DEFAULT_LIST_LIMITS, eachRemoteBlob } from './listing/listing.js';
-import { checkSasGrants } from './sas-check.js';
+import { DEFAULT_LIST_LIMITS, eachRemoteBlob, lookupBlob } from './listing/listing.js';
+import { checkSasGrants, sasMayRead } from './sas-check.js';
 import { type CopyLimits, httpHeaders, ServerCopy } from './server-copy.js';
 
 export interface ContainerTarget {
@@ -69,6 +72,17 @@ export class ContainerDestination implements SyncDestination {
   }
 
   async put(blobName: string, body: Buffer, headers: StoredHeaders, options: WriteOptions = {}): Promise<void> {
+    try {
+      await this.putOnce(blobName, body, headers, options);
+    } catch (error) {
+      if (!(await this.onlyStagedBlocks(error, blobName, options.condition))) throw error;
+      // Azurite refuses a Put Blob with If-None-Match: * over blocks staged and never committed, where Azure sees no
+      // blob: the same body as one block, committed on the same condition, is right on both.
+      await this.putAsOneBlock(blobName, body, headers, options);
+    }
+  }
+
+  private async putOnce(blobName: string, body: Buffer, headers: StoredHeaders, options: WriteOptions): Promise<void> {
     if (this.putBlob) {
       try {
         return await this.putBlob(blobName, body, headers, options);
@@ -82,13 +96,46 @@ export class ContainerDestination implements SyncDestination {
       metadata: headers.metadata,
       tier: options.tier,
       abortSignal: options.abortSignal,
+      conditions: requestConditions(options.condition),
     });
+  }
+
+  /** Whether a put that wanted no blob there was refused (409) over nothing but staged blocks (see `put`). */
+  private async onlyStagedBlocks(error: unknown, blobName: string, condition?: WriteCondition): Promise<boolean> {
+    if (statusOf(error) !== 409 || !condition || !('ifNoneMatch' in condition)) return false;
+    const staged = await this.stagedBlocks(blobName);
+    return staged !== undefined && staged.length > 0 && (await this.lookup(blobName)) === undefined;
+  }
+
+  private async putAsOneBlock(
+    blobName: string,
+    body: Buffer,
+    headers: StoredHeaders,
+    options: WriteOptions,
+  ): Promise<void> {
+    const scheme = BlockIdScheme.for(await this.stagedBlocks(blobName), 1);
+    const ids = body.length > 0 ? [scheme.id(0, body.length, blockDigest(body))] : [];
+    for (const id of ids) await this.stage(blobName, id, body, options);
+    await this.commit(blobName, ids, headers, options);
   }
 
   async stage(blobName: string, blockId: string, body: Buffer, options: WriteOptions = {}): Promise<void> {
     await blobClient(this.container, blobName).stageBlock(blockId, body, body.length, {
       abortSignal: options.abortSignal,
     });
+  }
+
+  async stagedBlocks(blobName: string): Promise<StagedBlock[] | undefined> {
+    if (!sasMayRead(this.container.url)) return undefined;
+    try {
+      const list = await blobClient(this.container, blobName).getBlockList('uncommitted');
+      return (list.uncommittedBlocks ?? []).map((block) => ({ id: block.name, size: block.size }));
+    } catch (error) {
+      if (statusOf(error) === 404) return [];
+      // Read is a permission of its own: without it, uploads go on whole (a refused write stops the run anyway).
+      if (isRefused(error)) return undefined;
+      throw error;
+    }
   }
 
   async commit(
@@ -102,6 +149,14 @@ export class ContainerDestination implements SyncDestination {
       metadata: headers.metadata,
       tier: options.tier,
       abortSignal: options.abortSignal,
+      conditions: requestConditions(options.condition),
+    });
+  }
+
+  lookup(blobName: string): Promise<RemoteBlob | undefined> {
+    return lookupBlob(this.container, this.destinationPath, blobName, {
+      ...DEFAULT_LIST_LIMITS,
+      tryTimeoutMs: this.tryTimeoutMs,
     });
   }
 
@@ -153,6 +208,10 @@ export class ContainerDestination implements SyncDestination {
       throw error;
     }
   }
+}
+
+function requestConditions(condition: WriteCondition | undefined): BlobRequestConditions | undefined {
+  return condition && { ...condition };
 }
 
 async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {

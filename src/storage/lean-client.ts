@@ -208,6 +208,11 @@ function putHeaders(
   if (headers.contentLanguage) out['x-ms-blob-content-language'] = headers.contentLanguage;
   if (headers.contentDisposition) out['x-ms-blob-content-disposition'] = headers.contentDisposition;
   if (options.tier) out['x-ms-access-tier'] = options.tier;
+  const condition = options.condition;
+  if (condition) {
+    if ('ifNoneMatch' in condition) out['if-none-match'] = condition.ifNoneMatch;
+    else out['if-match'] = condition.ifMatch;
+  }
   for (const [key, value] of Object.entries(headers.metadata ?? {})) out[`x-ms-meta-${key}`] = value;
   return out;
 }

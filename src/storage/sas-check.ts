@@ -4,7 +4,9 @@ const PERMISSION_NAMES: Record<string, string> = { l: 'list (l)', w: 'write (w)'
 
 /**
  * The least a sync's SAS needs, in the service's order: write (which creates blobs too, so `c` is not needed) and
- * list, plus delete for deletes. Read is never needed: the listing carries every MD5 and header the diff compares.
+ * list, plus delete for deletes. Read is not needed: the listing carries every MD5 and header the diff compares, and
+ * --immutable's checks list too. Only resuming an interrupted large upload reads (its block list), and is skipped
+ * without it.
  */
 export function leastPermissions(needs: { delete: boolean }): string {
   return needs.delete ? 'wdl' : 'wl';
@@ -49,6 +51,16 @@ export function checkSasGrants(containerUrl: string, needs: { write: boolean; de
       `Generate a SAS with sp=${suggested}, e.g. az storage container generate-sas --permissions ${suggested}.`,
     );
   }
+}
+
+/**
+ * Whether the credential in the container URL may read blobs: false only for a SAS whose permissions leave out `r`
+ * (then the blocks an interrupted upload left cannot be listed, and large files are uploaded whole).
+ */
+export function sasMayRead(containerUrl: string): boolean {
+  const query = new URL(containerUrl).searchParams;
+  const granted = query.get('sp');
+  return !query.has('sig') || granted === null || granted.includes('r');
 }
 
 /** An expired source SAS, or one that cannot list (l) or read (r), is refused before anything is sent. */

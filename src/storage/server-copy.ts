@@ -36,11 +36,13 @@ export class ServerCopy {
   async copy(blob: BlockBlobClient, request: CopyRequest): Promise<CopyCall> {
     const { source, size, tier } = request;
     const sourceConditions = source.etag ? { ifMatch: source.etag } : undefined;
+    // Where the blob may be written (--immutable: only where none is).
+    const conditions = request.condition && { ...request.condition };
     // On Azure the service checks the copied bytes against the MD5 the diff relied on (Azurite ignores it).
     const sourceContentMD5 = request.source.headers.md5 ? Buffer.from(request.source.headers.md5, 'base64') : undefined;
 
     if (size <= this.limits.syncCopyMax) {
-      const response = await blob.syncCopyFromURL(source.url, { tier, sourceConditions, sourceContentMD5 });
+      const response = await blob.syncCopyFromURL(source.url, { tier, conditions, sourceConditions, sourceContentMD5 });
       if (response.copyStatus !== 'success') throw new TransferError(`the copy ended "${response.copyStatus}"`);
       await this.settleHeaders(blob, request, response.etag);
       return 'copy-blob-from-url';
@@ -51,6 +53,7 @@ export class ServerCopy {
           blobHTTPHeaders: httpHeaders(request.headers),
           copySourceBlobProperties: false,
           tier,
+          conditions,
           sourceConditions,
           sourceContentMD5,
         });
@@ -62,6 +65,7 @@ export class ServerCopy {
     }
     const poller = await blob.beginCopyFromURL(source.url, {
       tier,
+      conditions,
       sourceConditions,
       intervalInMs: this.limits.pollIntervalMs,
     });

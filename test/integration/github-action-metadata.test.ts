@@ -89,6 +89,8 @@ describe('action.yml', () => {
       createContainer: bool('create-container'),
       deleteGrace: d('delete-grace'),
       followSymlinks: bool('follow-symlinks'),
+      immutable: bool('immutable'),
+      hashCache: d('hash-cache'),
     });
     assert.deepEqual(fromActionDefaults, resolveSyncOptions({ source: 'x' }));
     assert.equal(action.inputs.audience?.default, 'api://AzureADTokenExchange');

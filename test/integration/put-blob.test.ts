@@ -47,6 +47,29 @@ describe('lean Put Blob', () => {
     ...extra,
   });
 
+  it('writes only where its condition holds: no blob yet (409 otherwise), the listed version (412 otherwise)', async () => {
+    const { container, put } = await putVia();
+    const first = Buffer.from('first');
+    await put('release.txt', first, headersFor(first), { condition: { ifNoneMatch: '*' } });
+    const second = Buffer.from('second');
+    await assert.rejects(
+      put('release.txt', second, headersFor(second), { condition: { ifNoneMatch: '*' } }),
+      (error) => {
+        assert.equal((error as { statusCode?: number }).statusCode, 409);
+        assert.match(failureReason(error), /^409 BlobAlreadyExists/);
+        return true;
+      },
+    );
+    const { etag } = await container.getBlobClient('release.txt').getProperties();
+    await assert.rejects(
+      put('release.txt', second, headersFor(second), { condition: { ifMatch: '"0x1"' } }),
+      (error) => (error as { statusCode?: number }).statusCode === 412,
+    );
+    assert.equal((await container.getBlobClient('release.txt').downloadToBuffer()).toString(), 'first');
+    await put('release.txt', second, headersFor(second), { condition: { ifMatch: etag! } });
+    assert.equal((await container.getBlobClient('release.txt').downloadToBuffer()).toString(), 'second');
+  });
+
   it('stores the bytes, the MD5, the headers, the metadata and the tier', async () => {
     const { container, put } = await putVia();
     const body = Buffer.from('<p>héllo, wörld</p>');

@@ -44,6 +44,8 @@ export interface RecordedRequest {
   at: number;
   /** The status the client got, or 'reset' when the connection was dropped. */
   outcome?: number | 'reset';
+  /** Request body bytes passed on to the service (what a client sent, counted here since the emulator's log has no request sizes). */
+  bytesIn: number;
   fault?: Fault['kind'];
 }
 
@@ -58,7 +60,8 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-/** Put Block, Put Block List, and Put Blob (a PUT on a blob with no `comp`), told apart by their query. */
+/** Put Block, Put Block List, and Put Blob (a PUT on a blob with no `comp`), told apart by their query (a GET with
+ * `comp=blocklist` is Get Block List). */
 export const STAGE_BLOCK = /(^|&)comp=block(&|$)/;
 export const COMMIT_BLOCKS = /(^|&)comp=blocklist(&|$)/;
 
@@ -110,6 +113,7 @@ export async function startFaultProxy(upstreamServiceUrl: string, seed = 42): Pr
       query: url.search.replace(/^\?/, ''),
       range: header(req.headers['x-ms-range']) ?? header(req.headers.range),
       at: Date.now(),
+      bytesIn: 0,
     };
     requests.push(record);
     const fault = pick(record);
@@ -119,7 +123,8 @@ export async function startFaultProxy(upstreamServiceUrl: string, seed = 42): Pr
       record.outcome = outcome;
       notify();
     };
-    void handle(req, res, fault, settle);
+    // A client that gives up on its request mid-body (an aborted upload) ends its handling here.
+    handle(req, res, fault, settle, (bytes) => (record.bytesIn += bytes)).catch(() => settle('reset'));
   });
 
   async function handle(
@@ -127,6 +132,7 @@ export async function startFaultProxy(upstreamServiceUrl: string, seed = 42): Pr
     res: ServerResponse,
     fault: Fault | undefined,
     settle: (outcome: RecordedRequest['outcome']) => void,
+    count: (bytes: number) => void,
   ): Promise<void> {
     if (fault?.kind === 'status') {
       req.resume();
@@ -153,7 +159,9 @@ export async function startFaultProxy(upstreamServiceUrl: string, seed = 42): Pr
       return;
     }
     if (fault?.kind === 'delay' && !fault.afterUpstream) await sleep(fault.ms);
-    forward(req, res, fault, settle);
+    // A client killed while its request was held is gone: nothing to pass on.
+    if (req.socket.destroyed) return settle('reset');
+    forward(req, res, fault, settle, count);
   }
 
   function forward(
@@ -161,6 +169,7 @@ export async function startFaultProxy(upstreamServiceUrl: string, seed = 42): Pr
     res: ServerResponse,
     fault: Fault | undefined,
     settle: (outcome: RecordedRequest['outcome']) => void,
+    count: (bytes: number) => void,
   ): void {
     const onward = httpRequest(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
@@ -191,13 +200,15 @@ export async function startFaultProxy(upstreamServiceUrl: string, seed = 42): Pr
             res.end(body);
           }
           settle(answer.statusCode);
-        })();
+        })().catch(() => settle('reset'));
       },
     );
     onward.on('error', () => {
       if (!res.headersSent) res.writeHead(502).end();
       settle(502);
     });
+    // Attached with the pipe, in the same turn, so the counter sees every byte the pipe does.
+    req.on('data', (chunk: Buffer) => count(chunk.length));
     req.pipe(onward);
   }
 

@@ -9,6 +9,9 @@ export async function syncFolder(
   target: ContainerTarget,
   events: SyncEvents = {},
 ): Promise<SyncSummary> {
-  const source = await LocalFolderSource.open(options.source);
+  const source = await LocalFolderSource.open(options.source, {
+    followSymlinks: options.followSymlinks,
+    hashCache: options.hashCache,
+  });
   return sync(options, { source, destination: new ContainerDestination(target, options.destinationPath) }, events);
 }

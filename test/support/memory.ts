@@ -3,8 +3,11 @@ import type {
   CopyCall,
   CopyRequest,
   DeleteOutcome,
+  StagedBlock,
   StoredHeaders,
   SyncDestination,
+  WriteCondition,
+  WriteOptions,
 } from '../../src/engine/ports/destination.js';
 import { TransferError } from '../../src/engine/errors.js';
 import { encodedSourceOf } from '../../src/engine/plan/encoding.js';
@@ -77,20 +80,33 @@ export interface StoredBlob {
 
 /** An operation the destination was asked for, in the order the calls started. */
 export interface Operation {
-  op: 'list' | 'create' | 'put' | 'stage' | 'commit' | 'setHeaders' | 'delete' | 'readState' | 'writeState' | 'copy';
+  op:
+    | 'list'
+    | 'create'
+    | 'put'
+    | 'stage'
+    | 'stagedBlocks'
+    | 'commit'
+    | 'lookup'
+    | 'setHeaders'
+    | 'delete'
+    | 'readState'
+    | 'writeState'
+    | 'copy';
   blobName?: string;
   /** When the call finished, in the order calls finished (undefined while in flight or when it failed). */
   finished?: number;
 }
 
 /** A service-shaped error, read by status code as the storage SDK's RestError is. */
-export function serviceError(statusCode: number, message = `the service answered ${statusCode}`): Error {
-  return Object.assign(new Error(message), { statusCode });
+export function serviceError(statusCode: number, message = `the service answered ${statusCode}`, code?: string): Error {
+  return Object.assign(new Error(message), { statusCode, ...(code ? { details: { errorCode: code } } : {}) });
 }
 
 /**
  * A destination held in memory with the service's rules: etags change on every write, conditional calls fail with
- * 412 when the blob moved on, blocks are invisible until committed. `fault` injects an error into a chosen call;
+ * 412 when the blob moved on (409 when one was to be new), blocks are invisible until committed and all of one ID
+ * length, a commit discards the blocks it leaves out. `fault` injects an error into a chosen call;
  * `beforeCall` runs before each call (to change a blob behind the engine's back); every call is recorded.
  */
 export class MemoryDestination implements SyncDestination {
@@ -142,22 +158,80 @@ export class MemoryDestination implements SyncDestination {
     });
   }
 
-  async put(blobName: string, body: Buffer, headers: StoredHeaders): Promise<void> {
-    return this.call('put', blobName, () => this.store(blobName, Buffer.from(body), headers));
+  /** Whether a credential may read block lists (a SAS without r may not). */
+  mayRead = true;
+
+  async put(blobName: string, body: Buffer, headers: StoredHeaders, options: WriteOptions = {}): Promise<void> {
+    return this.call('put', blobName, () => {
+      this.check(blobName, options.condition);
+      this.dropStaged(blobName);
+      this.store(blobName, Buffer.from(body), headers);
+    });
   }
 
   async stage(blobName: string, blockId: string, body: Buffer): Promise<void> {
     return this.call('stage', blobName, () => {
+      // The service compares the IDs' lengths before base64.
+      const bytes = (id: string) => Buffer.from(id, 'base64').length;
+      const other = this.stagedOf(blobName).find((block) => bytes(block.id) !== bytes(blockId));
+      if (other) throw serviceError(400, 'InvalidBlobOrBlock', 'InvalidBlobOrBlock');
       this.staged.set(`${blobName}\n${blockId}`, Buffer.from(body));
     });
   }
 
-  async commit(blobName: string, blockIds: readonly string[], headers: StoredHeaders): Promise<void> {
+  async stagedBlocks(blobName: string): Promise<StagedBlock[] | undefined> {
+    return this.call('stagedBlocks', blobName, () => (this.mayRead ? this.stagedOf(blobName) : undefined));
+  }
+
+  async commit(
+    blobName: string,
+    blockIds: readonly string[],
+    headers: StoredHeaders,
+    options: WriteOptions = {},
+  ): Promise<void> {
     return this.call('commit', blobName, () => {
+      this.check(blobName, options.condition);
       const parts = blockIds.map((id) => this.staged.get(`${blobName}\n${id}`));
       if (parts.some((part) => !part)) throw serviceError(400, 'InvalidBlockList');
+      this.dropStaged(blobName);
       this.store(blobName, Buffer.concat(parts as Buffer[]), headers);
     });
+  }
+
+  async lookup(blobName: string): Promise<RemoteBlob | undefined> {
+    return this.call('lookup', blobName, () => {
+      const blob = this.blobs.get(blobName);
+      if (!blob) return undefined;
+      const name = this.prefix ? blobName.slice(this.prefix.length + 1) : blobName;
+      return { name, blobName, size: blob.content.length, etag: blob.etag, ...remoteHeaders(blob.headers) };
+    });
+  }
+
+  /** Stages a block as an interrupted upload (or another tool) would have. */
+  seedStaged(blobName: string, blockId: string, body: Buffer): void {
+    this.staged.set(`${blobName}\n${blockId}`, Buffer.from(body));
+  }
+
+  private stagedOf(blobName: string): StagedBlock[] {
+    const prefix = `${blobName}\n`;
+    return [...this.staged]
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, body]) => ({ id: key.slice(prefix.length), size: body.length }));
+  }
+
+  private dropStaged(blobName: string): void {
+    for (const block of this.stagedOf(blobName)) this.staged.delete(`${blobName}\n${block.id}`);
+  }
+
+  /** A write's condition, as the service checks it: 409 for a blob that was to be new, 412 for one that moved on. */
+  private check(blobName: string, condition: WriteCondition | undefined): void {
+    const stored = this.blobs.get(blobName);
+    if (!condition) return;
+    if ('ifNoneMatch' in condition) {
+      if (stored) throw serviceError(409, 'BlobAlreadyExists', 'BlobAlreadyExists');
+    } else if (stored?.etag !== condition.ifMatch) {
+      throw serviceError(412, 'ConditionNotMet', 'ConditionNotMet');
+    }
   }
 
   /** Copies from a MemoryBlobSource's URL, as the service would: the listed version only, its headers along. */
@@ -166,6 +240,7 @@ export class MemoryDestination implements SyncDestination {
       const source = MemoryBlobSource.resolve(request.source.url);
       if (!source) throw serviceError(404, 'CannotVerifyCopySource');
       if (request.source.etag && source.etag !== request.source.etag) throw serviceError(412, 'SourceConditionNotMet');
+      this.check(blobName, request.condition);
       this.store(blobName, Buffer.from(source.content), request.headers);
       return 'copy-blob-from-url';
     });

@@ -79,6 +79,8 @@ describe('task.json', () => {
       'exclude',
       'followSymlinks',
       'force',
+      'hashCache',
+      'immutable',
       'include',
       'managementEndpoint',
       'preview',
@@ -142,6 +144,8 @@ describe('task.json', () => {
       createContainer: value('createContainer') as boolean,
       deleteGrace: value('deleteGrace') as string | undefined,
       followSymlinks: value('followSymlinks') as boolean,
+      immutable: value('immutable') as boolean,
+      hashCache: value('hashCache') as string | undefined,
     };
     // What the CLI resolves when no flag is given.
     assert.deepEqual(resolveSyncOptions(fromTaskDefaults), resolveSyncOptions({ source: 'site' }));

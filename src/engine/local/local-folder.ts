@@ -2,8 +2,9 @@ import { closeSync, fstatSync, openSync, promises as fs, read, statSync, type St
 import { TransferError } from '../errors.js';
 import type { HashStats, LocalFile } from '../types.js';
 import { EarlyHashing } from './early-hash.js';
+import { HashCache } from './hash-cache.js';
 import type { PathFilter } from '../plan/path-filter.js';
-import { resolveSourceFolder, type ScanOptions, scanSource } from './scan.js';
+import { resolveSourceFolder, type ScanOptions, scanSource, type StatKeys } from './scan.js';
 import { interpretSourcePath } from './source-path.js';
 import type { EntryReader, SourceListing, SyncSource } from '../ports/source.js';
 
@@ -18,31 +19,68 @@ const HASH_CONCURRENCY = 8;
  */
 export const SYNC_IO_MAX = 256 * 1024;
 
+export interface LocalFolderOptions {
+  /** Follow symbolic links whose target lies outside the source folder (see scan.ts). */
+  followSymlinks?: boolean;
+  /** A file outside the folder that keeps the files' MD5s between runs (see hash-cache.ts). */
+  hashCache?: string;
+}
+
 /** A local folder as a sync's source: scanned on the main thread, hashed on worker threads, files read once. */
 export class LocalFolderSource implements SyncSource<LocalFile> {
   private readonly hashing = new EarlyHashing(HASH_CONCURRENCY);
+  /** What the hash cache saves at the end: the scan's files, their stat keys, and the run's scope. */
+  private scanned?: { files: LocalFile[]; keys: StatKeys; filter: PathFilter };
 
   private constructor(
     readonly label: string,
     private readonly scanOptions: ScanOptions,
     /** The source as given, when it was a contents glob (`dist/*`) read as its folder. */
     readonly contentsGlob?: string,
+    private readonly cache?: HashCache,
   ) {}
 
   /**
-   * Checks the folder (it exists, is a folder, can be read) and returns the source; a UsageError says what to fix.
-   * `dist/*` and `dist/**` (AzCopy's and Azure File Copy's "the folder's contents") are the folder `dist`.
+   * Checks the folder (it exists, is a folder, can be read) and the hash cache's place (outside it), and returns the
+   * source; a UsageError says what to fix. `dist/*` and `dist/**` (AzCopy's and Azure File Copy's "the folder's
+   * contents") are the folder `dist`.
    */
-  static async open(source: string, scanOptions: ScanOptions = {}): Promise<LocalFolderSource> {
+  static async open(source: string, options: LocalFolderOptions = {}): Promise<LocalFolderSource> {
     const { folder, contentsGlob } = interpretSourcePath(source);
-    return new LocalFolderSource(await resolveSourceFolder(folder), scanOptions, contentsGlob);
+    const root = await resolveSourceFolder(folder);
+    const cache = options.hashCache === undefined ? undefined : HashCache.at(options.hashCache, root);
+    const scanOptions = { followSymlinks: options.followSymlinks, statKeys: cache !== undefined };
+    return new LocalFolderSource(root, scanOptions, contentsGlob, cache);
   }
 
   async list(filter: PathFilter, hashAhead?: (file: LocalFile) => boolean): Promise<SourceListing<LocalFile>> {
-    const found = hashAhead && ((files: LocalFile[]) => this.hashing.offer(files.filter(hashAhead)));
-    const scan = await scanSource(this.label, filter, found, this.scanOptions);
+    const started = Date.now();
+    // With a cache, files are offered for hashing once it has given the unchanged ones their MD5.
+    const found = hashAhead && !this.cache && ((files: LocalFile[]) => this.hashing.offer(files.filter(hashAhead)));
+    const scan = await scanSource(this.label, filter, found || undefined, this.scanOptions);
+    const listing = {
+      entries: scan.files,
+      problems: scan.problems,
+      warnings: scan.warnings,
+      filteredOut: scan.filteredOut,
+    };
+    const details: string[] = [];
+    if (this.cache && scan.keys) {
+      this.scanned = { files: scan.files, keys: scan.keys, filter };
+      const use = await this.cache.apply(scan.files, scan.keys, started);
+      listing.warnings = [...listing.warnings, ...use.warnings];
+      details.push(`hash cache: ${use.hits} of ${scan.files.length} file(s) unchanged since it was written`);
+      if (hashAhead) this.hashing.offer(scan.files.filter((file) => file.md5 === undefined && hashAhead(file)));
+    }
     if (hashAhead) this.hashing.scanned(hashAhead);
-    return { entries: scan.files, problems: scan.problems, warnings: scan.warnings, filteredOut: scan.filteredOut };
+    return { ...listing, details };
+  }
+
+  /** Saves the hash cache (when there is one) with every MD5 this run learned; returns warnings. */
+  async remember(): Promise<string[]> {
+    if (!this.cache || !this.scanned) return [];
+    const { files, keys, filter } = this.scanned;
+    return this.cache.save(files, keys, filter);
   }
 
   hash(entries: readonly LocalFile[], onDone?: (stats: HashStats) => void): Promise<Map<LocalFile, string>> {

@@ -15,7 +15,13 @@ export interface ScanResult {
   warnings: string[];
   /** Files the include/exclude patterns left out. */
   filteredOut: number;
+  /** With `statKeys`: each file's modification and change times, inode and device, in the order of `files`. */
+  keys?: StatKeys;
 }
+
+/** Four numbers a file, as Node's stats give them: mtimeMs, ctimeMs, ino, dev (what the hash cache compares). */
+export type StatKeys = Float64Array;
+export const STAT_KEY_FIELDS = 4;
 
 /** Folders read at once: enough to keep the disk busy, few enough not to exhaust file descriptors. */
 const READDIR_CONCURRENCY = 64;
@@ -56,6 +62,8 @@ export async function resolveSourceFolder(source: string): Promise<string> {
 export interface ScanOptions {
   /** Follow symbolic links whose target lies outside the source folder (by default they are skipped, with a warning). */
   followSymlinks?: boolean;
+  /** Keep each file's stat key (see ScanResult.keys): only the hash cache needs it, so only then is it kept. */
+  statKeys?: boolean;
 }
 
 /**
@@ -72,6 +80,7 @@ export async function scanSource(
   options: ScanOptions = {},
 ): Promise<ScanResult> {
   const result: ScanResult = { files: [], problems: [], warnings: [], filteredOut: 0 };
+  const keys = options.statKeys ? new KeyRecorder() : undefined;
   const { ScannedFile, RenamedFile } = fileClassesUnder(root);
   const limit = pLimit(READDIR_CONCURRENCY);
   const rootReal = realpathSync(root);
@@ -110,6 +119,7 @@ export async function scanSource(
     // between.
     const subfolders: Promise<void>[] = [];
     const files: LocalFile[] = [];
+    const fileStats: Stats[] = [];
     for (const entry of entries) {
       const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
       // Patterns and the diff see the name the service stores (a '\\' in a POSIX name becomes '/').
@@ -135,12 +145,17 @@ export async function scanSource(
         if (link) linkedFolders.push({ full, rel, id });
         else if (firstVisit(id, rel)) subfolders.push(walk(full, rel));
       } else if (stats.isFile()) {
-        if (!filter.matches(name)) result.filteredOut++;
-        else if (name === rel) files.push(new ScannedFile(flatCopy(name), stats.size));
+        if (!filter.matches(name)) {
+          result.filteredOut++;
+          continue;
+        }
+        if (name === rel) files.push(new ScannedFile(flatCopy(name), stats.size));
         else files.push(new RenamedFile(flatCopy(name), stats.size, rel));
+        if (keys) fileStats.push(stats);
       }
     }
     for (const file of files) result.files.push(file);
+    for (const stats of fileStats) keys!.add(stats);
     if (files.length > 0) found?.(files);
     await Promise.all(subfolders);
   }
@@ -171,10 +186,43 @@ export async function scanSource(
     const walks = round.filter(({ id, rel }) => firstVisit(id, rel)).map(({ full, rel }) => walk(full, rel));
     await Promise.all(walks);
   }
-  result.files.sort((a, b) => compareNames(a.name, b.name));
+  if (keys) {
+    // Sorted together: the keys follow their files by index.
+    const order = Array.from(result.files.keys()).sort((a, b) =>
+      compareNames(result.files[a]!.name, result.files[b]!.name),
+    );
+    result.files = order.map((i) => result.files[i]!);
+    result.keys = keys.inOrder(order);
+  } else {
+    result.files.sort((a, b) => compareNames(a.name, b.name));
+  }
   result.problems.sort((a, b) => compareNames(a.name, b.name));
   result.warnings.sort();
   return result;
+}
+
+/** Stat keys as files are found, four numbers each in one growing array (no object a file). */
+class KeyRecorder {
+  private keys = new Float64Array(1024 * STAT_KEY_FIELDS);
+  private count = 0;
+
+  add(stats: Stats): void {
+    if ((this.count + 1) * STAT_KEY_FIELDS > this.keys.length) {
+      const grown = new Float64Array(this.keys.length * 2);
+      grown.set(this.keys);
+      this.keys = grown;
+    }
+    this.keys.set([stats.mtimeMs, stats.ctimeMs, stats.ino, stats.dev], this.count++ * STAT_KEY_FIELDS);
+  }
+
+  /** The keys rearranged: the i-th of the result is the `order[i]`-th found. */
+  inOrder(order: readonly number[]): StatKeys {
+    const sorted = new Float64Array(order.length * STAT_KEY_FIELDS);
+    order.forEach((from, to) => {
+      sorted.set(this.keys.subarray(from * STAT_KEY_FIELDS, (from + 1) * STAT_KEY_FIELDS), to * STAT_KEY_FIELDS);
+    });
+    return sorted;
+  }
 }
 
 /**

@@ -31,6 +31,11 @@ export interface MatchOptions<E extends SourceEntry = SourceEntry> {
   encodingFor?(relativeName: string): Encoding;
   /** Whether a remote blob lies in a protected folder: never deleted, not counted in scope. */
   isProtected?(relativeName: string): boolean;
+  /**
+   * Whether an upload of this entry replaces its blob only as listed (a large file, committed If-Match the blob's
+   * etag), so the etag must be kept while the file waits to be hashed; for the many small files it is not.
+   */
+  keepsEtag?(entry: E): boolean;
 }
 
 /** A listed blob kept for its file: until the file is hashed, or because the file changes. */
@@ -48,7 +53,7 @@ type Verdict<E extends SourceEntry> = { upload: UploadItem<E> } | { update: Upda
 /**
  * What is kept of a blob whose file must be hashed first, when its size, encoding and headers already match: only its
  * MD5 (the file is unchanged or uploaded as changed), and its etag when the blob may have to count as extra (see
- * `finish`). Hashing can lag far behind the listing, so this is most of a large re-sync for a while.
+ * `finish`) or a large file's upload replaces it only as listed (see MatchOptions.keepsEtag). Hashing can lag far behind the listing, so this is most of a large re-sync for a while.
  */
 type Expected = string | ExpectedBlob;
 
@@ -56,6 +61,7 @@ class ExpectedBlob {
   constructor(
     readonly md5: string,
     readonly etag: string | undefined,
+    /** Its place in the listing; -1 for a blob that can never count as extra (kept for its etag alone). */
     readonly seq: number,
   ) {}
 }
@@ -103,7 +109,7 @@ export class PlanMatcher<E extends SourceEntry> {
     if (needsHash(local, remote, this.options.compare)) {
       this.state[index] = PENDING;
       this.held[index] = this.onlyMd5Open(local, remote)
-        ? this.expected(remote, seq, counted)
+        ? this.expected(local, remote, seq, counted)
         : { remote: detachedBlob(remote), seq, counted };
       return;
     }
@@ -172,19 +178,22 @@ export class PlanMatcher<E extends SourceEntry> {
     );
   }
 
-  private expected(remote: RemoteBlob, seq: number, counted: boolean): Expected {
+  private expected(local: E, remote: RemoteBlob, seq: number, counted: boolean): Expected {
     const md5 = flatCopy(sourceView(remote).md5!);
-    // Only a blob that may count as extra needs more (a delete only removes the blob that was listed: its etag).
-    if (!(counted && this.options.deleteDestination)) return md5;
-    return new ExpectedBlob(md5, remote.etag === undefined ? undefined : flatCopy(remote.etag), seq);
+    // Only a blob that may count as extra needs more (a delete only removes the blob that was listed: its etag), or
+    // one a changed file replaces only as listed.
+    const extra = counted && this.options.deleteDestination;
+    if (!extra && !this.options.keepsEtag?.(local)) return md5;
+    return new ExpectedBlob(md5, remote.etag === undefined ? undefined : flatCopy(remote.etag), extra ? seq : -1);
   }
 
   /**
    * The held blob, rebuilt from its file (same name and size) when only its MD5 was kept: enough to count it and to
-   * delete it only as listed. A plain MD5 was kept only for a blob that can never count as extra.
+   * delete it only as listed. A plain MD5 (or one kept with its etag for the upload alone) was kept only for a blob
+   * that can never count as extra.
    */
   private heldBlob(local: E, kept: Held<E> | Expected): Held<E> | undefined {
-    if (typeof kept === 'string') return undefined;
+    if (typeof kept === 'string' || (kept instanceof ExpectedBlob && kept.seq < 0)) return undefined;
     if (!(kept instanceof ExpectedBlob)) return kept;
     const remote: RemoteBlob = { name: local.name, blobName: this.options.blobName(local.name), size: local.size };
     if (kept.etag !== undefined) remote.etag = kept.etag;
@@ -195,7 +204,8 @@ export class PlanMatcher<E extends SourceEntry> {
   private verdictOf(local: E, kept: Held<E> | Expected): Verdict<E> | undefined {
     if (typeof kept === 'string' || kept instanceof ExpectedBlob) {
       const md5 = typeof kept === 'string' ? kept : kept.md5;
-      return local.md5 === md5 ? undefined : { upload: this.uploadItem(local, 'changed') };
+      if (local.md5 === md5) return undefined;
+      return { upload: this.uploadItem(local, 'changed', typeof kept === 'string' ? undefined : kept.etag) };
     }
     return kept.verdict ?? this.judge(local, kept.remote);
   }
@@ -203,20 +213,23 @@ export class PlanMatcher<E extends SourceEntry> {
   private judge(local: E, remote: RemoteBlob): Verdict<E> | undefined {
     const encoding = this.options.encodingFor?.(local.name) ?? 'none';
     const reason = uploadReason(local, remote, this.options.compare) ?? encodingReason(remote, encoding);
-    if (reason) return { upload: this.uploadItem(local, reason) };
+    if (reason) return { upload: this.uploadItem(local, reason, remote.etag) };
     const headers = this.options.headersFor(local.name, local);
     return headersDiffer(headers, remote) ? { update: { local, remote, headers } } : undefined;
   }
 
-  private uploadItem(local: E, reason: UploadItem['reason']): UploadItem<E> {
+  private uploadItem(local: E, reason: UploadItem['reason'], etag?: string): UploadItem<E> {
     const encoding = this.options.encodingFor?.(local.name) ?? 'none';
-    const item = {
+    const item: UploadItem<E> = {
       local,
       blobName: this.options.blobName(local.name),
       headers: this.options.headersFor(local.name, local),
       reason,
     };
-    return encoding === 'none' ? item : { ...item, encoding };
+    if (encoding !== 'none') item.encoding = encoding;
+    // Kept only where the upload will use it (see keepsEtag): a plan of a million changes carries no etags.
+    if (etag !== undefined && this.options.keepsEtag?.(local)) item.etag = flatCopy(etag);
+    return item;
   }
 
   /** The local entry of that name, or -1. Listings come in name order, so the entry after the last one found is tried first. */

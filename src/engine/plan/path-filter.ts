@@ -14,6 +14,11 @@ export class PathFilter {
     this.excludes = exclude.map(compile);
   }
 
+  /** True when every file takes part: no include pattern but the default, no exclude. */
+  get takesAll(): boolean {
+    return this.excludes.length === 0 && this.includes.length === 1 && this.includes[0]!.pattern === '**';
+  }
+
   /** True when a file at this '/'-joined relative path takes part in the sync. */
   matches(relativePath: string): boolean {
     return this.includes.some((m) => m.match(relativePath)) && !this.isExcluded(relativePath);

@@ -14,9 +14,23 @@ export interface StoredHeaders {
   metadata?: Record<string, string>;
 }
 
+/**
+ * When a write may happen: `ifNoneMatch: '*'` only while no blob of that name exists (a new blob: nobody else's is
+ * overwritten), `ifMatch` only while the blob is still the version listed. A write whose condition fails is refused
+ * with 409 or 412 and changes nothing.
+ */
+export type WriteCondition = { ifNoneMatch: '*' } | { ifMatch: string };
+
 export interface WriteOptions {
   tier?: AccessTier;
   abortSignal?: AbortSignal;
+  condition?: WriteCondition;
+}
+
+/** A block staged for a blob and not committed yet: its ID (base64, as staged) and size. */
+export interface StagedBlock {
+  id: string;
+  size: number;
 }
 
 /** A blob the service copies from a URL, and how it must end up. */
@@ -26,6 +40,7 @@ export interface CopyRequest {
   /** Every header the copied blob must carry (Content-MD5 included). */
   headers: StoredHeaders;
   tier?: AccessTier;
+  condition?: WriteCondition;
 }
 
 /** The service call that copied a blob (see README, "A container folder as the source"). */
@@ -54,8 +69,18 @@ export interface SyncDestination {
   put(blobName: string, body: Buffer, headers: StoredHeaders, options?: WriteOptions): Promise<void>;
   /** Stages one block of a blob written in parts; nothing is visible until `commit`. */
   stage(blobName: string, blockId: string, body: Buffer, options?: WriteOptions): Promise<void>;
-  /** Makes the staged blocks, in this order, the blob's content. */
+  /**
+   * The blocks staged for the blob and not committed yet (none when there is no such blob): what an interrupted upload
+   * left, from any machine. Undefined when the credential may not read them (a SAS without `r`).
+   */
+  stagedBlocks(blobName: string): Promise<StagedBlock[] | undefined>;
+  /** Makes the staged blocks, in this order, the blob's content; blocks staged and not named are discarded. */
   commit(blobName: string, blockIds: readonly string[], headers: StoredHeaders, options?: WriteOptions): Promise<void>;
+  /**
+   * The blob of that full name as a listing shows it now, or undefined when there is none (blocks staged and never
+   * committed are no blob): what a conditional write that was refused found in its way. Needs only list permission.
+   */
+  lookup(blobName: string): Promise<RemoteBlob | undefined>;
   /** Has the storage service copy a blob from a URL (no byte passes through the runner), ending with `headers`. */
   copyFrom(blobName: string, request: CopyRequest): Promise<CopyCall>;
   /** Replaces a listed blob's headers, only if it is still the blob that was listed. */

@@ -9,6 +9,8 @@ export interface SourceListing<E extends SourceEntry> {
   /** Entries that exist but could not be read: reported as failed, and they block deletes. */
   problems: Failure[];
   warnings: string[];
+  /** Worth knowing when looking closely (how a hash cache served): shown as details. */
+  details?: string[];
   /** Entries the include/exclude patterns left out. */
   filteredOut: number;
 }
@@ -61,6 +63,11 @@ export interface SyncSource<E extends SourceEntry = SourceEntry> {
   copySource?(entry: E): Promise<CopySource>;
   /** Headers an entry already carries (a source blob's), which stand where no header rule matches it. */
   inheritedHeaders?(entry: E): Partial<DesiredHeaders>;
+  /**
+   * Keeps what the run learned of the entries for the next run (a local folder's hash cache), once the run is over;
+   * returns warnings, never throws.
+   */
+  remember?(): Promise<string[]>;
   /** Stops background work (hashing threads) when the run ends early; safe to call twice. */
   close(): Promise<void>;
 }

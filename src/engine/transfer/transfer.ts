@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
-import type { SyncDestination } from '../ports/destination.js';
-import { AuthError } from '../errors.js';
+import type { SyncDestination, WriteCondition } from '../ports/destination.js';
+import { AuthError, WriteConflict } from '../errors.js';
 import { failureReason, isRefused, PERMISSION_HINT } from '../failures.js';
 import type { SyncSource } from '../ports/source.js';
 import type { SummaryBuilder } from '../summary.js';
@@ -17,6 +17,7 @@ import type {
 import { ByteBudget } from './budget.js';
 import { copyOne } from './copy.js';
 import { ProgressCounter } from './progress.js';
+import { BlockResume } from './resume.js';
 import { upload } from './upload.js';
 import { uploadEncoded } from './upload-encoded.js';
 
@@ -53,16 +54,18 @@ export async function transferChanges<E extends SourceEntry>(
   );
   const copySource = context.source.copySource?.bind(context.source);
   const run = stopOnRefusal(context, progress, `The storage service refused ${copySource ? 'a copy' : 'an upload'}`);
+  const resume = new BlockResume(context.destination, (message) => context.events.warning?.(message));
 
   const isPage = (item: UploadItem<E>) => /\.html?$/i.test(item.local.name);
   const copy = copySource && {
     destination: context.destination,
     copySource,
     tier: context.options.accessTier,
+    immutable: context.options.immutable,
     onBytes: (bytes: number) => progress.addBytes(bytes),
   };
   const send = (item: UploadItem<E>) =>
-    run.next(() => (copy ? copyOne(copy, item) : uploadOne(context, item, budget, progress)));
+    run.next(() => (copy ? copyOne(copy, item) : uploadOne(context, item, { budget, progress, resume })));
   await Promise.all([
     ...plan.upload.filter((item) => !isPage(item)).map(send),
     ...plan.updateHeaders.map((item) => run.next(() => updateHeaders(context, item))),
@@ -116,13 +119,20 @@ function stopOnRefusal<E extends SourceEntry>(context: TransferContext<E>, progr
   };
 }
 
+/** What every upload of a run shares. */
+interface UploadShared {
+  budget: ByteBudget;
+  progress: ProgressCounter;
+  resume: BlockResume;
+}
+
 async function uploadOne<E extends SourceEntry>(
   context: TransferContext<E>,
   item: UploadItem<E>,
-  budget: ByteBudget,
-  progress: ProgressCounter,
+  { budget, progress, resume }: UploadShared,
 ): Promise<FileResult> {
   const name = item.local.name;
+  const { summary, options } = context;
   try {
     const reader = await context.source.open(item.local);
     try {
@@ -131,23 +141,46 @@ async function uploadOne<E extends SourceEntry>(
         blobName: item.blobName,
         reader,
         headers: item.headers,
-        tier: context.options.accessTier,
-        blockSize: context.options.blockSize,
+        tier: options.accessTier,
+        blockSize: options.blockSize,
         budget,
+        commitCondition: commitCondition(item),
+        // A release folder's new blobs appear only where none is: a racing publisher's is never overwritten.
+        putCondition: options.immutable ? NO_BLOB_YET : undefined,
+        resume,
         onBytes: (bytes: number) => progress.addBytes(bytes),
+        onSent: (bytes: number) => summary.sent(bytes),
+        onResumed: (bytes: number) => summary.resumed(bytes),
       };
       const outcome = item.encoding
         ? await uploadEncoded({ ...request, encoding: item.encoding })
         : await upload(request);
       item.local.md5 = outcome.md5;
+      // A retried write that had gone through, or another run's with the same content: the blob is as it should be.
+      if (outcome.alreadyThere) context.events.detail?.(`${name}: ${ALREADY_THERE}`);
       return { action: 'uploaded', name, bytes: outcome.bytes, reason: item.reason, blobName: item.blobName };
     } finally {
       await reader.close();
     }
   } catch (error) {
     if (isRefused(error)) throw error;
-    return { action: 'failed', name, bytes: 0, reason: failureReason(error) };
+    const conflict = error instanceof WriteConflict && options.immutable;
+    return { action: 'failed', name, bytes: 0, reason: failureReason(error), ...(conflict ? { conflict } : {}) };
   }
+}
+
+const NO_BLOB_YET: WriteCondition = { ifNoneMatch: '*' };
+const ALREADY_THERE =
+  'a conditional write found this very content there (a retry of a write that had gone through, or another run)';
+
+/**
+ * A blob written in blocks is committed only where the listing left it: none for a new file (an interrupted run's
+ * staged blocks are no blob), the listed version for a changed one. Another writer's blob in between is not
+ * overwritten.
+ */
+function commitCondition(item: UploadItem): WriteCondition | undefined {
+  if (item.reason === 'new') return NO_BLOB_YET;
+  return item.etag === undefined ? undefined : { ifMatch: item.etag };
 }
 
 /** Set Blob HTTP Headers replaces them all, so the ones we do not manage (and the MD5) are sent back unchanged. */

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { sourceMetadata } from '../plan/encoding.js';
 import type { EntryReader } from '../ports/source.js';
 import { createEncoder, encodeBuffer, type ContentEncoding } from './encode.js';
-import { SINGLE_SHOT_MAX, upload, type UploadOutcome, type UploadRequest } from './upload.js';
+import { putWhole, SINGLE_SHOT_MAX, upload, type UploadOutcome, type UploadRequest } from './upload.js';
 
 const MiB = 1024 * 1024;
 /** Source bytes read per step while a large file is encoded. */
@@ -50,12 +50,14 @@ async function encodeInMemory(request: EncodedUploadRequest): Promise<EncodedUpl
     const smaller = encoded.length < body.length;
     const stored = smaller ? encoded : body;
     const metadata = sourceMetadata({ size: body.length, md5: sourceMd5, encoding });
-    await request.destination.put(
-      request.blobName,
-      stored,
-      { ...request.headers, contentEncoding: smaller ? encoding : undefined, md5: md5Of(stored), metadata },
-      { tier: request.tier },
-    );
+    const headers = {
+      ...request.headers,
+      contentEncoding: smaller ? encoding : undefined,
+      md5: md5Of(stored),
+      metadata,
+    };
+    const alreadyThere = await putWhole(request, stored, headers);
+    if (alreadyThere) return { bytes: stored.length, md5: sourceMd5, encoded: smaller, alreadyThere };
     request.onBytes?.(body.length);
     await reader.verifyUnchanged('the blob holds the version read before the change; run again');
     return { bytes: stored.length, md5: sourceMd5, encoded: smaller };
@@ -92,7 +94,7 @@ async function encodeThroughFile(request: EncodedUploadRequest): Promise<Encoded
       });
       // Progress counts the file's bytes: the rest of them went into the encoding.
       request.onBytes?.(reader.size - sent.bytes);
-      return { bytes: sent.bytes, md5: result.sourceMd5, encoded: true };
+      return { bytes: sent.bytes, md5: result.sourceMd5, encoded: true, alreadyThere: sent.alreadyThere };
     } finally {
       await handle.close();
     }

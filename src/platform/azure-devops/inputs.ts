@@ -78,6 +78,9 @@ export function readTaskInputs(): TaskInputs {
       accessTier: text('accessTier') || undefined,
       createContainer: booleanInput('createContainer'),
       followSymlinks: booleanInput('followSymlinks'),
+      immutable: booleanInput('immutable'),
+      // Relative to the checkout, as the source is.
+      hashCache: text('hashCache') ? path.resolve(workingDirectory, text('hashCache')) : undefined,
       shard: shardInput(),
       compress: lines('compress'),
       deleteGrace: text('deleteGrace') || undefined,

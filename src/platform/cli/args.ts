@@ -51,6 +51,14 @@ export const FLAGS = {
     type: 'boolean',
     help: 'Follow symbolic links that point outside the source folder (by default they are skipped, with a warning).',
   },
+  immutable: {
+    type: 'boolean',
+    help: 'Never replace, update or delete a blob that exists: a file whose blob differs fails (exit code 7); new blobs only where none is.',
+  },
+  'hash-cache': {
+    type: 'string',
+    help: 'A file outside the source that keeps the MD5s of unchanged files between runs, so they are not read again.',
+  },
   compress: {
     type: 'string',
     multiple: true,
@@ -168,6 +176,8 @@ export function rawSyncOptions(
     accessTier: f['access-tier'],
     createContainer: f['create-container'] || (f.emulator && !download),
     followSymlinks: f['follow-symlinks'],
+    immutable: f.immutable,
+    hashCache: f['hash-cache'],
     shard: f.shard,
     compress: f.compress,
     deleteGrace: f['delete-grace'],
@@ -211,6 +221,7 @@ export function helpText(version: string): string {
     '',
     'Exit codes: 0 in sync, 1 some files failed, 2 bad input, 3 refused credentials or permission,',
     '4 destination unreachable or missing, 5 stopped by a safety guard (nothing changed),',
-    '6 the sync completed but the CDN / Front Door purge was refused, failed or timed out.',
+    '6 the sync completed but the CDN / Front Door purge was refused, failed or timed out,',
+    '7 with --immutable, a file differs from the blob already there (that blob was left as it is).',
   ].join('\n');
 }

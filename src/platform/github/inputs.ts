@@ -91,6 +91,9 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       deleteGrace: core.getInput('delete-grace') || undefined,
       followSymlinks: booleanInput('follow-symlinks'),
       downloadTo: downloadTo && path.resolve(workspace, downloadTo),
+      immutable: booleanInput('immutable'),
+      // Relative to the checkout, as the source is.
+      hashCache: resolvedPath(core.getInput('hash-cache'), workspace),
     },
     preview: {
       enabled: booleanInput('preview'),
@@ -101,6 +104,10 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
     githubToken: core.getInput('github-token'),
     pullRequestInput: core.getInput('pull-request'),
   };
+}
+
+function resolvedPath(value: string, workspace: string): string | undefined {
+  return value ? path.resolve(workspace, value) : undefined;
 }
 
 function required(name: string): string {

@@ -49,6 +49,25 @@ export async function eachRemoteBlob(
   while (marker);
 }
 
+/**
+ * The blob of exactly that full name as a listing shows it now, or undefined when there is none (blocks staged and
+ * never committed make no listed blob): one page of one blob under the name as prefix, the exact name listing first.
+ * Needs only list permission, unlike Get Blob Properties.
+ */
+export async function lookupBlob(
+  container: ContainerClient,
+  prefix: string,
+  blobName: string,
+  limits: ListLimits = DEFAULT_LIST_LIMITS,
+): Promise<RemoteBlob | undefined> {
+  let found: RemoteBlob | undefined;
+  const take = (blob: ListedBlob) => {
+    if (blob.name === blobName) found = toRemoteBlob(blob, prefix, false);
+  };
+  await listPage(container, blobName, '', take, { ...limits, pageSize: 1 });
+  return found;
+}
+
 export function isDirectoryStub(blob: Pick<ListedBlob, 'name' | 'folderMarker'>): boolean {
   return blob.name.endsWith('/') || blob.folderMarker?.toLowerCase() === 'true';
 }
