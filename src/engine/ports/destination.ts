@@ -49,6 +49,28 @@ export type CopyCall = 'copy-blob-from-url' | 'put-blob-from-url' | 'copy-blob';
 /** What became of a delete that may only remove the blob that was listed. */
 export type DeleteOutcome = 'deleted' | 'absent' | 'changed';
 
+/** Most blobs one `deleteManyIfUnchanged` call takes (the Blob Batch API's limit of sub-requests). */
+export const DELETE_MANY_MAX = 256;
+
+/** One blob's part in a delete of many: its outcome, or the error that kept it (read by status code, as any other). */
+export type DeleteManyOutcome = DeleteOutcome | { error: unknown };
+
+/**
+ * What a delete of many came to: each blob's outcome, in the order given; or, when the request as a whole was refused
+ * (the service, the credential or the network path does not take it), why, and the engine deletes them one by one.
+ */
+export type DeleteManyResult = { outcomes: DeleteManyOutcome[] } | { unavailable: string };
+
+/**
+ * How the service answers, try by try, as the storage layer hears it (see `watchLoad`): `busy` when it said to slow
+ * down (503, 429, 500 OperationTimedOut), `healthy` when a try got a final answer. `sentAt` is when the busy try was
+ * sent, on the clock of `performance.now()`, so answers to tries sent before a slow-down do not slow down again.
+ */
+export interface LoadListener {
+  busy(sentAt: number): void;
+  healthy(): void;
+}
+
 /**
  * Where a sync writes: a folder of a container, seen through the few operations the engine needs. Blob names are
  * full names (destination path included); listed blobs carry both. Failures are the service's errors, which the
@@ -87,6 +109,13 @@ export interface SyncDestination {
   setHeaders(blob: RemoteBlob, headers: StoredHeaders): Promise<void>;
   /** Deletes a listed blob, only if it is still the blob that was listed. */
   deleteIfUnchanged(blob: RemoteBlob): Promise<DeleteOutcome>;
+  /**
+   * Deletes up to DELETE_MANY_MAX listed blobs in one request, each only if it is still the blob that was listed.
+   * Optional: without it (or once it answers `unavailable`), the engine calls `deleteIfUnchanged` for each.
+   */
+  deleteManyIfUnchanged?(blobs: readonly RemoteBlob[]): Promise<DeleteManyResult>;
+  /** Has `listener` hear how the service answers every request of this destination (see LoadListener). */
+  watchLoad?(listener: LoadListener): void;
   /** Reads the sync's own small state blob (never listed as a file); undefined when there is none. */
   readState(blobName: string): Promise<{ body: Buffer; etag: string } | undefined>;
   /**
