@@ -17,7 +17,10 @@ import { PathFilter } from './plan/path-filter.js';
 import { sniffContentTypes } from './local/sniff.js';
 import type { SourceListing, SyncSource } from './ports/source.js';
 import { SummaryBuilder } from './summary.js';
-import { deleteExtras, transferChanges } from './transfer/transfer.js';
+import { transferChanges } from './transfer/transfer.js';
+import { deleteExtras } from './transfer/delete.js';
+import { AdaptiveLimit } from './transfer/adaptive-limit.js';
+import { BandwidthCap } from './transfer/bandwidth.js';
 import { SINGLE_SHOT_MAX } from './transfer/upload.js';
 import type { DeleteDecision, Plan, SourceEntry, SyncEvents, SyncOptions, SyncSummary } from './types.js';
 
@@ -67,6 +70,9 @@ class SyncRun<E extends SourceEntry> {
   private readonly filter: PathFilter;
   private readonly source: SyncSource<E>;
   private readonly destination: SyncDestination;
+  /** Transfers at once, following the service's load through the whole run (see AdaptiveLimit). */
+  private readonly concurrency: AdaptiveLimit;
+  private readonly bandwidth?: BandwidthCap;
   private grace?: DeleteGrace;
   private deletesSkipped?: string;
 
@@ -81,6 +87,9 @@ class SyncRun<E extends SourceEntry> {
       delete: options.deleteDestination && !options.dryRun,
     });
     this.filter = new PathFilter(options.include, options.exclude);
+    this.concurrency = new AdaptiveLimit(options.concurrency);
+    this.destination.watchLoad?.(this.concurrency);
+    if (options.capMbps !== undefined) this.bandwidth = BandwidthCap.megabits(options.capMbps);
   }
 
   /**
@@ -212,6 +221,12 @@ class SyncRun<E extends SourceEntry> {
   }
 
   finish(plan: Plan<E>, deleteGuard: DeleteDecision | undefined): SyncSummary {
+    const load = this.concurrency.stats;
+    if (load.cuts > 0) {
+      this.events.detail?.(
+        `The service said it was busy ${load.busy} time(s): transfers at once went down to ${load.lowest} (of ${this.concurrency.ceiling}) and back up as it recovered.`,
+      );
+    }
     return this.summary.build({
       source: this.source.label,
       destination: this.destination.label,
@@ -229,8 +244,8 @@ class SyncRun<E extends SourceEntry> {
   }
 
   private context() {
-    const { source, destination, options, events, summary } = this;
-    return { source, destination, options, events, summary };
+    const { source, destination, options, events, summary, concurrency, bandwidth } = this;
+    return { source, destination, options, events, summary, concurrency, bandwidth };
   }
 
   private async listedOrCreated(listing: { value: boolean } | { error: unknown }): Promise<void> {

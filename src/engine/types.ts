@@ -35,8 +35,10 @@ export interface SyncOptions {
   deleteThreshold: number;
   force: boolean;
   dryRun: boolean;
-  /** Files transferred at once. */
+  /** Most files transferred at once; fewer while the service says it is busy (see transfer/adaptive-limit.ts). */
   concurrency: number;
+  /** Uploads, copies and downloads together stay under this many megabits a second; no cap when absent. */
+  capMbps?: number;
   contentTypeRules: HeaderRule[];
   cacheControlRules: HeaderRule[];
   accessTier?: AccessTier;

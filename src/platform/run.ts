@@ -122,12 +122,13 @@ export async function runEntryPoint(entry: EntryPoint): Promise<number> {
     const destinationUrl = options.destinationPath
       ? `${target.label}/${urlPath(options.destinationPath)}`
       : target.label;
+    const warning = (message: string) => events?.warning?.(redact(message));
     const previewStep = (plan: PreviewStep['plan']): PreviewStep => ({
       plan,
-      folders: new BlobFolders(target.container),
+      folders: new BlobFolders(target.container, warning),
       containerLabel: target.label,
       commenter: request.preview?.commenter,
-      log: { info: (line) => entry.info(redact(line)), warning: (message) => events?.warning?.(redact(message)) },
+      log: { info: (line) => entry.info(redact(line)), warning },
     });
 
     if (preview.kind === 'remove') {

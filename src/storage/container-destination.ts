@@ -8,13 +8,17 @@ import { classifyFatal } from './classify.js';
 import type {
   CopyCall,
   CopyRequest,
+  DeleteManyResult,
   DeleteOutcome,
+  LoadListener,
   StagedBlock,
   StoredHeaders,
   SyncDestination,
   WriteCondition,
   WriteOptions,
 } from '../engine/ports/destination.js';
+import { deleteBatch } from './batch-delete.js';
+import type { LoadRelay } from './load-relay.js';
 import { DEFAULT_LIST_LIMITS, eachRemoteBlob, lookupBlob } from './listing/listing.js';
 import { checkSasGrants, sasMayRead } from './sas-check.js';
 import { type CopyLimits, httpHeaders, ServerCopy } from './server-copy.js';
@@ -29,6 +33,8 @@ export interface ContainerTarget {
   copyLimits?: CopyLimits;
   /** A leaner Put Blob with the same credential, retries and time limit; the SDK's is used without it. */
   putBlob?: PutBlob;
+  /** Tells how the service answers this container's requests (see connect.ts). */
+  load?: LoadRelay;
 }
 
 /** A folder (`destinationPath`) of a blob container, through `@azure/storage-blob`. */
@@ -38,6 +44,7 @@ export class ContainerDestination implements SyncDestination {
   private readonly tryTimeoutMs: number;
   private readonly serverCopy: ServerCopy;
   private readonly putBlob?: PutBlob;
+  private readonly load?: LoadRelay;
 
   constructor(
     target: ContainerTarget,
@@ -48,6 +55,11 @@ export class ContainerDestination implements SyncDestination {
     this.tryTimeoutMs = target.tryTimeoutMs ?? DEFAULT_LIST_LIMITS.tryTimeoutMs;
     this.serverCopy = new ServerCopy(target.copyLimits);
     this.putBlob = target.putBlob;
+    this.load = target.load;
+  }
+
+  watchLoad(listener: LoadListener): void {
+    this.load?.listen(listener);
   }
 
   checkAccess(needs: { write: boolean; delete: boolean }): void {
@@ -182,6 +194,10 @@ export class ContainerDestination implements SyncDestination {
       if (statusOf(error) === 412) return 'changed';
       throw error;
     }
+  }
+
+  deleteManyIfUnchanged(blobs: readonly RemoteBlob[]): Promise<DeleteManyResult> {
+    return deleteBatch(this.container, blobs, (blob) => this.deleteIfUnchanged(blob));
   }
 
   async readState(blobName: string): Promise<{ body: Buffer; etag: string } | undefined> {

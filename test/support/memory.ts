@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type {
   CopyCall,
   CopyRequest,
+  DeleteManyResult,
   DeleteOutcome,
   StagedBlock,
   StoredHeaders,
@@ -90,6 +91,7 @@ export interface Operation {
     | 'lookup'
     | 'setHeaders'
     | 'delete'
+    | 'deleteMany'
     | 'readState'
     | 'writeState'
     | 'copy';
@@ -258,13 +260,15 @@ export class MemoryDestination implements SyncDestination {
   }
 
   async deleteIfUnchanged(blob: RemoteBlob): Promise<DeleteOutcome> {
-    return this.call('delete', blob.blobName, () => {
-      const stored = this.blobs.get(blob.blobName);
-      if (!stored) return 'absent';
-      if (blob.etag && stored.etag !== blob.etag) return 'changed';
-      this.blobs.delete(blob.blobName);
-      return 'deleted';
-    });
+    return this.call('delete', blob.blobName, () => this.removeIfUnchanged(blob));
+  }
+
+  protected removeIfUnchanged(blob: RemoteBlob): DeleteOutcome {
+    const stored = this.blobs.get(blob.blobName);
+    if (!stored) return 'absent';
+    if (blob.etag && stored.etag !== blob.etag) return 'changed';
+    this.blobs.delete(blob.blobName);
+    return 'deleted';
   }
 
   async readState(blobName: string): Promise<{ body: Buffer; etag: string } | undefined> {
@@ -288,7 +292,7 @@ export class MemoryDestination implements SyncDestination {
     return this.operations.filter((operation) => operation.op === op);
   }
 
-  private async call<T>(op: Operation['op'], blobName: string | undefined, work: () => T): Promise<T> {
+  protected async call<T>(op: Operation['op'], blobName: string | undefined, work: () => T): Promise<T> {
     const operation: Operation = { op, blobName };
     this.operations.push(operation);
     this.beforeCall?.(op, blobName);
@@ -307,6 +311,31 @@ export class MemoryDestination implements SyncDestination {
 
   private nextEtag(): string {
     return `"0x${(++this.version).toString(16)}"`;
+  }
+}
+
+/**
+ * A MemoryDestination that also deletes many blobs in one call, as the Blob Batch API does: each blob keeps its own
+ * condition and outcome. `refuseBatches` has every such call refused as a whole; `subFault` gives one blob an error
+ * inside a batch (a sub-response). `batchSizes` records each call's number of blobs.
+ */
+export class BatchingMemoryDestination extends MemoryDestination {
+  refuseBatches = false;
+  subFault?: (blobName: string) => Error | undefined;
+  readonly batchSizes: number[] = [];
+
+  async deleteManyIfUnchanged(blobs: readonly RemoteBlob[]): Promise<DeleteManyResult> {
+    this.batchSizes.push(blobs.length);
+    return this.call('deleteMany', undefined, () => {
+      if (this.refuseBatches) return { unavailable: 'the service answered 400 InvalidInput' };
+      return {
+        outcomes: blobs.map((blob) => {
+          this.beforeCall?.('delete', blob.blobName);
+          const error = this.subFault?.(blob.blobName);
+          return error ? { error } : this.removeIfUnchanged(blob);
+        }),
+      };
+    });
   }
 }
 

@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { SyncDestination, WriteCondition } from '../ports/destination.js';
 import { AuthError, WriteConflict } from '../errors.js';
 import { failureReason, isRefused, PERMISSION_HINT } from '../failures.js';
@@ -7,13 +6,14 @@ import type { SummaryBuilder } from '../summary.js';
 import type {
   FileResult,
   Plan,
-  RemoteBlob,
   SourceEntry,
   SyncEvents,
   SyncOptions,
   UpdateHeadersItem,
   UploadItem,
 } from '../types.js';
+import type { AdaptiveLimit } from './adaptive-limit.js';
+import { type BandwidthCap, pacedDestination } from './bandwidth.js';
 import { ByteBudget } from './budget.js';
 import { copyOne } from './copy.js';
 import { ProgressCounter } from './progress.js';
@@ -34,6 +34,10 @@ export interface TransferContext<E extends SourceEntry> {
   options: SyncOptions;
   events: SyncEvents;
   summary: SummaryBuilder;
+  /** Transfers at once, following the service's load; shared by the run's phases. */
+  concurrency: AdaptiveLimit;
+  /** The run's bandwidth cap, when it has one: every body is paid for before it is sent. */
+  bandwidth?: BandwidthCap;
 }
 
 /**
@@ -44,6 +48,8 @@ export async function transferChanges<E extends SourceEntry>(
   context: TransferContext<E>,
   plan: Plan<E>,
 ): Promise<void> {
+  if (context.bandwidth)
+    context = { ...context, destination: pacedDestination(context.destination, context.bandwidth) };
   const budget = new ByteBudget(BUFFER_BUDGET);
   const bytesTotal = plan.upload.reduce((sum, item) => sum + item.local.size, 0);
   const progress = new ProgressCounter(
@@ -75,44 +81,35 @@ export async function transferChanges<E extends SourceEntry>(
 }
 
 /**
- * Deletes the plan's extra blobs, each only if it is still the blob that was listed; returns the names (relative to
- * the destination path) of those that are gone.
+ * Runs per-file work (or work on many files at once) with the run's concurrency and records each result. A 401/403
+ * means every other request would be refused the same way: the queue drains without sending more, and `finish`
+ * throws one AuthError that says why. Work that also has results to record hands its refusal to `refuse`.
  */
-export async function deleteExtras<E extends SourceEntry>(
+export function stopOnRefusal<E extends SourceEntry>(
   context: TransferContext<E>,
-  blobs: readonly RemoteBlob[],
-): Promise<string[]> {
-  const progress = new ProgressCounter('delete', context.events, blobs.length, 0);
-  const run = stopOnRefusal(context, progress, 'The storage service refused to delete');
-  const gone: string[] = [];
-  const deleteAndNote = async (remote: RemoteBlob) => {
-    const result = await deleteOne(context, remote);
-    if (result.action === 'deleted') gone.push(remote.name);
-    return result;
-  };
-  await Promise.all(blobs.map((remote) => run.next(() => deleteAndNote(remote))));
-  run.finish();
-  return gone;
-}
-
-/**
- * Runs per-file work with bounded concurrency and records each result. A 401/403 means every other request would be
- * refused the same way: the queue drains without sending more, and `finish` throws one AuthError that says why.
- */
-function stopOnRefusal<E extends SourceEntry>(context: TransferContext<E>, progress: ProgressCounter, what: string) {
-  const limit = pLimit(context.options.concurrency);
+  progress: ProgressCounter,
+  what: string,
+) {
   let fatal: AuthError | undefined;
+  const refuse = (error: unknown) => {
+    fatal ??= new AuthError(`${what} (${failureReason(error)}).`, PERMISSION_HINT);
+  };
   return {
-    next: (work: () => Promise<FileResult>) =>
-      limit(async () => {
+    next: (work: () => Promise<FileResult | readonly FileResult[]>) =>
+      context.concurrency.run(async () => {
         if (fatal) return;
         try {
-          record(context, await work(), progress);
+          const done = await work();
+          for (const result of Array.isArray(done) ? done : [done]) record(context, result, progress);
         } catch (error) {
           if (!isRefused(error)) throw error;
-          fatal ??= new AuthError(`${what} (${failureReason(error)}).`, PERMISSION_HINT);
+          refuse(error);
         }
       }),
+    refuse,
+    get stopped() {
+      return fatal !== undefined;
+    },
     finish() {
       if (fatal) throw fatal;
     },
@@ -199,19 +196,6 @@ async function updateHeaders<E extends SourceEntry>(
       md5: remote.md5,
     });
     return { action: 'updated', name: remote.name, bytes: item.local.size, blobName: remote.blobName };
-  } catch (error) {
-    if (isRefused(error)) throw error;
-    return { action: 'failed', name: remote.name, bytes: 0, reason: failureReason(error) };
-  }
-}
-
-async function deleteOne<E extends SourceEntry>(context: TransferContext<E>, remote: RemoteBlob): Promise<FileResult> {
-  try {
-    const outcome = await context.destination.deleteIfUnchanged(remote);
-    if (outcome === 'changed') {
-      return { action: 'failed', name: remote.name, bytes: 0, reason: 'changed since it was listed; not deleted' };
-    }
-    return { action: 'deleted', name: remote.name, bytes: remote.size, blobName: remote.blobName };
   } catch (error) {
     if (isRefused(error)) throw error;
     return { action: 'failed', name: remote.name, bytes: 0, reason: failureReason(error) };
