@@ -7,12 +7,14 @@ import {
   type Pipeline,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
+import type { LoadListener } from '../engine/ports/destination.js';
 import { UsageError } from '../engine/errors.js';
 import { signInMethodName, type StorageAuth } from '../auth/storage-auth.js';
 import { validateContainerName } from '../engine/names/container-name.js';
 import { normalizeSas, parseConnectionString } from '../auth/urls.js';
 import { refuseEntraOverHttp } from '../auth/plain-http.js';
 import { createLeanClient, type PutBlob, type PutSigner, putsThroughSdk, type ReadRange } from './lean-client.js';
+import { LoadRelay } from './load-relay.js';
 import { retrySettings } from './retry.js';
 import { retryPolicyFactory } from './retry-policy.js';
 import { senderOf } from './sdk-access.js';
@@ -21,6 +23,8 @@ export interface ClientOptions {
   /** One HTTP attempt's time limit; a stalled request is abandoned and retried. */
   tryTimeoutMs?: number;
   maxTries?: number;
+  /** Hears how the service responds to every try (see retrying). */
+  load?: LoadListener;
 }
 
 /** A pipeline whose retries are ours (see retry.ts); the SDK's own are reduced to a single try. */
@@ -49,14 +53,17 @@ export interface Destination {
   putBlob?: PutBlob;
   /** Ranged Get Blob, likewise. */
   readRange?: ReadRange;
+  /** Tells how the service responds to every request to this container, to whoever listens (see LoadRelay). */
+  load: LoadRelay;
 }
 
 export function connectContainer(auth: StorageAuth, containerName: string, options?: ClientOptions): Destination {
   const name = validateContainerName(containerName);
-  const service = serviceClient(auth, options ?? {});
+  const load = new LoadRelay();
+  const service = serviceClient(auth, { ...options, load });
   const container = service.getContainerClient(name);
   const label = container.url.replace(/\?.*$/, '');
-  const settings = retrySettings(options);
+  const settings = retrySettings({ ...options, load });
   const lean = putsThroughSdk(process.env)
     ? undefined
     : createLeanClient({
@@ -73,6 +80,7 @@ export function connectContainer(auth: StorageAuth, containerName: string, optio
     tryTimeoutMs: settings.tryTimeoutMs,
     putBlob: lean?.put,
     readRange: lean?.read,
+    load,
   };
 }
 

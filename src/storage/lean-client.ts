@@ -2,7 +2,7 @@ import { bearerTokenAuthenticationPolicy, createHttpHeaders, createPipelineReque
 import type { TokenCredential } from '@azure/identity';
 import { StorageOAuthScopes } from '@azure/storage-blob';
 import type { StoredHeaders, WriteOptions } from '../engine/ports/destination.js';
-import { type HeaderSource, RETRIABLE_STATUS, type RetrySettings, retrying } from './retry.js';
+import { type HeaderSource, type RetrySettings, retrying, statusVerdict } from './retry.js';
 import { Http1Pool } from './http1/pool.js';
 import { signSharedKey } from './shared-key.js';
 import { addressablePath } from './blob-url.js';
@@ -16,7 +16,7 @@ import { TransferError } from '../engine/errors.js';
  * request: for a sync of many small files that was most of the client's CPU (docs/performance.md, "Why the code is
  * shaped as it is"). It keeps what the SDK path gives: the same signing (the SDK's string to sign for Shared Key, see
  * shared-key.ts; its bearer-token policy; a SAS rides in the URL), Content-MD5 that the service verifies, the one
- * retry loop (retry.ts) and errors shaped like the SDK's (service-error.ts), which never quote the URL. Behind a proxy,
+ * retry loop (retry.ts, which also tells the run's concurrency of busy responses) and errors shaped like the SDK's (service-error.ts), which never quote the URL. Behind a proxy,
  * or with AZURE_BLOB_SYNC_SDK_PUTS set, the SDK sends instead. What would let it go: an SDK request path whose
  * per-request cost is close to a plain HTTP/1.1 request's (a leaner pipeline, or undici underneath at this cost).
  */
@@ -93,8 +93,7 @@ export function createLeanClient(target: PutBlobTarget): { put: PutBlob; read: R
       signal: abortSignal,
       // A fresh copy per try: each is signed with its own date.
       attempt: () => sign({ method, path, pathAndQuery, headers: { ...headers }, body, abortSignal, maxBodyBytes }),
-      judge: (response) =>
-        RETRIABLE_STATUS.has(response.status) ? { again: true, advice: headerSource(response) } : { again: false },
+      judge: (response) => statusVerdict(response.status, headerSource(response)),
     });
     if (response.status < 200 || response.status >= 300) {
       const text = response.body.length > 0 ? response.body.toString('utf8') : undefined;

@@ -1,5 +1,5 @@
 import type { HttpOperationResponse, RequestPolicy, RequestPolicyFactory, WebResource } from '@azure/storage-blob';
-import { RETRIABLE_STATUS, type RetrySettings, retrying } from './retry.js';
+import { type RetrySettings, retrying, statusVerdict } from './retry.js';
 
 /**
  * The retry policy the storage SDK's own lacks: it also retries 408, 429, 502 and 504, honours `Retry-After`, and
@@ -14,8 +14,7 @@ export function retryPolicyFactory(settings: RetrySettings): RequestPolicyFactor
           settings,
           signal: request.abortSignal,
           attempt: () => attemptOnce(next, request, settings.tryTimeoutMs),
-          judge: (response) =>
-            RETRIABLE_STATUS.has(response.status) ? { again: true, advice: response } : { again: false },
+          judge: (response) => statusVerdict(response.status, response),
         }),
     }),
   };

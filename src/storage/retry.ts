@@ -1,3 +1,4 @@
+import type { LoadListener } from '../engine/ports/destination.js';
 import { backoffMs, sleep } from './backoff.js';
 import { RETRIABLE_CODES } from './network-errors.js';
 
@@ -10,27 +11,49 @@ export interface RetrySettings {
   tryTimeoutMs: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Hears of every try the service responded to: busy, or a final response (see LoadListener). */
+  load?: LoadListener;
 }
 
 /** Retries with exponential backoff on 408/429/5xx, resets and stalled attempts, tuned for CI. */
-export function retrySettings(options: { tryTimeoutMs?: number; maxTries?: number } = {}): RetrySettings {
+export function retrySettings(
+  options: { tryTimeoutMs?: number; maxTries?: number; load?: LoadListener } = {},
+): RetrySettings {
   return {
     maxTries: options.maxTries ?? 6,
     tryTimeoutMs: options.tryTimeoutMs ?? 120_000,
     baseDelayMs: 500,
     maxDelayMs: 30_000,
+    load: options.load,
   };
 }
 
 /** Throttling, timeouts and server errors: the storage service's own advice is to retry these. */
 export const RETRIABLE_STATUS: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
+/**
+ * The service's ways of saying it has more than it can take (ServerBusy, too many requests, a server-side timeout):
+ * remedy is fewer requests at once, not only a retry.
+ */
+export function isBusy(status: number, errorCode: string | undefined): boolean {
+  return status === 503 || status === 429 || (status === 500 && errorCode === 'OperationTimedOut');
+}
+
+/** The verdict on a response by its status: retried when the service advises it, its headers advising the wait. */
+export function statusVerdict(status: number, response: HeaderSource): Verdict {
+  if (!RETRIABLE_STATUS.has(status)) return { again: false };
+  return { again: true, advice: response, busy: isBusy(status, response.headers.get('x-ms-error-code')) };
+}
+
 export interface HeaderSource {
   headers: { get(name: string): string | undefined };
 }
 
-/** What the loop makes of a try that came back: final, or worth another try (with the response that advises the wait). */
-export type Verdict = { again: false } | { again: true; advice?: HeaderSource };
+/**
+ * What the loop makes of a try that came back: final, or worth another try (with the response that advises the wait,
+ * and whether it said the service is busy).
+ */
+export type Verdict = { again: false } | { again: true; advice?: HeaderSource; busy?: boolean };
 
 export interface RetryLoop<T> {
   settings: RetrySettings;
@@ -47,7 +70,8 @@ export interface RetryLoop<T> {
 /**
  * The one retry loop of every request to the storage service: the SDK's pipeline (retry-policy.ts), the lean Put Blob
  * and the listing's pages. Exponential backoff with jitter, `Retry-After` honoured, at most `maxTries` tries; the last
- * response is returned as it is (the caller reads its status), the last error thrown (a timeout said as such).
+ * response is returned as it is (the caller reads its status), the last error thrown (a timeout said as such). Every
+ * try that got a response is told to `settings.load`, here and only here, so the run's concurrency follows the service's load.
  */
 export async function retrying<T>(loop: RetryLoop<T>): Promise<T> {
   const { settings, signal } = loop;
@@ -55,10 +79,13 @@ export async function retrying<T>(loop: RetryLoop<T>): Promise<T> {
   for (let tries = 1; ; tries++) {
     let advice: HeaderSource | undefined;
     const last = tries >= settings.maxTries;
+    const sentAt = performance.now();
     try {
       const value = await loop.attempt(tries);
       if (signal?.aborted) throw abortError();
       const verdict = loop.judge(value);
+      if (verdict.again && verdict.busy) settings.load?.busy(sentAt);
+      else if (!verdict.again) settings.load?.healthy();
       if (!verdict.again || last) return value;
       advice = verdict.advice;
     } catch (error) {

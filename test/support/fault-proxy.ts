@@ -30,6 +30,8 @@ export interface FaultRule {
   probability?: number;
   /** Applies to this many picked requests, then heals. Default: forever. */
   times?: number;
+  /** Picks a request only while more than this many are in flight, itself included (a service that takes so many). */
+  inFlightAbove?: number;
   fault: Fault;
 }
 
@@ -87,11 +89,13 @@ export async function startFaultProxy(upstreamServiceUrl: string, seed = 42): Pr
   const waiters = new Set<() => void>();
   const notify = () => waiters.forEach((check) => check());
   let rules: { rule: FaultRule; left: number }[] = [];
+  let inFlight = 0;
 
   const pick = (record: RecordedRequest): Fault | undefined => {
     for (const entry of rules) {
       const { rule } = entry;
       if (entry.left <= 0) continue;
+      if (rule.inFlightAbove !== undefined && inFlight <= rule.inFlightAbove) continue;
       if (rule.method && rule.method !== record.method) continue;
       if (rule.blob && !rule.blob.test(record.blob)) continue;
       if (rule.query && !rule.query.test(record.query)) continue;
@@ -116,10 +120,12 @@ export async function startFaultProxy(upstreamServiceUrl: string, seed = 42): Pr
       bytesIn: 0,
     };
     requests.push(record);
+    inFlight++;
     const fault = pick(record);
     record.fault = fault?.kind;
     notify();
     const settle = (outcome: RecordedRequest['outcome']) => {
+      if (record.outcome === undefined) inFlight--;
       record.outcome = outcome;
       notify();
     };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { retryAfterMs } from '../../src/storage/retry.js';
+import { retryAfterMs, retrying, statusVerdict } from '../../src/storage/retry.js';
 import { backoffMs } from '../../src/storage/backoff.js';
 
 const headers = (values: Record<string, string>) => ({
@@ -31,5 +31,38 @@ describe('retry timing', () => {
         assert.ok(delay >= expected * 0.8 && delay <= expected * 1.2, `${attempt}: ${delay}`);
       }
     }
+  });
+});
+
+describe("the retry loop's word on the service's load", () => {
+  /** Runs the loop over these answers (status and error code), recording what the listener heard. */
+  async function hear(answers: [number, string?][]) {
+    const heard: string[] = [];
+    const load = {
+      busy: (sentAt: number) => {
+        assert.ok(sentAt <= performance.now(), 'sentAt is when the try was sent');
+        heard.push('busy');
+      },
+      healthy: () => heard.push('healthy'),
+    };
+    const settings = { maxTries: answers.length, tryTimeoutMs: 1000, baseDelayMs: 1, maxDelayMs: 1, load };
+    let next = 0;
+    const last = await retrying({
+      settings,
+      attempt: async () => answers[next++]!,
+      judge: ([status, code]) => statusVerdict(status, headers(code ? { 'x-ms-error-code': code } : {})),
+    });
+    return { heard, last, tries: next };
+  }
+
+  it('hears busy for 503, 429 and 500 OperationTimedOut, and healthy for the final answer', async () => {
+    const { heard, last } = await hear([[503, 'ServerBusy'], [429], [500, 'OperationTimedOut'], [201]]);
+    assert.deepEqual(heard, ['busy', 'busy', 'busy', 'healthy']);
+    assert.deepEqual(last, [201]);
+  });
+
+  it('hears neither for a failure that is no sign of load (500 InternalError, 502), and healthy for a 404', async () => {
+    const { heard } = await hear([[500, 'InternalError'], [502], [404, 'BlobNotFound']]);
+    assert.deepEqual(heard, ['healthy']);
   });
 });
