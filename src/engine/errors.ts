@@ -33,6 +33,7 @@ export type OptionKey =
   | 'force'
   | 'dryRun'
   | 'concurrency'
+  | 'capMbps'
   | 'contentType'
   | 'cacheControl'
   | 'accessTier'

@@ -39,6 +39,8 @@ export interface RawSyncOptions {
   immutable?: boolean;
   /** A file, outside the source, that keeps the local files' MD5s between runs. */
   hashCache?: string;
+  /** Megabits a second that uploads, copies and downloads together stay under; empty for no cap. */
+  capMbps?: string;
 }
 
 export const DEFAULTS = {
@@ -65,6 +67,7 @@ export function resolveSyncOptions(raw: RawSyncOptions): SyncOptions {
     force: raw.force ?? false,
     dryRun: raw.dryRun ?? false,
     concurrency: parseConcurrency(raw.concurrency),
+    capMbps: parseCapMbps(raw.capMbps),
     contentTypeRules: parseHeaderRules(raw.contentType ?? [], 'content-type'),
     cacheControlRules: parseHeaderRules(raw.cacheControl ?? [], 'cache-control'),
     accessTier: parseAccessTier(raw.accessTier),
@@ -186,6 +189,21 @@ function parseConcurrency(value: string | undefined): number {
     throw new UsageError(`The concurrency "${value}" is not a whole number from 1 to 1000.`, 'Use "auto" or e.g. 32.');
   }
   return number;
+}
+
+/** Megabits a second (AzCopy's `--cap-mbps`); empty means no cap. */
+function parseCapMbps(value: string | undefined): number | undefined {
+  const text = value?.trim() ?? '';
+  if (text === '') return undefined;
+  const mbps = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(mbps > 0)) {
+    throw new UsageError(
+      `The bandwidth cap "${value}" is not a positive number of megabits a second.`,
+      (t) =>
+        `Give ${t.name('capMbps')} a number such as 40 (megabits a second; 0.5 for 500 kilobits), or leave it empty for no cap.`,
+    );
+  }
+  return mbps;
 }
 
 function parseAccessTier(value: string | undefined): AccessTier | undefined {

@@ -485,6 +485,12 @@ describe('Azure DevOps task (bundled) bad input', () => {
     ],
     ['a bad compare mode', { ...base, authenticationType: 'sasToken', compare: 'mtime' }, [], /Unknown compare mode/],
     [
+      'a bad bandwidth cap',
+      { ...base, authenticationType: 'sasToken', capMbps: '-1' },
+      [],
+      /bandwidth cap "-1" is not a positive number of megabits a second\. Give `capMbps` a number such as 40/,
+    ],
+    [
       'a bad timeout',
       { ...base, authenticationType: 'sasToken', timeout: 'soon' },
       [],

@@ -85,6 +85,7 @@ describe('action.yml', () => {
       force: bool('force'),
       dryRun: bool('dry-run'),
       concurrency: d('concurrency'),
+      capMbps: d('cap-mbps'),
       accessTier: d('access-tier'),
       createContainer: bool('create-container'),
       deleteGrace: d('delete-grace'),

@@ -295,6 +295,11 @@ describe('GitHub Action: how it explains what is missing or wrong', () => {
       { 'sas-token': 'sig=x', timeout: '0' },
       /timeout "0" is not a positive number.*\nGive the seconds as a number, e\.g\. 60, to `timeout`\./,
     ],
+    [
+      'a bad bandwidth cap',
+      { 'sas-token': 'sig=x', 'cap-mbps': '0' },
+      /bandwidth cap "0" is not a positive number of megabits a second\.\nGive `cap-mbps` a number such as 40/,
+    ],
     ['a missing source folder', { source: 'build', 'sas-token': 'sig=x' }, /source folder ".*build" does not exist/],
     [
       'two ways to sign in',

@@ -25,6 +25,27 @@ describe('resolveSyncOptions', () => {
     assert.equal(resolveSyncOptions({ source: 'x', concurrency: '7' }).concurrency, 7);
   });
 
+  it('reads the bandwidth cap in megabits a second; none when empty', () => {
+    assert.equal(resolveSyncOptions({ source: 'x', capMbps: '40' }).capMbps, 40);
+    assert.equal(resolveSyncOptions({ source: 'x', capMbps: ' 0.5 ' }).capMbps, 0.5);
+    assert.equal(resolveSyncOptions({ source: 'x', capMbps: '' }).capMbps, undefined);
+    assert.equal(resolveSyncOptions({ source: 'x' }).capMbps, undefined);
+  });
+
+  for (const bad of ['0', '0.0', '-5', 'fast', '10Mbps', '1e3', 'Infinity']) {
+    it(`refuses the bandwidth cap "${bad}", naming the option and how to write it`, () => {
+      assert.throws(
+        () => resolveSyncOptions({ source: 'x', capMbps: bad }),
+        (error: unknown) => {
+          assert.ok(error instanceof UsageError);
+          assert.match(error.message, /not a positive number of megabits a second/);
+          assert.match(error.hint ?? '', /Give capMbps a number such as 40/);
+          return true;
+        },
+      );
+    });
+  }
+
   const bad: [string, object][] = [
     ['compare', { compare: 'mtime' }],
     ['threshold above 1', { deleteThreshold: '1.5' }],

@@ -73,6 +73,7 @@ export function readTaskInputs(): TaskInputs {
       force: booleanInput('force'),
       dryRun: booleanInput('dryRun'),
       concurrency: text('concurrency') || undefined,
+      capMbps: text('capMbps') || undefined,
       contentType: lines('contentType'),
       cacheControl: lines('cacheControl'),
       accessTier: text('accessTier') || undefined,

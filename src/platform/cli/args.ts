@@ -34,7 +34,14 @@ export const FLAGS = {
   force: { type: 'boolean', help: 'Delete even when the run would shrink the destination beyond the threshold.' },
   compare: { type: 'string', help: 'How to tell a file changed: md5 (default), size, or none (always upload).' },
   'dry-run': { type: 'boolean', help: 'Print what would change; send nothing.' },
-  concurrency: { type: 'string', help: 'Files transferred at once (default: auto).' },
+  concurrency: {
+    type: 'string',
+    help: 'Most files transferred at once (default: auto); fewer while the service says it is busy.',
+  },
+  'cap-mbps': {
+    type: 'string',
+    help: 'Keep uploads, copies and downloads together under this many megabits a second (default: no cap).',
+  },
   'content-type': {
     type: 'string',
     multiple: true,
@@ -171,6 +178,7 @@ export function rawSyncOptions(
     force: f.force,
     dryRun: f['dry-run'],
     concurrency: f.concurrency,
+    capMbps: f['cap-mbps'],
     contentType: f['content-type'],
     cacheControl: f['cache-control'],
     accessTier: f['access-tier'],

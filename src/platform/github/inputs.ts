@@ -82,6 +82,7 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       force: booleanInput('force'),
       dryRun: booleanInput('dry-run'),
       concurrency: core.getInput('concurrency') || undefined,
+      capMbps: core.getInput('cap-mbps') || undefined,
       contentType: core.getMultilineInput('content-type'),
       cacheControl: core.getMultilineInput('cache-control'),
       accessTier: core.getInput('access-tier') || undefined,
