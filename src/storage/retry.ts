@@ -13,6 +13,11 @@ export interface RetrySettings {
   maxDelayMs: number;
   /** Hears of every try the service responded to: busy, or a final response (see LoadListener). */
   load?: LoadListener;
+  /**
+   * The first wait after a busy answer that `load` heard of. Fewer requests at once is what relieves the service
+   * then; a long sleep would only hold a transfer's place in the run's concurrency. Later waits double, as any.
+   */
+  busyDelayMs?: number;
 }
 
 /** Retries with exponential backoff on 408/429/5xx, resets and stalled attempts, tuned for CI. */
@@ -25,6 +30,7 @@ export function retrySettings(
     baseDelayMs: 500,
     maxDelayMs: 30_000,
     load: options.load,
+    busyDelayMs: 100,
   };
 }
 
@@ -78,14 +84,17 @@ export async function retrying<T>(loop: RetryLoop<T>): Promise<T> {
   const retriableError = loop.retriableError ?? isRetriableError;
   for (let tries = 1; ; tries++) {
     let advice: HeaderSource | undefined;
+    let heardBusy = false;
     const last = tries >= settings.maxTries;
     const sentAt = performance.now();
     try {
       const value = await loop.attempt(tries);
       if (signal?.aborted) throw abortError();
       const verdict = loop.judge(value);
-      if (verdict.again && verdict.busy) settings.load?.busy(sentAt);
-      else if (!verdict.again) settings.load?.healthy();
+      if (verdict.again && verdict.busy && settings.load) {
+        settings.load.busy(sentAt);
+        heardBusy = true;
+      } else if (!verdict.again) settings.load?.healthy();
       if (!verdict.again || last) return value;
       advice = verdict.advice;
     } catch (error) {
@@ -94,7 +103,8 @@ export async function retrying<T>(loop: RetryLoop<T>): Promise<T> {
       if (last || !(timedOut || retriableError(error))) throw timedOut ? timeoutError(settings.tryTimeoutMs) : error;
       advice = (error as { response?: HeaderSource }).response;
     }
-    await sleep(Math.min(retryAfterMs(advice) ?? backoffMs(tries, settings.baseDelayMs), settings.maxDelayMs), signal);
+    const base = heardBusy ? (settings.busyDelayMs ?? settings.baseDelayMs) : settings.baseDelayMs;
+    await sleep(Math.min(retryAfterMs(advice) ?? backoffMs(tries, base), settings.maxDelayMs), signal);
   }
 }
 

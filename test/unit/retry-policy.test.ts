@@ -36,7 +36,7 @@ describe('retry timing', () => {
 
 describe("the retry loop's word on the service's load", () => {
   /** Runs the loop over these answers (status and error code), recording what the listener heard. */
-  async function hear(answers: [number, string?][]) {
+  async function hear(answers: [number, string?][], delays = { baseDelayMs: 1, busyDelayMs: 1 }) {
     const heard: string[] = [];
     const load = {
       busy: (sentAt: number) => {
@@ -45,7 +45,7 @@ describe("the retry loop's word on the service's load", () => {
       },
       healthy: () => heard.push('healthy'),
     };
-    const settings = { maxTries: answers.length, tryTimeoutMs: 1000, baseDelayMs: 1, maxDelayMs: 1, load };
+    const settings = { maxTries: answers.length, tryTimeoutMs: 1000, ...delays, maxDelayMs: 5000, load };
     let next = 0;
     const last = await retrying({
       settings,
@@ -64,5 +64,17 @@ describe("the retry loop's word on the service's load", () => {
   it('hears neither for a failure that is no sign of load (500 InternalError, 502), and healthy for a 404', async () => {
     const { heard } = await hear([[500, 'InternalError'], [502], [404, 'BlobNotFound']]);
     assert.deepEqual(heard, ['healthy']);
+  });
+
+  it('waits only briefly before retrying a busy answer (the concurrency relieves the service), as long as any other', async () => {
+    const delays = { baseDelayMs: 600, busyDelayMs: 1 };
+    let started = performance.now();
+    await hear([[503, 'ServerBusy'], [201]], delays);
+    const busy = performance.now() - started;
+    started = performance.now();
+    await hear([[500, 'InternalError'], [201]], delays);
+    const failing = performance.now() - started;
+    assert.ok(busy < 250, `a busy answer was retried after ${busy} ms`);
+    assert.ok(failing >= 480, `a failing answer was retried after ${failing} ms`);
   });
 });
