@@ -80,7 +80,7 @@ export function azcopy(
 ): Tool {
   return {
     id,
-    scenarios: ['first', 'nochange', 'mtime', 'change1', 'delete10'],
+    scenarios: ['first', 'nochange', 'mtime', 'change1', 'delete10', 'delete20'],
     missing: azcopyMissing,
     command: (context: RunContext, _scenario: ScenarioId): Command => {
       const { env } = runFolder(options.transfers);

@@ -17,6 +17,8 @@ export interface CountingAzurite {
   requests(): number;
   /** Blob writes so far: Put Blob and Put Block List (not blocks, properties or metadata). */
   uploads(): number;
+  /** Requests that delete: Delete Blob, and Blob Batch (one request, up to 256 deletes). */
+  deleteRequests(): number;
   /** Waits until the access log has caught up with the requests already answered. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -40,6 +42,7 @@ export async function startCountingAzurite(mode: AzuriteMode): Promise<CountingA
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let requests = 0;
   let uploads = 0;
+  let deletes = 0;
   let lastLine = Date.now();
   let stderr = '';
   child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
@@ -63,6 +66,7 @@ export async function startCountingAzurite(mode: AzuriteMode): Promise<CountingA
       const isBlob = pathname.split('/').filter(Boolean).length >= 3;
       const comp = /(?:^|&)comp=([^&]+)/.exec(query)?.[1];
       if (method === 'PUT' && isBlob && (comp === undefined || comp === 'blocklist')) uploads++;
+      if ((method === 'DELETE' && isBlob) || (method === 'POST' && comp === 'batch')) deletes++;
     });
   });
 
@@ -73,6 +77,7 @@ export async function startCountingAzurite(mode: AzuriteMode): Promise<CountingA
     pid: child.pid ?? 0,
     requests: () => requests,
     uploads: () => uploads,
+    deleteRequests: () => deletes,
     async settle() {
       while (Date.now() - lastLine < 150) await new Promise((resolve) => setTimeout(resolve, 50));
     },

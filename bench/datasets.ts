@@ -104,6 +104,11 @@ export function datasets(quick: boolean): Dataset[] {
     },
     { id: 'many5k', description: '5,000 files of 1-4 KB (plan-time baseline)', files: many(5000) },
     {
+      id: 'deletes',
+      description: quick ? '1,000 files of 1-4 KB, a fifth deleted' : '3,000 files of 1-4 KB, a fifth deleted',
+      files: many(quick ? 1000 : 3000),
+    },
+    {
       id: 'big',
       description: quick ? '4 files of 32 MiB' : '4 files of 256 MiB',
       files: big(4, (quick ? 32 : 256) * MiB),

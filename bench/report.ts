@@ -11,6 +11,8 @@ export interface RunRecord {
   peakRssMB: number;
   requests: number;
   uploaded: number;
+  /** Delete Blob and Blob Batch requests (a batch deletes up to 256). */
+  deleteRequests: number;
   /** After a first sync: the bytes the container holds, i.e. the content the tool sent (MB). */
   storedMB?: number;
 }
@@ -26,6 +28,7 @@ export interface Row {
   peakRssMB: number;
   requests: number;
   uploaded: number;
+  deleteRequests: number;
   storedMB?: number;
   /** Our median wall time divided by this tool's (below 1: we are faster). */
   oursOverTool?: number;
@@ -51,7 +54,7 @@ export function summarize(
   }
   const rows: Row[] = [...groups.values()].map((group) => {
     const first = group[0]!;
-    const pick = (field: 'wallS' | 'cpuS' | 'peakRssMB' | 'requests' | 'uploaded') =>
+    const pick = (field: 'wallS' | 'cpuS' | 'peakRssMB' | 'requests' | 'uploaded' | 'deleteRequests') =>
       median(group.map((record) => record[field]));
     const row: Row = {
       dataset: first.dataset,
@@ -63,6 +66,7 @@ export function summarize(
       peakRssMB: pick('peakRssMB'),
       requests: pick('requests'),
       uploaded: pick('uploaded'),
+      deleteRequests: pick('deleteRequests'),
     };
     if (first.scenario === 'hash') row.throughputMBs = bytesOf(first.dataset) / 1e6 / row.wallS;
     const stored = group.flatMap((record) => (record.storedMB === undefined ? [] : [record.storedMB]));
@@ -82,12 +86,12 @@ export function summarize(
 /** A Markdown table, readable in a terminal and ready for the README. */
 export function markdownTable(rows: readonly Row[]): string {
   const header =
-    '| data set | scenario | tool | wall s | CPU s | peak RSS MB | requests | uploaded | ours / tool | stored MB |';
-  const lines = [header, '|---|---|---|--:|--:|--:|--:|--:|--:|--:|'];
+    '| data set | scenario | tool | wall s | CPU s | peak RSS MB | requests | uploaded | delete requests | ours / tool | stored MB |';
+  const lines = [header, '|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|'];
   for (const row of rows) {
     const extra = row.throughputMBs ? ` (${Math.round(row.throughputMBs)} MB/s)` : '';
     lines.push(
-      `| ${row.dataset} | ${row.scenario} | ${row.tool} | ${row.wallS.toFixed(2)}${extra} | ${row.cpuS.toFixed(2)} | ${Math.round(row.peakRssMB)} | ${row.requests} | ${row.uploaded} | ${row.oursOverTool === undefined ? '' : row.oursOverTool.toFixed(2)} | ${row.storedMB === undefined ? '' : row.storedMB.toFixed(1)} |`,
+      `| ${row.dataset} | ${row.scenario} | ${row.tool} | ${row.wallS.toFixed(2)}${extra} | ${row.cpuS.toFixed(2)} | ${Math.round(row.peakRssMB)} | ${row.requests} | ${row.uploaded} | ${row.deleteRequests} | ${row.oursOverTool === undefined ? '' : row.oursOverTool.toFixed(2)} | ${row.storedMB === undefined ? '' : row.storedMB.toFixed(1)} |`,
     );
   }
   return lines.join('\n');

@@ -33,7 +33,8 @@ import {
 const HELP = `npm run bench -- [options]
 
   --quick              small data sets, one repeat: a smoke run of a few minutes
-  --dataset a,b        only these data sets (site, many, many5k, big, mixed); 'million' alone runs bench/million.ts
+  --dataset a,b        only these data sets (site, many, many5k, deletes, big, mixed); 'million' alone runs
+                       bench/million.ts; the throttling figures have their own runner, bench/throttle.ts
   --scenario a,b       only these scenarios (${SCENARIOS.join(', ')})
   --tool a,b           only these tools (${TOOLS.map((tool) => tool.id).join(', ')})
   --repeat N           runs per tool and scenario; medians are reported (default 3, 1 with --quick)
@@ -118,9 +119,13 @@ for (const [name, wanted, known] of [
   if (unknown) throw new Error(`Unknown ${name} "${unknown}"; choose from ${known.join(', ')}`);
 }
 
-/** Which scenarios a data set is measured in: many5k only serves as the plan-time baseline for many. */
+/**
+ * Which scenarios a data set is measured in: many5k only serves as the plan-time baseline for many, deletes only as
+ * the mirror whose deletes dominate (delete20 runs on it alone).
+ */
 function scenariosFor(dataset: string): ScenarioId[] {
-  const all: ScenarioId[] = dataset === 'many5k' ? ['plan'] : [...SCENARIOS];
+  const only: Partial<Record<string, ScenarioId[]>> = { many5k: ['plan'], deletes: ['delete20'] };
+  const all: ScenarioId[] = only[dataset] ?? SCENARIOS.filter((scenario) => scenario !== 'delete20');
   return all.filter(
     (scenario) =>
       (scenario !== 'hash' || dataset === 'big' || dataset === 'many') &&
@@ -170,8 +175,9 @@ async function mutate(folder: DatasetFolder, scenario: ScenarioId): Promise<{ ch
       await folder.change(files);
       return { changed: files };
     }
-    case 'delete10': {
-      const files = folder.pick(0.1, 1010);
+    case 'delete10':
+    case 'delete20': {
+      const files = folder.pick(scenario === 'delete10' ? 0.1 : 0.2, 1010);
       await folder.remove(files);
       return { changed: files };
     }
@@ -248,6 +254,7 @@ async function runOnce(folder: DatasetFolder, scenario: ScenarioId, tool: Tool, 
       await azurite?.settle();
       const requestsBefore = azurite?.requests() ?? 0;
       const uploadsBefore = azurite?.uploads() ?? 0;
+      const deletesBefore = azurite?.deleteRequests() ?? 0;
       const command = tool.command(context, scenario);
       const result = await measure(command.argv, command.env);
       const failure = tool.verify?.(result.stdout);
@@ -265,6 +272,7 @@ async function runOnce(folder: DatasetFolder, scenario: ScenarioId, tool: Tool, 
         peakRssMB: result.peakRssMB,
         requests: (azurite?.requests() ?? 0) - requestsBefore,
         uploaded: (azurite?.uploads() ?? 0) - uploadsBefore,
+        deleteRequests: (azurite?.deleteRequests() ?? 0) - deletesBefore,
         ...(storedMB === undefined ? {} : { storedMB }),
       };
     } finally {
@@ -296,7 +304,7 @@ for (const set of allSets.filter((candidate) => !wantedSets || wantedSets.includ
         if (!record) continue;
         records.push(record);
         log(
-          `${set.id} ${scenario} ${tool.id} #${index}: ${record.wallS.toFixed(2)} s wall, ${record.cpuS.toFixed(2)} s CPU, ${Math.round(record.peakRssMB)} MB, ${record.requests} requests, ${record.uploaded} uploaded`,
+          `${set.id} ${scenario} ${tool.id} #${index}: ${record.wallS.toFixed(2)} s wall, ${record.cpuS.toFixed(2)} s CPU, ${Math.round(record.peakRssMB)} MB, ${record.requests} requests, ${record.uploaded} uploaded, ${record.deleteRequests} delete requests`,
         );
       }
     }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { azcopy } from './azcopy.js';
 import type { CountingAzurite } from './azurite.js';
 
-export const SCENARIOS = ['first', 'nochange', 'mtime', 'change1', 'delete10', 'plan', 'hash'] as const;
+export const SCENARIOS = ['first', 'nochange', 'mtime', 'change1', 'delete10', 'delete20', 'plan', 'hash'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 export const SCENARIO_TEXT: Record<ScenarioId, string> = {
@@ -14,6 +14,7 @@ export const SCENARIO_TEXT: Record<ScenarioId, string> = {
   mtime: 're-sync after every mtime changed (fresh checkout)',
   change1: 're-sync after 1% of the files changed (same sizes)',
   delete10: 'mirror after 10% of the files were deleted locally',
+  delete20: 'mirror after 20% of the files were deleted locally (the deletes data set: deletes dominate)',
   plan: 'scan + list + hash + diff only (--dry-run, nothing changed)',
   hash: 'hashing every file: our hash phase vs md5sum',
 };
@@ -54,7 +55,7 @@ export interface Tool {
   verify?(stdout: string): string | undefined;
 }
 
-const RESYNC: readonly ScenarioId[] = ['first', 'nochange', 'mtime', 'change1', 'delete10'];
+const RESYNC: readonly ScenarioId[] = ['first', 'nochange', 'mtime', 'change1', 'delete10', 'delete20'];
 
 const ours: Tool = {
   id: 'ours',
