@@ -11,8 +11,8 @@ export interface RunRecord {
   peakRssMB: number;
   requests: number;
   uploaded: number;
-  /** Delete Blob and Blob Batch requests (a batch deletes up to 256). */
-  deleteRequests: number;
+  /** Delete Blob and Blob Batch requests (a batch deletes up to 256); absent in results saved before they were counted. */
+  deleteRequests?: number;
   /** After a first sync: the bytes the container holds, i.e. the content the tool sent (MB). */
   storedMB?: number;
 }
@@ -28,7 +28,7 @@ export interface Row {
   peakRssMB: number;
   requests: number;
   uploaded: number;
-  deleteRequests: number;
+  deleteRequests?: number;
   storedMB?: number;
   /** Our median wall time divided by this tool's (below 1: we are faster). */
   oursOverTool?: number;
@@ -55,7 +55,7 @@ export function summarize(
   const rows: Row[] = [...groups.values()].map((group) => {
     const first = group[0]!;
     const pick = (field: 'wallS' | 'cpuS' | 'peakRssMB' | 'requests' | 'uploaded' | 'deleteRequests') =>
-      median(group.map((record) => record[field]));
+      median(group.map((record) => record[field] ?? 0));
     const row: Row = {
       dataset: first.dataset,
       scenario: first.scenario,
@@ -91,7 +91,7 @@ export function markdownTable(rows: readonly Row[]): string {
   for (const row of rows) {
     const extra = row.throughputMBs ? ` (${Math.round(row.throughputMBs)} MB/s)` : '';
     lines.push(
-      `| ${row.dataset} | ${row.scenario} | ${row.tool} | ${row.wallS.toFixed(2)}${extra} | ${row.cpuS.toFixed(2)} | ${Math.round(row.peakRssMB)} | ${row.requests} | ${row.uploaded} | ${row.deleteRequests} | ${row.oursOverTool === undefined ? '' : row.oursOverTool.toFixed(2)} | ${row.storedMB === undefined ? '' : row.storedMB.toFixed(1)} |`,
+      `| ${row.dataset} | ${row.scenario} | ${row.tool} | ${row.wallS.toFixed(2)}${extra} | ${row.cpuS.toFixed(2)} | ${Math.round(row.peakRssMB)} | ${row.requests} | ${row.uploaded} | ${row.deleteRequests ?? ''} | ${row.oursOverTool === undefined ? '' : row.oursOverTool.toFixed(2)} | ${row.storedMB === undefined ? '' : row.storedMB.toFixed(1)} |`,
     );
   }
   return lines.join('\n');
