@@ -10,6 +10,8 @@ import { inShard } from './plan/shard.js';
 import type { FolderDestination, FolderListing } from './ports/folder.js';
 import type { SourceListing, SyncSource } from './ports/source.js';
 import { SummaryBuilder } from './summary.js';
+import { limitFor } from './transfer/adaptive-limit.js';
+import { BandwidthCap } from './transfer/bandwidth.js';
 import { ByteBudget } from './transfer/budget.js';
 import { downloadOne } from './transfer/download.js';
 import { ProgressCounter } from './transfer/progress.js';
@@ -165,13 +167,16 @@ async function fetchAll(
     source,
     destination,
     budget: new ByteBudget(BUFFER_BUDGET),
+    bandwidth: options.capMbps === undefined ? undefined : BandwidthCap.megabits(options.capMbps),
     onBytes: (n: number) => progress.addBytes(n),
   };
-  const limit = pLimit(options.concurrency);
+  // Files at once follow the service's load, as an upload's do (see AdaptiveLimit).
+  const limit = limitFor(options.concurrency, source.watchLoad !== undefined);
+  source.watchLoad?.(limit);
   let refused: AuthError | undefined;
   await Promise.all(
     plan.upload.map((item) =>
-      limit(async () => {
+      limit.run(async () => {
         if (refused) return;
         try {
           record(await downloadOne(context, item));

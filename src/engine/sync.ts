@@ -19,7 +19,7 @@ import type { SourceListing, SyncSource } from './ports/source.js';
 import { SummaryBuilder } from './summary.js';
 import { transferChanges } from './transfer/transfer.js';
 import { deleteExtras } from './transfer/delete.js';
-import { AdaptiveLimit } from './transfer/adaptive-limit.js';
+import { type AdaptiveLimit, limitFor } from './transfer/adaptive-limit.js';
 import { BandwidthCap } from './transfer/bandwidth.js';
 import { SINGLE_SHOT_MAX } from './transfer/upload.js';
 import type { DeleteDecision, Plan, SourceEntry, SyncEvents, SyncOptions, SyncSummary } from './types.js';
@@ -87,7 +87,7 @@ class SyncRun<E extends SourceEntry> {
       delete: options.deleteDestination && !options.dryRun,
     });
     this.filter = new PathFilter(options.include, options.exclude);
-    this.concurrency = new AdaptiveLimit(options.concurrency);
+    this.concurrency = limitFor(options.concurrency, this.destination.watchLoad !== undefined);
     this.destination.watchLoad?.(this.concurrency);
     if (options.capMbps !== undefined) this.bandwidth = BandwidthCap.megabits(options.capMbps);
   }

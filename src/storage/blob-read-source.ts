@@ -4,11 +4,15 @@ import type { EntryReader, SourceListing, SyncSource } from '../engine/ports/sou
 import type { RemoteBlob } from '../engine/types.js';
 import { blobClient } from './blob-url.js';
 import type { ReadRange } from './lean-client.js';
+import type { LoadRelay } from './load-relay.js';
+import type { LoadListener } from '../engine/ports/destination.js';
 import { type ContainerFolder, listSourceFolder } from './container-source.js';
 
 /** A container folder to read: its listing client, and the lean ranged read when there is one (see lean-client.ts). */
 export type ReadFolder = Pick<ContainerFolder, 'container' | 'path' | 'label' | 'tryTimeoutMs'> & {
   readRange?: ReadRange;
+  /** Tells how the service answers this folder's requests (see connect.ts). */
+  load?: LoadRelay;
 };
 
 /**
@@ -26,6 +30,10 @@ export class BlobReadSource implements SyncSource<RemoteBlob> {
   async list(filter: PathFilter): Promise<SourceListing<RemoteBlob>> {
     const { entries, filteredOut } = await listSourceFolder(this.folder, filter, { lastModified: true, folders: true });
     return { entries, problems: [], warnings: [], filteredOut };
+  }
+
+  watchLoad(listener: LoadListener): void {
+    this.folder.load?.listen(listener);
   }
 
   /** Nothing to compute: the listing carries every MD5 there is. */

@@ -121,8 +121,8 @@ export function connectReadFolder(
   const label = `${url.serviceUrl}/${url.container}${url.path ? `/${url.path}` : ''}`;
   const account = accountNameOf(url.serviceUrl);
   const folder = (connected: StorageAuth): ReadFolder => {
-    const { container, readRange } = connectContainer(connected, url.container, options);
-    return { container, path: url.path, label, tryTimeoutMs: options.tryTimeoutMs, readRange };
+    const { container, readRange, load } = connectContainer(connected, url.container, options);
+    return { container, path: url.path, label, tryTimeoutMs: options.tryTimeoutMs, readRange, load };
   };
   const containerUrl = `${url.serviceUrl}/${url.container}`;
   const sas = source.sas ?? (auth && reusableSas(auth, url, { containerUrl, path: url.path }));

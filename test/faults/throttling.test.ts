@@ -4,7 +4,7 @@ import { useAzurite } from '../support/azurite.js';
 import { runCli } from '../support/cli.js';
 import { assertContainerMatches, jsonSummary } from '../support/convergence.js';
 import { connectionStringVia, startFaultProxy } from '../support/fault-proxy.js';
-import { makeTree, pseudoRandomBytes } from '../support/files.js';
+import { fileTree, makeTree, pseudoRandomBytes, tempDir } from '../support/files.js';
 
 const azurite = useAzurite();
 
@@ -33,9 +33,11 @@ async function behindBusyService(source: string, ...flags: string[]) {
 
 describe('a service that takes 16 requests at once', () => {
   const source = smallFiles(1500);
+  let uploaded = '';
   // A fresh Azurite is slow for its first thousand requests; warmed up, the two runs' times compare.
   before(async () => {
     const container = await azurite.newContainer();
+    uploaded = container.containerName;
     const warm = await runCli([source, '--container', container.containerName], {
       env: { AZURE_STORAGE_CONNECTION_STRING: azurite.azurite.connectionString },
     });
@@ -48,8 +50,9 @@ describe('a service that takes 16 requests at once', () => {
     assert.equal(jsonSummary(auto.result).uploaded, 1500);
     await assertContainerMatches(auto.container, source);
     t.diagnostic(`auto: ${auto.busy} of ${auto.requests} requests answered busy, ${auto.seconds.toFixed(1)} s`);
-    // The issue's bound is a tenth; backing off as the service asks keeps it far below.
-    assert.ok(auto.busy <= auto.requests * 0.05, `${auto.busy} of ${auto.requests} requests answered busy`);
+    // The issue's bound is a tenth; backing off as the service asks keeps it far below. Some busy answers show that
+    // the run rose past 16 with the healthy ones, and came back.
+    assert.ok(auto.busy > 0 && auto.busy <= auto.requests * 0.05, `${auto.busy} of ${auto.requests} answered busy`);
   });
 
   it('with --concurrency 16 set by hand: never more than 16 at once, so never busy', async (t) => {
@@ -58,5 +61,21 @@ describe('a service that takes 16 requests at once', () => {
     await assertContainerMatches(manual.container, source);
     t.diagnostic(`--concurrency 16: ${manual.busy} of ${manual.requests} busy, ${manual.seconds.toFixed(1)} s`);
     assert.equal(manual.busy, 0);
+  });
+
+  it('downloading with concurrency auto: converges exactly, with few requests answered busy', async (t) => {
+    const proxy = await startFaultProxy(azurite.azurite.serviceUrl);
+    after(() => proxy.stop());
+    proxy.setRules([{ inFlightAbove: 16, fault: { kind: 'status', status: 503, code: 'ServerBusy' } }]);
+    const local = tempDir();
+    const result = await runCli([`${proxy.serviceUrl}/${uploaded}`, local, '--json'], {
+      timeoutMs: 180_000,
+      env: { AZURE_STORAGE_CONNECTION_STRING: connectionStringVia(proxy, azurite.azurite) },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(fileTree(local), fileTree(source));
+    const busy = proxy.requests.filter((r) => r.outcome === 503).length;
+    t.diagnostic(`download, auto: ${busy} of ${proxy.requests.length} requests answered busy`);
+    assert.ok(busy > 0 && busy <= proxy.requests.length * 0.05, `${busy} of ${proxy.requests.length} answered busy`);
   });
 });

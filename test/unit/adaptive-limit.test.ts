@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AdaptiveLimit, START_LIMIT } from '../../src/engine/transfer/adaptive-limit.js';
+import { AdaptiveLimit, limitFor, START_LIMIT } from '../../src/engine/transfer/adaptive-limit.js';
 
 /** A clock the test moves by hand. */
 function clock() {
@@ -29,6 +29,11 @@ describe('AdaptiveLimit', () => {
   it('starts at the start limit, or at the ceiling when that is lower', () => {
     assert.equal(new AdaptiveLimit(64).limit, START_LIMIT);
     assert.equal(new AdaptiveLimit(4).limit, 4);
+  });
+
+  it('starts at the ceiling for ends that report no load (nothing would raise it)', () => {
+    assert.equal(limitFor(64, false).limit, 64);
+    assert.equal(limitFor(64, true).limit, START_LIMIT);
   });
 
   it('runs no more at once than the limit, first come first served', async () => {
@@ -65,7 +70,7 @@ describe('AdaptiveLimit', () => {
 
   it('cuts to 70 % on a busy answer, once for all the tries sent before the cut', () => {
     const time = clock();
-    const limit = new AdaptiveLimit(64, time.now);
+    const limit = new AdaptiveLimit(64, { now: time.now });
     const sentBefore = time.now();
     time.tick();
     limit.busy(sentBefore);
@@ -80,7 +85,7 @@ describe('AdaptiveLimit', () => {
 
   it('after a cut, grows by one a round of healthy answers', async () => {
     const time = clock();
-    const limit = new AdaptiveLimit(64, time.now);
+    const limit = new AdaptiveLimit(64, { now: time.now });
     park(limit, 200);
     await turn();
     limit.busy(time.now());
@@ -95,7 +100,7 @@ describe('AdaptiveLimit', () => {
 
   it('never goes below one', () => {
     const time = clock();
-    const limit = new AdaptiveLimit(64, time.now);
+    const limit = new AdaptiveLimit(64, { now: time.now });
     for (let i = 0; i < 50; i++) {
       time.tick();
       limit.busy(time.now());
@@ -106,7 +111,7 @@ describe('AdaptiveLimit', () => {
   it('holds a service that takes 16 at once near 16: few busy answers, most of the time at 11 or more', async () => {
     // A toy service: tries beyond 16 in flight are answered busy; every try takes one tick.
     const time = clock();
-    const limit = new AdaptiveLimit(64, time.now);
+    const limit = new AdaptiveLimit(64, { now: time.now });
     let inFlight = 0;
     let tries = 0;
     let busy = 0;

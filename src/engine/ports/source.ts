@@ -1,3 +1,4 @@
+import type { LoadListener } from './destination.js';
 import type { StoredHeaders } from './destination.js';
 import type { DesiredHeaders, Failure, HashStats, SourceEntry } from '../types.js';
 import type { PathFilter } from '../plan/path-filter.js';
@@ -68,6 +69,8 @@ export interface SyncSource<E extends SourceEntry = SourceEntry> {
    * returns warnings, never throws.
    */
   remember?(): Promise<string[]>;
+  /** Has `listener` hear how the service answers every request of a source the runner reads (see LoadListener). */
+  watchLoad?(listener: LoadListener): void;
   /** Stops background work (hashing threads) when the run ends early; safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,12 +1,12 @@
 import type { LoadListener } from '../ports/destination.js';
 
-/** Where a run starts: enough to keep a remote account busy while the first answers show how much it takes. */
+/** Where a run starts: enough to keep a remote account busy while the first responses show how much it takes. */
 export const START_LIMIT = 16;
-/** A busy answer cuts the limit to this share (as TCP CUBIC does): a few cuts reach a safe level, none overshoots. */
+/** A busy response cuts the limit to this share (as TCP CUBIC does): a few cuts reach a safe level, none overshoots. */
 const CUT = 0.7;
 
 export interface LimitStats {
-  /** Busy answers heard. */
+  /** Busy responses heard. */
   busy: number;
   /** Times the limit was cut. */
   cuts: number;
@@ -14,29 +14,40 @@ export interface LimitStats {
   lowest: number;
 }
 
+/** A limit for ends that may report the service's load: adaptive when they can, else fixed at the ceiling. */
+export function limitFor(ceiling: number, reportsLoad: boolean): AdaptiveLimit {
+  return new AdaptiveLimit(ceiling, reportsLoad ? {} : { start: ceiling });
+}
+
 /**
  * How many transfers run at once, following the service's load (AIMD, as TCP's congestion control): the limit starts
- * at START_LIMIT (or the ceiling, when lower), doubles every round of healthy answers while demand presses on it (slow
- * start), cuts to 70 % when the service says it is busy, and after a cut grows by one every round of healthy answers.
- * A cut happens at most once per round: answers to tries sent before the last cut are already accounted for. The
+ * at START_LIMIT (or the ceiling, when lower), doubles every round of healthy responses while demand presses on it (slow
+ * start), cuts to 70 % when the service says it is busy, and after a cut grows by one every round of healthy responses.
+ * A cut happens at most once per round: responses to tries sent before the last cut are already accounted for. The
  * ceiling (the concurrency option) is never exceeded; a limit that no queued work presses on does not grow.
  */
 export class AdaptiveLimit implements LoadListener {
   private current: number;
   /** Slow start doubles up to here; after a cut, growth is one a round. */
   private threshold: number;
-  /** Fractions of one step, earned by healthy answers after a cut. */
+  /** Fractions of one step, earned by healthy responses after a cut. */
   private credit = 0;
   private active = 0;
   private lastCut = Number.NEGATIVE_INFINITY;
   private readonly queue = new Fifo<() => void>();
   private readonly counts: LimitStats;
+  private readonly now: () => number;
 
+  /**
+   * `start` is where the limit begins (START_LIMIT by default): a run whose ends report no load starts, and stays, at
+   * its ceiling, as nothing would ever raise it.
+   */
   constructor(
     readonly ceiling: number,
-    private readonly now: () => number = () => performance.now(),
+    options: { start?: number; now?: () => number } = {},
   ) {
-    this.current = Math.min(ceiling, START_LIMIT);
+    this.now = options.now ?? (() => performance.now());
+    this.current = Math.max(1, Math.min(ceiling, options.start ?? START_LIMIT));
     this.threshold = ceiling;
     this.counts = { busy: 0, cuts: 0, lowest: this.current };
   }

@@ -7,6 +7,7 @@ import { failureReason, isRefused, statusOf } from '../failures.js';
 import type { FileWriter, FolderDestination } from '../ports/folder.js';
 import type { EntryReader, SyncSource } from '../ports/source.js';
 import type { FileResult, RemoteBlob, UploadItem } from '../types.js';
+import type { BandwidthCap } from './bandwidth.js';
 import type { ByteBudget } from './budget.js';
 
 const MiB = 1024 * 1024;
@@ -21,6 +22,8 @@ export interface DownloadContext {
   source: SyncSource<RemoteBlob>;
   destination: FolderDestination;
   budget: ByteBudget;
+  /** The run's bandwidth cap, when it has one: bytes are paid for before they are asked for. */
+  bandwidth?: BandwidthCap;
   onBytes?(bytes: number): void;
 }
 
@@ -135,10 +138,10 @@ async function fetchResumed(
   };
   if (reader.stream && reader.size - writer.resumeFrom > RANGE_SIZE) {
     // A large file streams in one request (no request, and no whole buffer, per range), written in a few large writes.
-    for await (const pieces of gathered(WRITE_SIZE, reader.stream(writer.resumeFrom))) await take(pieces);
+    const groups = gathered(WRITE_SIZE, reader.stream(writer.resumeFrom));
+    for await (const pieces of paced(groups, reader.size - writer.resumeFrom, context.bandwidth)) await take(pieces);
   } else {
-    for await (const bytes of rangesInOrder(reader, writer.resumeFrom, reader.size, context.budget))
-      await take([bytes]);
+    for await (const bytes of rangesInOrder(reader, writer.resumeFrom, reader.size, context)) await take([bytes]);
   }
   return { fetched, hash };
 }
@@ -154,7 +157,7 @@ async function fetchDecoded(
   const hash = countingHash();
   let fetched = 0;
   const stored = async function* () {
-    for await (const bytes of rangesInOrder(reader, 0, reader.size, context.budget)) {
+    for await (const bytes of rangesInOrder(reader, 0, reader.size, context)) {
       fetched += bytes.length;
       context.onBytes?.(bytes.length);
       yield bytes;
@@ -179,13 +182,14 @@ async function fetchDecoded(
 
 /**
  * The bytes [start, end) in ranged reads, several in flight, handed over in order. Each read's buffer is taken from
- * the run's byte budget and given back once the consumer has it, so memory stays bounded across all files.
+ * the run's byte budget and given back once the consumer has it, so memory stays bounded across all files; with a
+ * bandwidth cap, each read is paid for before it is asked for.
  */
 async function* rangesInOrder(
   reader: EntryReader,
   start: number,
   end: number,
-  budget: ByteBudget,
+  { budget, bandwidth }: Pick<DownloadContext, 'budget' | 'bandwidth'>,
 ): AsyncGenerator<Buffer> {
   const pending: Promise<{ bytes: Buffer; taken: number }>[] = [];
   let next = start;
@@ -195,6 +199,7 @@ async function* rangesInOrder(
     next += length;
     const read = budget.acquire(length).then(async (taken) => {
       try {
+        await bandwidth?.take(length);
         return { bytes: await reader.read(length, at), taken };
       } catch (error) {
         budget.release(taken);
@@ -222,6 +227,38 @@ async function* rangesInOrder(
         ({ taken }) => budget.release(taken),
         () => undefined,
       );
+  }
+}
+
+/**
+ * A stream's groups (of `total` bytes in all), each paid for before it is pulled when there is a bandwidth cap, so the
+ * download runs no further ahead of the cap than the stream's own buffers; what a group holds beyond what was paid is
+ * paid with the next.
+ */
+async function* paced(
+  groups: AsyncGenerator<Buffer[]>,
+  total: number,
+  bandwidth: BandwidthCap | undefined,
+): AsyncGenerator<Buffer[]> {
+  if (!bandwidth) return yield* groups;
+  let credit = 0;
+  let left = total;
+  try {
+    for (;;) {
+      const owed = Math.min(WRITE_SIZE, left) - credit;
+      if (owed > 0) {
+        await bandwidth.take(owed);
+        credit += owed;
+      }
+      const next = await groups.next();
+      if (next.done) return;
+      const size = next.value.reduce((sum, piece) => sum + piece.length, 0);
+      credit -= size;
+      left -= size;
+      yield next.value;
+    }
+  } finally {
+    await groups.return(undefined);
   }
 }
 
