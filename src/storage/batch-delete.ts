@@ -12,12 +12,12 @@ export interface BatchedBlob {
 
 /**
  * Deletes up to 256 blobs (and their snapshots) in one Blob Batch request, each sub-request built from the blob's URL
- * (blob-url.ts) and carrying its own condition, and reads each blob's answer on its own: 202 deleted, 404 absent, 412
+ * (blob-url.ts) and carrying its own condition, and reads each blob's response on its own: 202 deleted, 404 absent, 412
  * changed, anything else that blob's error. A sub-request the service asks to retry (503, 500, …) is sent again on its
  * own through `single`, with the retry loop's backoff. The whole request may be refused where the service, the
  * credential or a proxy on the way does not take batches (older emulators, some SAS, gateways that break multipart
- * bodies): that is answered as `unavailable`, and the caller deletes one by one. A failure that is no refusal (the
- * service unreachable or failing after every retry) is each blob's error.
+ * bodies): that is answered as `unavailable`, and the caller deletes one by one. A request that got no response at
+ * all (the service out of reach after every retry) is each blob's error.
  */
 export async function deleteBatch<B extends BatchedBlob>(
   container: ContainerClient,
@@ -40,22 +40,22 @@ export async function deleteBatch<B extends BatchedBlob>(
     }
   }
   if (sent.length > 0) {
-    let answers;
+    let responses;
     try {
-      answers = (await container.getBlobBatchClient().submitBatch(batch)).subResponses;
+      responses = (await container.getBlobBatchClient().submitBatch(batch)).subResponses;
     } catch (error) {
       const refused = refusal(error);
       if (refused) return { unavailable: refused };
       for (const index of sent) outcomes[index] = { error };
       return { outcomes: outcomes as DeleteManyOutcome[] };
     }
-    // One answer for many requests: the service refused the batch as a whole inside its 202.
-    if (sent.length > 1 && answers.length !== sent.length) return { unavailable: 'it answered the batch as a whole' };
+    // One response for many requests: the service refused the batch as a whole inside its 202.
+    if (sent.length > 1 && responses.length !== sent.length) return { unavailable: 'it answered the batch as a whole' };
     const retry: number[] = [];
     for (const [position, index] of sent.entries()) {
-      const answer = answers[position];
-      if (answer && RETRIABLE_STATUS.has(answer.status)) retry.push(index);
-      else outcomes[index] = answer ? outcomeOf(answer.status, answer.errorCode) : { error: noAnswer() };
+      const response = responses[position];
+      if (response && RETRIABLE_STATUS.has(response.status)) retry.push(index);
+      else outcomes[index] = response ? outcomeOf(response.status, response.errorCode) : { error: noResponse() };
     }
     for (const index of retry) {
       outcomes[index] = await single(blobs[index]!).catch((error: unknown) => ({ error }));
@@ -77,24 +77,24 @@ function outcomeOf(status: number, errorCode: string | undefined): DeleteManyOut
   return { error };
 }
 
-function noAnswer(): Error {
-  return new Error('the service gave no answer for this blob in the batch');
+function noResponse(): Error {
+  return new Error('the service gave no response for this blob in the batch');
 }
 
 /**
- * Why the batch request as a whole was refused, or undefined when it failed otherwise. A refusal is an answer the
- * service (or a gateway) gives to the request itself: a client error, 501, or an answer that is no batch answer. The
- * service being busy, failing or out of reach after every retry is no refusal.
+ * Why the batch request as a whole was refused, or undefined when it never got a response. Any error status after the
+ * retries counts (a client error, 501, a server error that lasts: Azurite answers 500 to a batch under an account
+ * SAS), and so does a response that is no batch response: single deletes may well pass where the batch does not. A
+ * service out of reach is out of reach for single deletes too.
  */
 function refusal(error: unknown): string | undefined {
   const status = statusOf(error);
   if (typeof status === 'number') {
-    if (status >= 500 ? status !== 501 && status !== 505 : status === 408 || status === 429) return undefined;
     const code = storageErrorCode(error);
     return `the service answered ${status}${code && /^\w{1,64}$/.test(code) ? ` ${code}` : ''}`;
   }
-  // The SDK's parser throws plain errors for an answer that is not a batch answer; system errors carry a code.
+  // The SDK's parser throws plain errors for a response that is no batch response; system errors carry a code.
   const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
   if (typeof code === 'string' || name === 'AbortError') return undefined;
-  return 'its answer could not be read as a batch answer';
+  return 'its response could not be read as a batch response';
 }

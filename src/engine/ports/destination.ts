@@ -63,8 +63,8 @@ export type DeleteManyResult = { outcomes: DeleteManyOutcome[] } | { unavailable
 
 /**
  * How the service answers, try by try, as the storage layer hears it (see `watchLoad`): `busy` when it said to slow
- * down (503, 429, 500 OperationTimedOut), `healthy` when a try got a final answer. `sentAt` is when the busy try was
- * sent, on the clock of `performance.now()`, so answers to tries sent before a slow-down do not slow down again.
+ * down (503, 429, 500 OperationTimedOut), `healthy` when a try got a final response. `sentAt` is when the busy try was
+ * sent, on the clock of `performance.now()`, so responses to tries sent before a slow-down do not slow down again.
  */
 export interface LoadListener {
   busy(sentAt: number): void;

@@ -68,7 +68,7 @@ function resultOf(
   refuse: (error: unknown) => void,
 ): FileResult {
   const failed = (reason: string): FileResult => ({ action: 'failed', name: remote.name, bytes: 0, reason });
-  if (outcome === undefined) return failed('the service gave no answer for this blob in the batch');
+  if (outcome === undefined) return failed('the service gave no response for this blob in the batch');
   if (typeof outcome === 'object') {
     if (isRefused(outcome.error)) refuse(outcome.error);
     return failed(failureReason(outcome.error));
