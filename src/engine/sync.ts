@@ -224,7 +224,7 @@ class SyncRun<E extends SourceEntry> {
     const load = this.concurrency.stats;
     if (load.cuts > 0) {
       this.events.detail?.(
-        `The service said it was busy ${load.busy} time(s): transfers at once went down to ${load.lowest} (of ${this.concurrency.ceiling}) and back up as it recovered.`,
+        `The service said it was busy ${load.busy} time(s): transfers at once went down to ${load.lowest} (of at most ${this.concurrency.ceiling}), rising again with its healthy responses.`,
       );
     }
     return this.summary.build({
