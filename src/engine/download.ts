@@ -14,6 +14,7 @@ import { limitFor } from './transfer/adaptive-limit.js';
 import { BandwidthCap } from './transfer/bandwidth.js';
 import { ByteBudget } from './transfer/budget.js';
 import { downloadOne } from './transfer/download.js';
+import { Md5Workers } from './transfer/md5-workers.js';
 import { ProgressCounter } from './transfer/progress.js';
 import type { FileResult, Plan, RemoteBlob, SyncEvents, SyncOptions, SyncSummary } from './types.js';
 
@@ -168,29 +169,34 @@ async function fetchAll(
     destination,
     budget: new ByteBudget(BUFFER_BUDGET),
     bandwidth: options.capMbps === undefined ? undefined : BandwidthCap.megabits(options.capMbps),
+    md5: new Md5Workers(),
     onBytes: (n: number) => progress.addBytes(n),
   };
   // Files at once follow the service's load, as an upload's do (see AdaptiveLimit).
   const limit = limitFor(options.concurrency, source.watchLoad !== undefined);
   source.watchLoad?.(limit);
   let refused: AuthError | undefined;
-  await Promise.all(
-    plan.upload.map((item) =>
-      limit.run(async () => {
-        if (refused) return;
-        try {
-          record(await downloadOne(context, item));
-          progress.fileDone();
-        } catch (error) {
-          if (!isRefused(error)) throw error;
-          refused ??= new AuthError(
-            `The storage service refused a download (${failureReason(error)}).`,
-            PERMISSION_HINT,
-          );
-        }
-      }),
-    ),
-  );
+  try {
+    await Promise.all(
+      plan.upload.map((item) =>
+        limit.run(async () => {
+          if (refused) return;
+          try {
+            record(await downloadOne(context, item));
+            progress.fileDone();
+          } catch (error) {
+            if (!isRefused(error)) throw error;
+            refused ??= new AuthError(
+              `The storage service refused a download (${failureReason(error)}).`,
+              PERMISSION_HINT,
+            );
+          }
+        }),
+      ),
+    );
+  } finally {
+    await context.md5.close();
+  }
   if (refused) throw refused;
 }
 

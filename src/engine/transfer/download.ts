@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
@@ -9,6 +8,7 @@ import type { EntryReader, SyncSource } from '../ports/source.js';
 import type { FileResult, RemoteBlob, UploadItem } from '../types.js';
 import type { BandwidthCap } from './bandwidth.js';
 import type { ByteBudget } from './budget.js';
+import type { Md5Workers, StreamHash } from './md5-workers.js';
 
 const MiB = 1024 * 1024;
 /** Bytes asked for in one ranged read. */
@@ -16,7 +16,7 @@ export const RANGE_SIZE = 8 * MiB;
 /** Ranged reads of one file in flight at once. */
 const RANGES_IN_FLIGHT = 8;
 /** A stream's bytes are written in groups of this size: a few large writes, not one per network chunk. */
-const WRITE_SIZE = 4 * MiB;
+const WRITE_SIZE = 1 * MiB;
 
 export interface DownloadContext {
   source: SyncSource<RemoteBlob>;
@@ -24,6 +24,8 @@ export interface DownloadContext {
   budget: ByteBudget;
   /** The run's bandwidth cap, when it has one: bytes are paid for before they are asked for. */
   bandwidth?: BandwidthCap;
+  /** Where large files are hashed (see md5-workers.ts). */
+  md5: Md5Workers;
   onBytes?(bytes: number): void;
 }
 
@@ -51,7 +53,7 @@ export async function downloadOne(context: DownloadContext, item: UploadItem<Rem
     const expected = expectedFile(blob);
     const reader = await context.source.open(blob);
     let fetched: number;
-    let hash: CountingHash;
+    let hash: StreamHash;
     try {
       ({ fetched, hash } = expected.decode
         ? await fetchDecoded(context, reader, writer, expected.decode)
@@ -60,7 +62,7 @@ export async function downloadOne(context: DownloadContext, item: UploadItem<Rem
       await reader.close();
     }
     const written = hash.written;
-    const md5 = hash.digest('base64');
+    const md5 = await hash.digest();
     if (expected.md5 !== undefined && md5 !== expected.md5) {
       await writer.abandon(false);
       return failed(
@@ -95,43 +97,21 @@ function expectedFile(blob: RemoteBlob): Expected {
   return { size: blob.size, md5: blob.md5 };
 }
 
-/** A hash that also counts what went into it. */
-interface CountingHash {
-  update(bytes: Buffer): void;
-  digest(encoding: 'base64'): string;
-  readonly written: number;
-}
-
-function countingHash(): CountingHash {
-  const hash: Hash = createHash('md5');
-  let written = 0;
-  return {
-    update(bytes) {
-      written += bytes.length;
-      hash.update(bytes);
-    },
-    digest: (encoding) => hash.digest(encoding),
-    get written() {
-      return written;
-    },
-  };
-}
-
 /** The stored bytes as they are, from where an interrupted run stopped; what it wrote is read back and hashed. */
 async function fetchResumed(
   context: DownloadContext,
   reader: EntryReader,
   writer: FileWriter,
-): Promise<{ fetched: number; hash: CountingHash }> {
-  const hash = countingHash();
+): Promise<{ fetched: number; hash: StreamHash }> {
+  const hash = context.md5.hashFor(reader.size);
   for (let at = 0; at < writer.resumeFrom; at += RANGE_SIZE) {
-    hash.update(await writer.readPartial(Math.min(RANGE_SIZE, writer.resumeFrom - at), at));
+    await hash.update([await writer.readPartial(Math.min(RANGE_SIZE, writer.resumeFrom - at), at)]);
   }
   let fetched = 0;
   const take = async (pieces: Buffer[]) => {
     await writer.append(...pieces);
+    await hash.update(pieces);
     for (const piece of pieces) {
-      hash.update(piece);
       fetched += piece.length;
       context.onBytes?.(piece.length);
     }
@@ -152,9 +132,9 @@ async function fetchDecoded(
   reader: EntryReader,
   writer: FileWriter,
   encoding: 'br' | 'gzip',
-): Promise<{ fetched: number; hash: CountingHash }> {
+): Promise<{ fetched: number; hash: StreamHash }> {
   if (writer.resumeFrom > 0) await writer.restart();
-  const hash = countingHash();
+  const hash = context.md5.hashFor(0);
   let fetched = 0;
   const stored = async function* () {
     for await (const bytes of rangesInOrder(reader, 0, reader.size, context)) {
@@ -167,7 +147,7 @@ async function fetchDecoded(
   try {
     await pipeline(Readable.from(stored()), decoder, async (decoded: AsyncIterable<Buffer>) => {
       for await (const bytes of decoded) {
-        hash.update(bytes);
+        await hash.update([bytes]);
         await writer.append(bytes);
       }
     });
