@@ -45,7 +45,8 @@ const HELP = `npm run bench -- [options]
   --cli FILE           bench this bundled CLI (e.g. a copy of dist/cli) instead of dist/cli/index.js; no build
   --chart FILE         also draw the wall times as an SVG bar chart into FILE (e.g. docs/bench-quick.svg)
   --direction download a container folder into local folders instead (bench/download.ts: site and big, ours against
-                       AzCopy, rclone and the SDK's downloadToFile); takes --dataset, --tool, --repeat, --quick, --cli`;
+                       AzCopy, rclone, the SDK's own download and the service's floor); takes --dataset, --tool, --repeat, --quick,
+                       --cli, --no-build`;
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const list = (value: string | undefined) => (value ? value.split(',').map((item) => item.trim()) : undefined);
@@ -83,12 +84,16 @@ if (!Number.isFinite(latencyMs) || latencyMs < 0)
 if (mode !== 'memory' && mode !== 'disk') throw new Error(`--azurite must be memory or disk, not "${values.azurite}"`);
 
 if (values.direction === 'download') {
-  // Downloading has its own runner: one container of the data set, many local folders.
+  // Downloading has its own runner: one container of the data set, many local folders. It benches the CLI built
+  // first, as the upload direction does.
+  if (!values['no-build'] && !values.cli) buildCli();
   const args = [
     '--import',
     'tsx',
     'bench/download.ts',
-    ...process.argv.slice(2).filter((arg) => !arg.startsWith('--direction') && arg !== 'download'),
+    ...process.argv
+      .slice(2)
+      .filter((arg) => !arg.startsWith('--direction') && arg !== 'download' && arg !== '--no-build'),
   ];
   process.exit(spawnSync(process.execPath, args, { cwd: REPO, stdio: 'inherit' }).status ?? 1);
 }
@@ -142,11 +147,7 @@ const tools = TOOLS.filter((tool) => !wantedTools || wantedTools.includes(tool.i
   return !missing;
 });
 
-if (!values['no-build'] && !values.cli) {
-  log('building dist/cli/index.js');
-  const build = spawnSync(process.execPath, ['scripts/build.mjs', 'cli'], { cwd: REPO, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('the build failed');
-}
+if (!values['no-build'] && !values.cli) buildCli();
 
 const base = values.data ?? path.join(os.tmpdir(), 'azure-blob-sync-bench');
 const records: RunRecord[] = [];
@@ -358,4 +359,10 @@ process.stdout.write(
 if (failures.length > 0) {
   process.stderr.write(`\n${failures.length} run(s) failed:\n${failures.join('\n')}\n`);
   process.exitCode = 1;
+}
+
+function buildCli(): void {
+  log('building dist/cli/index.js');
+  const build = spawnSync(process.execPath, ['scripts/build.mjs', 'cli'], { cwd: REPO, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('the build failed');
 }

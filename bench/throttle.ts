@@ -36,8 +36,23 @@ const { values } = parseArgs({
     data: { type: 'string' },
     cli: { type: 'string' },
     'no-build': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   },
 });
+if (values.help) {
+  process.stdout.write(`npm run bench:throttle -- [options]
+
+  --quick          the small site data set, one run
+  --repeat N       runs per variant; medians are reported (default 5, 1 with --quick)
+  --latency MS     a round trip added to every request, as between a runner and another region
+  --limit N        requests in flight above which the proxy answers 503 ServerBusy (default 16)
+  --tool a,b       only these variants (ours-auto, ours-N, rclone, azcopy)
+  --data DIR       where data sets are generated
+  --cli FILE       bench this bundled CLI instead of dist/cli/index.js
+  --no-build       use dist/cli/index.js as it is
+`);
+  process.exit(0);
+}
 const quick = values.quick ?? false;
 const repeat = Number(values.repeat ?? (quick ? 1 : 5));
 const latencyMs = Number(values.latency ?? 0);

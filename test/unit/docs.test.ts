@@ -148,6 +148,23 @@ describe('the documentation', () => {
     const taskInputs = column(2);
     for (const input of task.inputs as { name: string }[]) assert.ok(taskInputs.has(input.name), `task ${input.name}`);
   });
+
+  it('names only source files that exist where performance.md says why the code is shaped as it is', () => {
+    const rows = tableRows(docSection('docs/performance.md', '## Why the code is shaped as it is'));
+    assert.ok(rows.length > 10, 'the table is found');
+    for (const [where] of rows) {
+      // "engine/local/scan.ts, the walker" or "a.ts, b.ts `NAME`": each file, relative to src/ or to the first's folder.
+      const files = where!
+        .replace(/`[^`]*`/g, '')
+        .split(',')
+        .map((part) => part.trim().split(' ')[0]!);
+      const folder = path.dirname(files[0]!);
+      for (const file of files.filter((name) => name.endsWith('.ts'))) {
+        const under = file.includes('/') ? file : path.join(folder, file);
+        assert.ok(existsSync(path.join(ROOT, 'src', under)), `src/${under} (performance.md: ${where})`);
+      }
+    }
+  });
 });
 
 describe("GitHub's heading anchors", () => {
