@@ -7,6 +7,7 @@ import {
   progressLine,
   progressShare,
 } from '../report/lines.js';
+import { logSafe } from '../report/log-safe.js';
 import type { RunEvents } from './run.js';
 
 /** A CI log's idioms, as the runner and the agent each spell them. */
@@ -31,6 +32,8 @@ const INDICATOR_INTERVAL_MS = 2_000;
  * warnings as annotations, a progress line every few seconds on long runs (and the platform's progress indicator).
  */
 export function pipelineEvents(log: PipelineLog, dryRun: boolean, clock: () => number = Date.now): RunEvents {
+  // Lines hold file and blob names: none may read as a command to the runner or the agent (see log-safe.ts).
+  const info = (line: string) => log.info(logSafe(line));
   const started = clock();
   let lastLine = started;
   let lastIndicator = -Infinity;
@@ -43,16 +46,16 @@ export function pipelineEvents(log: PipelineLog, dryRun: boolean, clock: () => n
 
   return {
     plan(plan: Plan) {
-      log.info(planLine(plan));
+      info(planLine(plan));
       // A real run opens its group with the first changed file, so a run stopped by a guard shows no empty group.
       const planned = dryRun ? plannedChangeLines(plan) : [];
       if (planned.length === 0) return;
       openGroup('Changes a real run would make');
-      planned.forEach((line) => log.info(line));
+      planned.forEach((line) => info(line));
     },
     guard(decision: DeleteDecision) {
       // A refusal is the run's error, which says the same.
-      if (decision.verdict !== 'refused') log.info(deleteDecisionLine(decision));
+      if (decision.verdict !== 'refused') info(deleteDecisionLine(decision));
     },
     file(result: FileResult) {
       if (result.action === 'skipped') {
@@ -60,7 +63,7 @@ export function pipelineEvents(log: PipelineLog, dryRun: boolean, clock: () => n
         return;
       }
       openGroup('Changed files');
-      log.info(fileLine(result));
+      info(fileLine(result));
     },
     warning(message: string) {
       log.warning(message);
@@ -78,7 +81,7 @@ export function pipelineEvents(log: PipelineLog, dryRun: boolean, clock: () => n
       }
       if (finished || now - lastLine < LOG_PROGRESS_INTERVAL_MS) return;
       lastLine = now;
-      log.info(progressLine(progress, now - started));
+      info(progressLine(progress, now - started));
     },
     finish() {
       if (grouped) log.endGroup();

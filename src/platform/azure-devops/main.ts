@@ -2,6 +2,7 @@ import os from 'node:os';
 import * as tl from 'azure-pipelines-task-lib/task.js';
 import type { OptionKey } from '../../engine/errors.js';
 import { countsLine } from '../../report/lines.js';
+import { logSafe } from '../../report/log-safe.js';
 import { failureMarkdown, summaryMarkdown } from '../../report/markdown.js';
 import { type EntryPoint, runEntryPoint } from '../run.js';
 import { inputTerms } from '../terms.js';
@@ -42,7 +43,7 @@ function taskEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
         managementSignIn: (storage) => managementSignIn(inputs.auth, env, storage),
       };
     },
-    info: (line) => console.log(line),
+    info: (line) => console.log(logSafe(line)),
     events: (options) => taskEvents(options.dryRun),
     publish(summary, preview) {
       setOutputVariables(summary, preview);

@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { RunningAzurite } from '../../emulator/azurite.js';
 import { ExitCode, type OptionKey, type OptionTerms } from '../../engine/errors.js';
 import { plannedChangeLines } from '../../report/lines.js';
+import { logSafe } from '../../report/log-safe.js';
 import { summaryText } from '../../report/text.js';
 import { type EntryPoint, runEntryPoint } from '../run.js';
 import { kebabCase } from '../terms.js';
@@ -78,7 +79,7 @@ function cliEntryPoint(args: CliArgs | undefined, env: NodeJS.ProcessEnv, parseE
       };
     },
     info(line) {
-      if (!flags.quiet) log.write(`${line}\n`);
+      if (!flags.quiet) log.write(`${logSafe(line)}\n`);
     },
     events(options) {
       const events = terminalEvents({
@@ -87,15 +88,16 @@ function cliEntryPoint(args: CliArgs | undefined, env: NodeJS.ProcessEnv, parseE
         verbose: flags.verbose ?? false,
         quiet: flags.quiet ?? false,
       });
-      if (options.dryRun) events.plan = (plan) => plannedChangeLines(plan).forEach((line) => log.write(`${line}\n`));
+      if (options.dryRun)
+        events.plan = (plan) => plannedChangeLines(plan).forEach((line) => log.write(`${logSafe(line)}\n`));
       return events;
     },
     publish(summary) {
       if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else log.write(`${summaryText(summary).join('\n')}\n`);
+      else log.write(`${summaryText(summary).map(logSafe).join('\n')}\n`);
     },
     fail({ message, hint, stack }) {
-      process.stderr.write(`azure-blob-sync: error: ${hint ? `${message} ${hint}` : message}\n`);
+      process.stderr.write(`azure-blob-sync: error: ${logSafe(hint ? `${message} ${hint}` : message)}\n`);
       if (stack && env.AZURE_BLOB_SYNC_DEBUG) process.stderr.write(`${stack}\n`);
     },
     close: async () => {

@@ -1,5 +1,6 @@
 import type { DeleteDecision, FileResult, HashStats, Progress, SyncEvents } from '../../engine/types.js';
 import { deleteDecisionLine } from '../../report/lines.js';
+import { logSafe } from '../../report/log-safe.js';
 import { formatBytes, formatRate } from '../../report/format.js';
 
 export interface TerminalOptions {
@@ -29,7 +30,7 @@ export function terminalEvents(options: TerminalOptions): SyncEvents & { finish(
   };
   const line = (text: string) => {
     clearBar();
-    log.write(`${text}\n`);
+    log.write(`${logSafe(text)}\n`);
   };
 
   return {

@@ -4,6 +4,7 @@ import { githubCommenter } from './pr-comment.js';
 import type { OptionKey } from '../../engine/errors.js';
 import { redact } from '../../engine/redact.js';
 import { countsLine, failedFilesMessage } from '../../report/lines.js';
+import { logSafe } from '../../report/log-safe.js';
 import { failureMarkdown, summaryMarkdown } from '../../report/markdown.js';
 import { type EntryPoint, runEntryPoint } from '../run.js';
 import { inputTerms, kebabCase } from '../terms.js';
@@ -42,7 +43,7 @@ function actionEntryPoint(env: NodeJS.ProcessEnv): EntryPoint {
         },
       };
     },
-    info: (line) => core.info(line),
+    info: (line) => core.info(logSafe(line)),
     events: (options) => actionEvents(options.dryRun),
     async publish(summary, preview) {
       setOutputs(summary, preview);
