@@ -123,7 +123,7 @@ describe('one URL path for every request', () => {
     ['a/..b/...', 'a/..b/...'],
     [`long/${'x'.repeat(1019)}`, `long/${'x'.repeat(1019)}`],
   ];
-  const UNSAFE = ['docs/../../x.txt', './x.txt', 'a/./b.txt', 'a//b.txt', '%2e%2e/../x'];
+  const UNSAFE = ['docs/../../x.txt', './x.txt', 'a/./b.txt', 'a//b.txt', '%2e%2e/../x', '..\\x.txt', 'a\\.\\b.txt'];
   const headers = (body: Buffer): StoredHeaders => ({ contentType: 'text/plain', md5: md5Base64(body) });
 
   /** Each way a run writes or changes a blob, by the name it is given. */
@@ -177,6 +177,26 @@ describe('one URL path for every request', () => {
     }
   });
 
+  it('deletes every odd name in one batch, each the blob it names', async () => {
+    const container = await azurite.newContainer();
+    const target = connectContainer(
+      { kind: 'connection-string', connectionString: azurite.azurite.connectionString },
+      container.containerName,
+    );
+    const lean = new ContainerDestination(target, '');
+    const body = Buffer.from('body');
+    for (const [name] of ODD) await lean.put(name, body, headers(body));
+    await container.uploadBlockBlob('bystander.txt', 'keep', 4);
+    const listed = ODD.map(([, stored]) => ({ name: stored, blobName: stored, size: 4 }));
+    const result = await lean.deleteManyIfUnchanged(listed);
+    assert.ok('outcomes' in result, JSON.stringify(result));
+    assert.deepEqual(
+      result.outcomes,
+      listed.map(() => 'deleted'),
+    );
+    assert.deepEqual(await names(container), ['bystander.txt']);
+  });
+
   it('refuses an unsafe name on every path, before anything is sent', async () => {
     const container = await azurite.newContainer();
     const target = connectContainer(
@@ -190,6 +210,12 @@ describe('one URL path for every request', () => {
       ...paths(lean, sdk, copySource),
       'set headers': (name) => sdk.setHeaders({ name, blobName: name, size: 1 }, { contentType: 'text/plain' }),
       delete: (name) => sdk.deleteIfUnchanged({ name, blobName: name, size: 1 }),
+      // A batch answers each blob on its own: the refused one is that blob's error.
+      'batch delete': async (name) => {
+        const result = await sdk.deleteManyIfUnchanged!([{ name, blobName: name, size: 1 }]);
+        const outcome = 'outcomes' in result ? result.outcomes[0] : undefined;
+        if (typeof outcome === 'object') throw outcome.error;
+      },
     };
     for (const [way, call] of Object.entries(ways)) {
       for (const name of UNSAFE) {

@@ -20,6 +20,11 @@ const UNSAFE = [
   '',
   serviceName('..\\..\\victim\\index.html'),
   serviceName('docs\\.\\x'),
+  // The same names as given, before the scan reads '\\' as '/': a check that trusted its caller would pass them.
+  '..\\..\\victim\\index.html',
+  'docs\\.\\x',
+  'a\\\\b',
+  '\\x',
 ];
 const SAFE = [
   'index.html',

@@ -69,13 +69,15 @@ export function unsafeBlobName(blobName: string): string | undefined {
   if (blobName.length > MAX_BLOB_NAME_LENGTH) {
     return `the blob name is ${blobName.length} characters long; the service allows ${MAX_BLOB_NAME_LENGTH}`;
   }
+  // The service reads '\\' as '/', so a name is checked as the service will store it, whoever built it.
+  const name = blobName.includes('\\') ? blobName.replaceAll('\\', '/') : blobName;
   // Searched for rather than split: every listed blob of a large re-sync passes here.
-  const dot = dotSegmentIn(blobName);
+  const dot = dotSegmentIn(name);
   if (dot !== undefined) {
     const where = dot === '..' ? 'a blob outside its folder, even in another container' : 'another blob';
     return `its path has a "${dot}" segment (after "\\" is read as "/"), which a URL resolves to ${where}`;
   }
-  if (blobName.startsWith('/') || blobName.includes('//')) {
+  if (name.startsWith('/') || name.includes('//')) {
     return 'its path has an empty segment ("//", or a leading "/" after "\\" is read as "/"), which a URL may collapse into another blob';
   }
   return undefined;
