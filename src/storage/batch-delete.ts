@@ -3,6 +3,7 @@ import type { DeleteManyOutcome, DeleteManyResult, DeleteOutcome } from '../engi
 import { statusOf, storageErrorCode } from '../engine/failures.js';
 import { blobClient } from './blob-url.js';
 import { RETRIABLE_STATUS } from './retry.js';
+import { serviceError } from './service-error.js';
 
 /** A blob to delete in a batch; with an etag, only if it is still that version (If-Match). */
 export interface BatchedBlob {
@@ -68,13 +69,14 @@ function outcomeOf(status: number, errorCode: string | undefined): DeleteManyOut
   if (status >= 200 && status < 300) return 'deleted';
   if (status === 404) return 'absent';
   if (status === 412) return 'changed';
-  const code = errorCode && /^\w{1,64}$/.test(errorCode) ? errorCode : undefined;
-  const error = Object.assign(new Error(`the service answered ${status} for this blob in a batch`), {
-    statusCode: status,
-    code,
-    details: { errorCode: code },
-  });
-  return { error };
+  const header = (name: string) => (name === 'x-ms-error-code' ? errorCode : undefined);
+  return {
+    error: serviceError({
+      status,
+      header,
+      parsed: { Message: `The service answered ${status} for this blob in a batch` },
+    }),
+  };
 }
 
 function noResponse(): Error {
