@@ -6,6 +6,8 @@ import { BlobSASPermissions, type ContainerClient } from '@azure/storage-blob';
 import type { StoredHeaders, SyncDestination } from '../../src/engine/ports/destination.js';
 import { connectContainer } from '../../src/storage/connect.js';
 import { ContainerDestination } from '../../src/storage/container-destination.js';
+import { BlobFolders } from '../../src/storage/blob-folders.js';
+import { PreviewStore } from '../../src/deploy/preview/store.js';
 import { useAzurite } from '../support/azurite.js';
 import { runCli } from '../support/cli.js';
 import { jsonSummary } from '../support/convergence.js';
@@ -108,6 +110,28 @@ describe('a listed blob whose name a URL would resolve elsewhere (written by ano
       /2 blob\(s\) in the destination have names no request may address \(e\.g\. "docs\/\.\.\/x\.txt": its path has a "\.\." segment/,
     );
     assert.deepEqual(await names(container), ['docs/../x.txt', 'docs//y.txt', 'docs/index.html']);
+  });
+});
+
+describe('a preview folder holding a blob planted by another tool', () => {
+  it('is removed around that blob, which is reported and left alone', async () => {
+    const container = await azurite.newContainer();
+    await container.uploadBlockBlob('pr-7/index.html', 'page', 4);
+    await container.uploadBlockBlob('pr-7/.azure-blob-sync/deployed.json', '{}', 2);
+    await putLiteral(container, 'pr-7/../victim.txt', 'planted');
+    await container.uploadBlockBlob('victim.txt', 'keep', 4);
+    const leftAlone: string[] = [];
+    const removed = await new PreviewStore(new BlobFolders(container)).removeFolder('pr-7', {
+      dryRun: false,
+      leftAlone: (name, reason) => leftAlone.push(`${name}: ${reason}`),
+    });
+    assert.deepEqual(
+      removed.map((blob) => blob.blobName),
+      ['pr-7/index.html'],
+    );
+    assert.equal(leftAlone.length, 1);
+    assert.match(leftAlone[0]!, /^pr-7\/\.\.\/victim\.txt: its path has a "\.\." segment/);
+    assert.deepEqual(await names(container), ['pr-7/../victim.txt', 'victim.txt']);
   });
 });
 

@@ -18,7 +18,7 @@ describe('serviceError', () => {
 
   it('quotes no code that is not a plain word, and no control character', () => {
     assert.equal(answer('', { 'x-ms-error-code': 'Bad code\r\nX: y' }).code, undefined);
-    assert.equal(answer('<Code>a b</Code>').details?.errorCode, undefined);
+    assert.equal(answer('<Code>a b</Code>').code, undefined);
     assert.equal(answer('<Message>one\u0007two\u001b[2J</Message>').message, 'onetwo[2J');
   });
 

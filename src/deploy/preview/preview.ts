@@ -126,6 +126,7 @@ export async function removePreview(
       summary.record(result);
       events.file?.(result);
     },
+    leftAlone: (name, reason) => log.warning(leftAloneMessage(name, reason)),
   });
   if (labels.dryRun) for (const file of files) summary.record({ action: 'deleted', ...file });
   let outcome: CommentOutcome = { status: 'skipped', note: 'Dry run: the pull request comment was not updated.' };
@@ -146,10 +147,18 @@ async function pruneStalePreviews(step: PreviewStep, store: PreviewStore, now: (
   const retention = plan.preview.retention;
   if (!retention) return;
   const parent = [plan.basePath, previewParent(plan.preview.template)].filter(Boolean).join('/');
+  let folders: string[];
   try {
-    for (const name of await store.listFolders(parent)) {
+    folders = await store.listFolders(parent);
+  } catch (error) {
+    log.warning(`Could not list the previews under ${parent || 'the container root'}: ${message(error)}`);
+    return;
+  }
+  // Each folder on its own: one that cannot be removed does not keep the others.
+  for (const name of folders) {
+    const folder = blobNameFor(parent, name);
+    try {
       const number = pullRequestOfFolder(plan.preview.template, name);
-      const folder = blobNameFor(parent, name);
       if (number === undefined || folder === plan.folder) continue;
       const record = await store.readRecord(folder);
       if (!record) {
@@ -163,7 +172,10 @@ async function pruneStalePreviews(step: PreviewStep, store: PreviewStore, now: (
         log.info(`A real run would remove the preview ${folder}, ${why}.`);
         continue;
       }
-      const files = await store.removeFolder(folder, { dryRun });
+      const files = await store.removeFolder(folder, {
+        dryRun,
+        leftAlone: (blobName, reason) => log.warning(leftAloneMessage(blobName, reason)),
+      });
       log.info(`Removed the preview ${folder} (${files.length} file(s)), ${why}.`);
       if (step.commenter) {
         const folderStep = { ...step, plan: { ...plan, folder } };
@@ -171,10 +183,15 @@ async function pruneStalePreviews(step: PreviewStep, store: PreviewStore, now: (
         const outcome = await step.commenter.upsert(record.pullRequest, marker(folderStep), body);
         if (outcome.status === 'skipped' && outcome.warning) log.warning(outcome.warning);
       }
+    } catch (error) {
+      log.warning(`Could not remove the stale preview ${folder}: ${message(error)}`);
     }
-  } catch (error) {
-    log.warning(`Could not remove stale previews under ${parent || 'the container root'}: ${message(error)}`);
   }
+}
+
+/** A blob of a preview folder that no request may address, as a sync reports one in its destination. */
+function leftAloneMessage(name: string, reason: string): string {
+  return `${name}: left alone, ${reason}; it was not deleted. Rename or delete it with another tool if it should not be there.`;
 }
 
 function reportComment(outcome: CommentOutcome, pullRequest: number, log: PreviewStep['log']): void {

@@ -1,4 +1,4 @@
-import { isToolState, TOOL_STATE_FOLDER } from '../../engine/names/blob-name.js';
+import { isToolState, TOOL_STATE_FOLDER, unsafeBlobName } from '../../engine/names/blob-name.js';
 import type { BlobFolders, FolderBlob } from '../../storage/blob-folders.js';
 
 /** What a preview run records in the preview folder, so retention counts from the last deploy, not blob dates. */
@@ -41,13 +41,23 @@ export class PreviewStore {
 
   /**
    * Deletes every blob under the folder, the tool's own state included; `removed` hears of each file (not of the
-   * state). A dry run only lists them. Returns the files' names and sizes.
+   * state). A blob whose name no request may address (written by another tool) is left alone and `leftAlone` hears of
+   * it, as a sync reports one. A dry run only lists them. Returns the files' names and sizes.
    */
   async removeFolder(
     folderPath: string,
-    options: { dryRun: boolean; removed?(name: string, bytes: number): void },
+    options: {
+      dryRun: boolean;
+      removed?(name: string, bytes: number): void;
+      leftAlone?(name: string, reason: string): void;
+    },
   ): Promise<FolderBlob[]> {
-    const blobs = await this.folders.listBlobs(folderPath);
+    const listed = await this.folders.listBlobs(folderPath);
+    const blobs = listed.filter((blob) => {
+      const unsafe = unsafeBlobName(blob.blobName);
+      if (unsafe) options.leftAlone?.(blob.blobName, unsafe);
+      return !unsafe;
+    });
     const files = blobs.filter((blob) => !isToolState(blob.name));
     const state = blobs.filter((blob) => isToolState(blob.name));
     if (options.dryRun) return files;
