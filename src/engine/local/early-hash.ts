@@ -61,7 +61,7 @@ export class EarlyHashing {
   /**
    * Waits for the early pass, then hashes on the same workers what the listing says is needed and the early pass did
    * not take (or could not read: its error stands); one error map and one stats record for both. What the early pass
-   * took is not remembered apart (a set of a million files cost ~30 bytes each): a file it hashed has its MD5.
+   * took is not remembered apart (a set of every file would cost memory per file): a file it hashed has its MD5.
    */
   async finish(needed: readonly LocalFile[], onDone?: (stats: HashStats) => void): Promise<Map<LocalFile, string>> {
     try {

@@ -29,6 +29,10 @@ const CHUNK_BYTES = 1 << 20;
  * A fixed set of worker threads hashing batches of files. Batches go to the least busy worker; a worker that dies
  * fails only its own batches (the caller can hash those another way), and `close()` terminates every worker so the
  * process exits promptly.
+ *
+ * Written by hand in place of a worker-pool library (piscina, workerpool): those start their workers from a file, and
+ * the entry points ship as single bundles without one (the worker runs from source, hash-worker-source.ts). What would
+ * let it go: a bundle that ships a worker file beside the entry point, or a pool library that takes worker source.
  */
 export class HashPool {
   private readonly slots: Slot[] = [];

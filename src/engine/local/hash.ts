@@ -21,7 +21,7 @@ const BATCHES_QUEUED_PER_WORKER = 3;
 
 /**
  * Base64 MD5 of a file, streamed so memory stays flat whatever the size. The read size follows the expected size: a
- * 1 MiB buffer for a 2 KB file made small files four times slower to hash.
+ * large buffer for a small file makes hashing small files several times slower.
  */
 export async function md5OfFile(path: string, expectedSize = Infinity): Promise<string> {
   const hash = createHash('md5');
@@ -105,7 +105,7 @@ async function hashOnWorkers(
   record: Recorder,
 ): Promise<void> {
   // Only a few batches wait at the pool, and batches are cut as they are sent, so the paths (built per file when asked)
-  // exist for those alone: queuing a million at once held ~100 bytes a file, and cutting every batch first 24 MB more.
+  // exist for those alone: queuing them all at once, or cutting every batch first, held memory for every file.
   const batches = batchesOf(files);
   const sendNext = async (): Promise<void> => {
     for (let next = batches.next(); !next.done; next = batches.next()) await hashBatch(next.value);

@@ -237,7 +237,7 @@ class KeyRecorder {
 
 /**
  * The files one scan finds. Each derives its absolute path when it is read (hashed or uploaded, once or twice), and
- * the root is the classes', not each file's: 48 bytes a file instead of 64, with a million of them held for the run.
+ * the root is the classes', not each file's: fewer bytes a file, with a million of them held for the run.
  */
 function fileClassesUnder(root: string) {
   class ScannedFile implements LocalFile {

@@ -28,7 +28,7 @@ export function splitCollisions<E extends SourceEntry>(entries: readonly E[]): {
 
 /**
  * The names that more than one entry takes, with those entries. A listing in name order (as sources give it) has them
- * side by side, so no map of every name is built (a million names cost ~60 MB); any other order is grouped by a map.
+ * side by side, so no map of every name is built (its memory grows with the listing); any other order is grouped by a map.
  */
 function sharedNames<E extends SourceEntry>(entries: readonly E[]): Map<string, E[]> {
   const shared = new Map<string, E[]>();

@@ -72,13 +72,12 @@ class ExpectedBlob {
  * Each blob is looked up among the local entries (sorted by name: the next one in order first, else a binary search,
  * so no order of the listing is assumed) and judged at once when the file's MD5 is known or not needed. What an
  * unchanged file leaves behind is one byte of state; only changes, blobs whose file still has to be hashed, and extra
- * blobs are kept. Measured on a re-sync of 1,000,000 unchanged files: the Map of every blob plus a skip item per file
- * cost ~400 bytes a file.
+ * blobs are kept: a map of every blob and a skip item per file would cost hundreds of bytes a file (performance.md).
  */
 export class PlanMatcher<E extends SourceEntry> {
   private readonly locals: readonly E[];
   private readonly state: Uint8Array;
-  /** By local index: an array, since a map of a million pending files cost ~30 bytes an entry more. */
+  /** By local index: an array, which costs less per entry than a map. */
   private readonly held: (Held<E> | Expected | undefined)[];
   private readonly extras: Held<E>[] = [];
   private remoteInScope = 0;

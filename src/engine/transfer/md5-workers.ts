@@ -44,7 +44,11 @@ interface Stream {
   digest?: (md5: string) => void;
 }
 
-/** The run's hashing threads: started at the first large file, shared by all of them, ended by `close`. */
+/**
+ * The run's hashing threads: started at the first large file, shared by all of them, ended by `close`. Hand-written,
+ * as hash-pool.ts is and for the same reason (a pool library starts its workers from a file the bundles do not ship);
+ * unlike that pool it takes a stream's bytes in order, not paths. What would let it go: the same as hash-pool.ts.
+ */
 export class Md5Workers {
   private readonly workers: Worker[] = [];
   private readonly streams = new Map<number, Stream>();
