@@ -13,6 +13,11 @@ const PLATFORM_PACKAGES = {
   ],
   message: 'Platform packages belong in src/platform/ (the entry points).',
 };
+/** Blob Storage's SDK and its pipeline: only the storage room talks to the service. */
+const STORAGE_SDK = {
+  group: ['@azure/storage-*', '@azure/core-*'],
+  message: 'Only src/storage/ talks to Blob Storage: reach it through the storage room.',
+};
 const rooms = (...names) => names.flatMap((name) => [`**/${name}`, `**/${name}/**`, `**/${name}.js`]);
 
 export default tseslint.config(
@@ -28,7 +33,11 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     ignores: ['src/platform/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [PLATFORM_PACKAGES] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [PLATFORM_PACKAGES, STORAGE_SDK] }] },
+  },
+  {
+    files: ['src/platform/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [STORAGE_SDK] }] },
   },
   {
     // The engine reaches storage, files and services only through its ports, and reports through events.
@@ -48,6 +57,10 @@ export default tseslint.config(
         },
       ],
       'no-console': 'error',
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'The engine takes what it needs through its options and ports, not from process.' },
+      ],
     },
   },
   {
@@ -59,6 +72,7 @@ export default tseslint.config(
         {
           patterns: [
             PLATFORM_PACKAGES,
+            STORAGE_SDK,
             {
               group: rooms('storage', 'deploy', 'report', 'platform', 'emulator'),
               message: 'src/auth/ holds credentials only.',

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import pLimit from 'p-limit';
 import { failureReason, isRefused, PERMISSION_HINT } from './failures.js';
 import { AuthError } from './errors.js';
@@ -13,7 +14,7 @@ import { SummaryBuilder } from './summary.js';
 import { limitFor } from './transfer/adaptive-limit.js';
 import { BandwidthCap } from './transfer/bandwidth.js';
 import { ByteBudget } from './transfer/budget.js';
-import { downloadOne } from './transfer/download.js';
+import { downloadOne } from './transfer/download-file.js';
 import { Md5Workers } from './transfer/md5-workers.js';
 import { ProgressCounter } from './transfer/progress.js';
 import type { FileResult, Plan, RemoteBlob, SyncEvents, SyncOptions, SyncSummary } from './types.js';
@@ -129,7 +130,7 @@ function writableBlobs(
   options: SyncOptions,
   record: (result: FileResult) => void,
 ): RemoteBlob[] {
-  const rules = { platform: process.platform, root };
+  const rules = { platform: os.platform(), root };
   const mine = listed.entries.filter((blob) => inShard(blob.name, options.shard));
   const failures = new Map<string, string>();
   for (const blob of mine) {

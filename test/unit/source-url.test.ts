@@ -5,7 +5,7 @@ import { connectSourceFolder } from '../../src/storage/connect-source.js';
 import { parseSourceUrl } from '../../src/storage/source-url.js';
 import { DEV_ACCOUNT } from '../../src/auth/urls.js';
 import { AuthError, UsageError } from '../../src/engine/errors.js';
-import { recoverUrl } from '../../src/platform/azure-devops/source-path.js';
+import { recoverUrl } from '../../src/platform/azure-devops/recover-url.js';
 
 const future = new Date(Date.now() + 3600_000).toISOString();
 const past = new Date(Date.now() - 60_000).toISOString();

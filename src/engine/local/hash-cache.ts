@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -96,7 +97,7 @@ export class HashCache {
     // A file that is not a cache appeared there during the run: left as it is too.
     if (current.foreign) return [current.warning!];
     if (current.rows) kept = [...outOfScope(current.rows, filter)];
-    const temporary = `${this.file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    const temporary = `${this.file}.${randomBytes(8).toString('hex')}.tmp`;
     try {
       await fs.mkdir(path.dirname(this.file), { recursive: true });
       const handle = await fs.open(temporary, 'wx');
@@ -261,7 +262,7 @@ function realPathOf(absolute: string): string {
 }
 
 function isInside(candidate: string, folder: string): boolean {
-  const fold = (p: string) => (process.platform === 'win32' || process.platform === 'darwin' ? p.toLowerCase() : p);
+  const fold = (p: string) => (os.platform() === 'win32' || os.platform() === 'darwin' ? p.toLowerCase() : p);
   const inside = folder.endsWith(path.sep) ? folder : `${folder}${path.sep}`;
   return fold(candidate) === fold(folder) || fold(candidate).startsWith(fold(inside));
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -247,7 +248,7 @@ export class LocalFolderDestination implements FolderDestination<DestinationFile
       await fs.writeFile(probe, '');
       return !(await lstatOrUndefined(probe.toUpperCase().replace(this.root.toUpperCase(), this.root)));
     } catch {
-      return process.platform === 'linux';
+      return os.platform() === 'linux';
     } finally {
       await fs.rm(probe, { force: true });
     }

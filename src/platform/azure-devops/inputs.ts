@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task.js';
 import { downloadEndpoint, isContainerUrl } from '../../auth/urls.js';
-import { recoverUrl } from './source-path.js';
+import { recoverUrl } from './recover-url.js';
 import type { RawPreviewOptions } from '../../deploy/preview/options.js';
 import { UsageError } from '../../engine/errors.js';
 import type { RunRequest } from '../run.js';

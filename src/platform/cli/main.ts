@@ -7,7 +7,7 @@ import { summaryText } from '../../report/text.js';
 import { type EntryPoint, runEntryPoint } from '../run.js';
 import { kebabCase } from '../terms.js';
 import { type CliArgs, helpText, parseCliArgs, rawSyncOptions } from './args.js';
-import { emulatorSource, resolveCliDestination, startEmulator } from './destination.js';
+import { emulatorSource, resolveCliDestination, startEmulator } from './sync-ends.js';
 import { terminalEvents } from './terminal.js';
 import { cliManagementSignIn } from './entra.js';
 
