@@ -78,10 +78,6 @@ function transferVerb(plan: Plan): 'upload' | 'copy' | 'download' {
   return plan.downloads ? 'download' : plan.copies ? 'copy' : 'upload';
 }
 
-export function changeCount(plan: Plan): number {
-  return plan.upload.length + plan.updateHeaders.length + plan.delete.length;
-}
-
 /** One changed file in a pipeline log: `uploaded  a.html (2.00 KB, new)`, `FAILED    x.bin: reason`. */
 export function fileLine(result: FileResult): string {
   switch (result.action) {

@@ -78,6 +78,9 @@ export interface RetryLoop<T> {
  * and the listing's pages. Exponential backoff with jitter, `Retry-After` honoured, at most `maxTries` tries; the last
  * response is returned as it is (the caller reads its status), the last error thrown (a timeout said as such). Every
  * try that got a response is told to `settings.load`, here and only here, so the run's concurrency follows the service's load.
+ * One thing sits on top of it, not beside it: a large download's stream that breaks off midway is asked for again from
+ * the byte it reached by the SDK's stream reader (blob-read-source.ts), and each of those requests goes through the
+ * pipeline, so through this loop.
  */
 export async function retrying<T>(loop: RetryLoop<T>): Promise<T> {
   const { settings, signal } = loop;

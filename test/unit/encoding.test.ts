@@ -7,7 +7,8 @@ import { resolveSyncOptions } from '../../src/engine/options.js';
 import { diff, filesNeedingHash, type DiffOptions } from '../support/diff.js';
 import { EncodingResolver, encodedSourceOf, sourceMetadata } from '../../src/engine/plan/encoding.js';
 import { isExtensionless, sniffContentType } from '../../src/engine/local/sniff.js';
-import { createEncoder, decodeBuffer, encodeBuffer, type ContentEncoding } from '../../src/engine/transfer/encode.js';
+import zlib from 'node:zlib';
+import { createEncoder, encodeBuffer, type ContentEncoding } from '../../src/engine/transfer/encode.js';
 import type { Encoding, RemoteBlob, SourceEntry } from '../../src/engine/types.js';
 
 const md5 = (text: string) => createHash('md5').update(text).digest('base64');
@@ -206,3 +207,8 @@ describe('content sniffing of extensionless files', () => {
     assert.equal(type(cut, false), 'application/octet-stream', 'a file ending mid-character');
   });
 });
+
+/** Decodes what `encodeBuffer` wrote. */
+function decodeBuffer(body: Buffer, encoding: ContentEncoding): Buffer {
+  return encoding === 'br' ? zlib.brotliDecompressSync(body) : zlib.gunzipSync(body);
+}

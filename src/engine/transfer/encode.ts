@@ -56,8 +56,3 @@ export function createEncoder(encoding: ContentEncoding): {
     },
   };
 }
-
-/** Decodes what `encodeBuffer` wrote (tests, and checks by hand). */
-export function decodeBuffer(body: Buffer, encoding: ContentEncoding): Buffer {
-  return encoding === 'br' ? zlib.brotliDecompressSync(body) : zlib.gunzipSync(body);
-}
