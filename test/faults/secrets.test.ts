@@ -392,7 +392,11 @@ describe('no secret reaches the output', () => {
           const works = await testCase.works(container);
           assert.equal(works.code, testCase.workCode, withoutSdkLog(works.message));
           if (testCase.workCode === 1) assert.match(works.message, FAILED_FILE, 'the SDK error was reported');
-          if (testCase.sasInUrl) assert.match(works.message, /Injected fault for PUT http:\S+sig=REDACTED/);
+          if (testCase.sasInUrl) {
+            // The echoed URL is quoted only in part (see service-error.ts), and any signature in it redacted.
+            assert.match(works.message, /Injected fault for PUT http:\S+/);
+            assert.doesNotMatch(works.message, /sig=(?!REDACTED)/);
+          }
 
           const refused = await testCase.refused(container);
           assert.equal(refused.code, 3, withoutSdkLog(refused.message));
